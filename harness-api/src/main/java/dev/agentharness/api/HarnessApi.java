@@ -1,0 +1,58 @@
+package dev.agentharness.api;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * The harness HTTP contract (SPEC §3). The runtime implements it; the operator's REST client
+ * calls the same interface, so both sides agree on paths, headers and bodies by construction.
+ */
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public interface HarnessApi {
+
+    String IDEMPOTENCY_KEY = "Idempotency-Key";
+    String PREFER = "Prefer";
+    String RESPOND_ASYNC = "respond-async";
+
+    /**
+     * Creates a run. Waits for its result unless {@code Prefer: respond-async}, in which case the
+     * answer is {@code 202} with {@code Location: /runs/{id}}. The same {@code Idempotency-Key}
+     * with the same body returns the same run; with a different body, {@code 409}.
+     */
+    @POST
+    @Path("runs")
+    Response createRun(@HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+                       @HeaderParam(PREFER) String prefer,
+                       RunRequest request);
+
+    @GET
+    @Path("runs/{id}")
+    RunResponse getRun(@PathParam("id") String runId);
+
+    /** Runs of the caller changed after {@code updated_since} (ISO-8601), oldest first. */
+    @GET
+    @Path("runs")
+    RunPage listRuns(@QueryParam("updated_since") String updatedSince, @QueryParam("limit") Integer limit);
+
+    @POST
+    @Path("runs/{id}/cancel")
+    RunResponse cancelRun(@PathParam("id") String runId);
+
+    @GET
+    @Path("sessions/{id}")
+    SessionResponse getSession(@PathParam("id") String sessionId);
+
+    @GET
+    @Path("health")
+    HealthResponse health();
+}

@@ -1,0 +1,30 @@
+package dev.agentharness.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/**
+ * A run as the API shows it. {@code reply} is set once the run succeeded; {@code reason} says why a
+ * run ended the way it did ({@code MaxTurnsExceeded}, {@code InputGuardrailTripwire}, …).
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record RunResponse(
+        @JsonProperty("run_id") String runId,
+        @JsonProperty("session_id") String sessionId,
+        @JsonProperty("agent") String agent,
+        @JsonProperty("model") String model,
+        @JsonProperty("status") RunStatus status,
+        @JsonProperty("reason") String reason,
+        @JsonProperty("reply") String reply,
+        @JsonProperty("used_sandbox") boolean usedSandbox,
+        @JsonProperty("artifact_url") String artifactUrl,
+        @JsonProperty("artifacts") List<ArtifactRef> artifacts,
+        @JsonProperty("usage") Usage usage,
+        @JsonProperty("trace_id") String traceId,
+        @JsonProperty("created_at") OffsetDateTime createdAt,
+        @JsonProperty("started_at") OffsetDateTime startedAt,
+        @JsonProperty("completed_at") OffsetDateTime completedAt,
+        @JsonProperty("updated_at") OffsetDateTime updatedAt) {
+}

@@ -1,0 +1,2 @@
+/** FAKE servers for offline demos and tests. */
+package dev.agentharness.fakes;
