@@ -1,0 +1,32 @@
+# Agent Harness — the commands of the README. Needs only a JDK >= 21 (found automatically).
+SHELL := /bin/bash
+JAVA_HOME := $(shell scripts/java-home.sh)
+export JAVA_HOME
+MVNW := ./mvnw -B -ntp
+RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
+
+.PHONY: build run test demo bench clean
+
+## Build everything without running tests.
+build:
+	$(MVNW) -q package -DskipTests
+
+## Run the harness on embedded defaults (embedded PostgreSQL, no keys) at http://localhost:8000.
+run: build
+	$(JAVA_HOME)/bin/java -jar $(RUNTIME_JAR)
+
+## Run every test of every module.
+test:
+	$(MVNW) verify
+
+## A Maya conversation end to end: harness + FAKE model server (unless OPENAI_API_KEY is set).
+demo: build
+	scripts/demo.sh
+
+## The 1,000 concurrent runs benchmark (see docs/benchmarks.md).
+bench: build
+	bench/run.sh
+
+clean:
+	$(MVNW) -q clean
+	rm -rf data/demo data/bench

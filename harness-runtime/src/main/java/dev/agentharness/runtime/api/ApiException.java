@@ -1,0 +1,54 @@
+package dev.agentharness.runtime.api;
+
+import java.util.Map;
+
+/**
+ * An error the caller can act on, rendered as problem+json with {@code status}. The detail is
+ * shown to callers verbatim, so it must never carry a key, token or DSN.
+ */
+public class ApiException extends RuntimeException {
+
+    private final int status;
+    private final String title;
+    private final Map<String, String> headers;
+
+    public ApiException(int status, String title, String detail, Map<String, String> headers) {
+        super(detail);
+        this.status = status;
+        this.title = title;
+        this.headers = Map.copyOf(headers);
+    }
+
+    public ApiException(int status, String title, String detail) {
+        this(status, title, detail, Map.of());
+    }
+
+    public static ApiException badRequest(String detail) {
+        return new ApiException(400, "Bad Request", detail);
+    }
+
+    public static ApiException notFound(String detail) {
+        return new ApiException(404, "Not Found", detail);
+    }
+
+    public static ApiException conflict(String detail) {
+        return new ApiException(409, "Conflict", detail);
+    }
+
+    public static ApiException unavailable(String detail, int retryAfterSeconds) {
+        return new ApiException(503, "Service Unavailable", detail,
+                Map.of("Retry-After", Integer.toString(retryAfterSeconds)));
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.agentharness.runtime.api;
+
+import dev.agentharness.api.HealthResponse;
+import dev.agentharness.runtime.state.Database;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The body of {@code GET /health} (served by {@link RunsResource}): what this harness is connected to. A backend reads true only when it is
+ * configured (not an embedded default) and answers right now; the answer is cached for two
+ * seconds so load balancers polling it never queue behind a slow database.
+ */
+@ApplicationScoped
+public class HealthReport {
+
+    private static final Duration CACHE = Duration.ofSeconds(2);
+    private static final Duration PING_TIMEOUT = Duration.ofMillis(800);
+
+    private final Database database;
+    private final String model;
+    private volatile HealthResponse cached;
+    private volatile Instant cachedAt = Instant.EPOCH;
+
+    @Inject
+    public HealthReport(Database database, @ConfigProperty(name = "harness.model.default") String model) {
+        this.database = database;
+        this.model = model;
+    }
+
+    public HealthResponse health() {
+        if (cached == null || Instant.now().isAfter(cachedAt.plus(CACHE))) {
+            boolean postgres = database.external() && database.ping(PING_TIMEOUT);
+            cached = new HealthResponse("ok", model, new HealthResponse.Backends(postgres, false, false));
+            cachedAt = Instant.now();
+        }
+        return cached;
+    }
+}

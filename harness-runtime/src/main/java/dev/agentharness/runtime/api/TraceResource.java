@@ -1,0 +1,43 @@
+package dev.agentharness.runtime.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentharness.runtime.security.Caller;
+import dev.agentharness.runtime.state.RunStore;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** {@code GET /runs/{id}/trace}: the agent trace persisted with the run (spans of model calls, tools, handoffs). */
+@Path("/runs/{id}/trace")
+@RunOnVirtualThread
+public class TraceResource {
+
+    @Inject
+    RunStore runs;
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    ObjectMapper json;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public JsonNode trace(@PathParam("id") String runId) throws Exception {
+        var trace = runs.trace(runId, caller.principal())
+                .orElseThrow(() -> ApiException.notFound("no trace for run '" + runId
+                        + "' (unknown run, or it has not finished yet)"));
+        ObjectNode body = json.createObjectNode();
+        body.put("run_id", trace.runId());
+        body.put("trace_id", trace.traceId());
+        body.put("created_at", trace.createdAt().toString());
+        body.set("spans", json.readTree(trace.traceJson()));
+        return body;
+    }
+}

@@ -1,0 +1,194 @@
+package dev.agentharness.runtime.runs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.agentharness.api.RunStatus;
+import dev.agentharness.runtime.agent.Agent;
+import dev.agentharness.runtime.agent.AgentRegistry;
+import dev.agentharness.runtime.agent.AgentRunException;
+import dev.agentharness.runtime.agent.FailureReason;
+import dev.agentharness.runtime.agent.RunConfig;
+import dev.agentharness.runtime.agent.RunResult;
+import dev.agentharness.runtime.agent.Runner;
+import dev.agentharness.runtime.agent.TraceSpan;
+import dev.agentharness.runtime.model.ConversationItem;
+import dev.agentharness.runtime.model.ModelClient;
+import dev.agentharness.runtime.state.AuditEntry;
+import dev.agentharness.runtime.state.RunCompletion;
+import dev.agentharness.runtime.state.RunRecord;
+import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.SessionStore;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Executes one claimed run: rebuilds the session history, drives the agent loop, and records
+ * the outcome — final state, trace, usage, audit — in one transaction. Whatever happens inside
+ * the loop, the run ends in a terminal state; only a lost lease (another worker took over) leaves
+ * the row to its new owner.
+ */
+@ApplicationScoped
+public class RunExecutor {
+
+    private static final Logger LOG = Logger.getLogger(RunExecutor.class);
+
+    /** Traces are stored snake_case with ISO timestamps, like the rest of the API. */
+    static final ObjectMapper TRACE_JSON = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .build();
+
+    private final RunStore runs;
+    private final SessionStore sessions;
+    private final AgentRegistry agents;
+    private final Runner runner;
+    private final Pricing pricing;
+    private final RunWaiters waiters;
+    private final Tracer tracer;
+    private final String defaultModel;
+
+    @Inject
+    public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
+                       Pricing pricing, RunWaiters waiters, Tracer tracer,
+                       @ConfigProperty(name = "harness.model.default") String defaultModel) {
+        this.runs = runs;
+        this.sessions = sessions;
+        this.agents = agents;
+        this.runner = new Runner(model, agents);
+        this.pricing = pricing;
+        this.waiters = waiters;
+        this.tracer = tracer;
+        this.defaultModel = defaultModel;
+    }
+
+    public void execute(RunRecord run, String workerId) {
+        MDC.put("run_id", run.runId());
+        Span span = tracer.spanBuilder("agent.run")
+                .setParent(Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(
+                        run.traceId(), "0000000000000001", TraceFlags.getSampled(), TraceState.getDefault()))))
+                .setAttribute("run_id", run.runId())
+                .setAttribute("session_id", run.sessionId())
+                .setAttribute("agent", run.agent())
+                .startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            RunCompletion completion = runToCompletion(run, workerId);
+            span.setAttribute("status", completion.status().wire());
+            if (completion.status() != RunStatus.SUCCEEDED) {
+                span.setStatus(StatusCode.ERROR, completion.reason());
+            }
+            if (runs.complete(completion)) {
+                LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
+                        completion.reason() == null ? "" : " (" + completion.reason() + ")");
+            } else {
+                LOG.warnf("run finished here but its lease had moved to another worker; result discarded");
+            }
+        } catch (RuntimeException e) {
+            // The database failed while recording: the lease will expire and the run end as WorkerLost.
+            LOG.errorf("could not record the outcome of the run: %s", e.getMessage());
+            span.recordException(e);
+        } finally {
+            span.end();
+            waiters.finished(run.runId());
+            MDC.remove("run_id");
+        }
+    }
+
+    private RunCompletion runToCompletion(RunRecord run, String workerId) {
+        Instant deadline = run.timeoutSeconds() == null ? null
+                : run.startedAt().toInstant().plusSeconds(run.timeoutSeconds());
+        RunConfig config = RunConfig.defaults(run.model() != null ? run.model() : defaultModel)
+                .withMaxTurns(run.maxTurns())
+                .withIdentity(run.runId(), run.sessionId(), run.principal())
+                .withCancellation(() -> (deadline != null && Instant.now().isAfter(deadline))
+                        || runs.cancelRequested(run.runId()));
+        Agent agent = agents.find(run.agent()).orElse(null);
+        if (agent == null) {
+            // The agent existed at submission; a restart with a different agents directory removed it.
+            return failed(run, workerId, RunStatus.FAILED, "AgentNotFound",
+                    "agent '" + run.agent() + "' is no longer defined on this harness", 0, 0, List.of());
+        }
+        try {
+            RunResult result = runner.run(agent, history(run), run.message(), config);
+            return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null, result.finalOutput(),
+                    result.inputTokens(), result.outputTokens(),
+                    pricing.costUsd(result.inputTokens(), result.outputTokens()), false,
+                    traceJson(result.trace()), List.of(),
+                    List.of(audit(run, "run.succeeded", Map.of("agent", result.lastAgent(), "turns", result.turns()))));
+        } catch (AgentRunException e) {
+            boolean timedOut = e.reason() == FailureReason.Cancelled && deadline != null && Instant.now().isAfter(deadline);
+            RunStatus status = timedOut ? RunStatus.TIMED_OUT
+                    : e.reason() == FailureReason.Cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
+            String reason = timedOut ? "TimedOut" : e.reason().name();
+            String message = timedOut ? "the run exceeded timeout_seconds=" + run.timeoutSeconds() : e.getMessage();
+            return failed(run, workerId, status, reason, message, e.inputTokens(), e.outputTokens(), e.trace());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "run failed unexpectedly");
+            return failed(run, workerId, RunStatus.FAILED, "InternalError",
+                    "the harness failed while running the agent; see its logs", 0, 0, List.of());
+        }
+    }
+
+    private RunCompletion failed(RunRecord run, String workerId, RunStatus status, String reason, String message,
+                                 long inputTokens, long outputTokens, List<TraceSpan> trace) {
+        List<TraceSpan> spans = new ArrayList<>(trace);
+        Instant now = Instant.now();
+        spans.add(new TraceSpan(TraceSpan.Kind.AGENT, "run." + status.wire(), now, now,
+                Map.of("reason", reason), message));
+        return new RunCompletion(run.runId(), workerId, status, reason, null, inputTokens, outputTokens,
+                pricing.costUsd(inputTokens, outputTokens), false, traceJson(spans), List.of(),
+                List.of(audit(run, "run." + status.wire(), Map.of("reason", reason, "message", message))));
+    }
+
+    /** Earlier exchanges of the session, so a follow-up message reads in context. */
+    private List<ConversationItem> history(RunRecord run) {
+        List<ConversationItem> items = new ArrayList<>();
+        for (RunRecord earlier : sessions.runs(run.sessionId(), run.principal())) {
+            if (earlier.runId().equals(run.runId()) || !earlier.createdAt().isBefore(run.createdAt())) {
+                continue;
+            }
+            if (earlier.status() == RunStatus.SUCCEEDED && earlier.reply() != null) {
+                items.add(new ConversationItem.UserMessage(earlier.message()));
+                items.add(new ConversationItem.AssistantMessage(earlier.reply()));
+            }
+        }
+        return items;
+    }
+
+    private static AuditEntry audit(RunRecord run, String action, Map<String, Object> detail) {
+        return new AuditEntry(run.principal(), run.runId(), action, toJson(new LinkedHashMap<>(detail)));
+    }
+
+    private static String traceJson(List<TraceSpan> spans) {
+        return toJson(spans);
+    }
+
+    private static String toJson(Object value) {
+        try {
+            return TRACE_JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("trace and audit values are plain data", e);
+        }
+    }
+}

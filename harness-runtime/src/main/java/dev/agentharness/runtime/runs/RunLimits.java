@@ -1,0 +1,38 @@
+package dev.agentharness.runtime.runs;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Bounds on what a caller may ask of one run, and how the local worker behaves. */
+@ConfigMapping(prefix = "harness.runs")
+public interface RunLimits {
+
+    /** Largest accepted {@code message}, in UTF-8 bytes. */
+    @WithDefault("65536")
+    int maxMessageBytes();
+
+    @WithDefault("10")
+    int defaultMaxTurns();
+
+    /** Largest accepted {@code max_turns}: a run of more turns is almost surely a runaway loop. */
+    @WithDefault("100")
+    int maxTurnsLimit();
+
+    @WithDefault("3600")
+    int maxTimeoutSeconds();
+
+    /** How long a synchronous {@code POST /runs} waits before answering 202 with a Location instead. */
+    @WithDefault("300")
+    int syncWaitSeconds();
+
+    /** A worker that stops renewing its lease for this long loses its runs (reason WorkerLost). */
+    @WithDefault("30")
+    int leaseSeconds();
+
+    /** Runs one replica executes at once; they mostly wait on the model, on virtual threads. */
+    @WithDefault("2000")
+    int maxInFlight();
+
+    @WithDefault("16")
+    int maxMetadataEntries();
+}

@@ -1,0 +1,216 @@
+package dev.agentharness.runtime.runs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.agentharness.api.RunRequest;
+import dev.agentharness.api.RunResponse;
+import dev.agentharness.runtime.agent.AgentRegistry;
+import dev.agentharness.runtime.api.ApiException;
+import dev.agentharness.runtime.model.ModelClient;
+import dev.agentharness.runtime.state.Database;
+import dev.agentharness.runtime.state.NewRun;
+import dev.agentharness.runtime.state.RunRecord;
+import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.SessionOwnedElsewhereException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Where a run request becomes a durable run: validated, written to {@code public.runs} before
+ * any model call, handed to the queue, and — for synchronous callers — waited on.
+ */
+@ApplicationScoped
+public class RunService {
+
+    private static final Logger LOG = Logger.getLogger(RunService.class);
+
+    /** Canonical JSON: the same request always hashes the same, whatever the key order it came in. */
+    private static final ObjectMapper CANONICAL = JsonMapper.builder()
+            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
+
+    private final RunStore runs;
+    private final Database database;
+    private final AgentRegistry agents;
+    private final ModelClient model;
+    private final RunDispatcher dispatcher;
+    private final RunWaiters waiters;
+    private final RunLimits limits;
+    private final RunRequestValidator validator;
+    private final String defaultModel;
+
+    @Inject
+    public RunService(RunStore runs, Database database, AgentRegistry agents, ModelClient model,
+                      RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
+                      @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
+                      String defaultModel) {
+        this.runs = runs;
+        this.database = database;
+        this.agents = agents;
+        this.model = model;
+        this.dispatcher = dispatcher;
+        this.waiters = waiters;
+        this.limits = limits;
+        this.validator = new RunRequestValidator(limits);
+        this.defaultModel = defaultModel;
+    }
+
+    /** The outcome of a submission: the run as it stands, and whether the caller should wait for it. */
+    public record Submitted(RunRecord run, boolean created) {
+    }
+
+    public Submitted submit(String principal, String idempotencyKey, RunRequest request) {
+        try {
+            validator.validate(request, idempotencyKey, agents.names());
+        } catch (RunRequestValidator.InvalidRunRequest e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        if (request.manifest() != null) {
+            throw new ApiException(422, "Unprocessable Content",
+                    "field 'manifest': no sandbox provider is configured on this harness, so a run cannot get a "
+                            + "sandbox; remove 'manifest' or configure a sandbox provider");
+        }
+        if (Boolean.TRUE.equals(request.saveArtifact())) {
+            throw new ApiException(422, "Unprocessable Content",
+                    "field 'save_artifact': artifact storage is not available in this version of the harness; "
+                            + "omit the field or set it to false");
+        }
+        if (!model.configured()) {
+            throw ApiException.unavailable("no model is configured: set " + model.missingConfiguration()
+                    + " (and OPENAI_BASE_URL for a compatible endpoint) and restart the harness", 60);
+        }
+        if (!database.ready()) {
+            throw ApiException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
+        }
+
+        String requestJson = canonicalJson(request);
+        String requestHash = sha256(requestJson);
+        String sessionId = request.sessionId() != null ? request.sessionId()
+                // Concurrent retries of one idempotent request must land in one session, not one each.
+                : idempotencyKey != null ? "ses_" + sha256(principal + "\n" + idempotencyKey).substring(0, 32)
+                : "ses_" + UUID.randomUUID().toString().replace("-", "");
+        String agent = request.agent() != null ? request.agent() : "maya";
+        int maxTurns = request.maxTurns() != null ? request.maxTurns() : limits.defaultMaxTurns();
+        NewRun newRun = new NewRun(
+                "run_" + UUID.randomUUID().toString().replace("-", ""),
+                sessionId, principal, agent,
+                request.model() != null ? request.model() : defaultModel,
+                request.message(), requestJson, requestHash, idempotencyKey, maxTurns,
+                request.timeoutSeconds(), Boolean.TRUE.equals(request.saveArtifact()), traceId());
+
+        var outcome = submitDurably(newRun);
+        RunRecord run = outcome.run();
+        if (!outcome.created() && !run.requestHash().equals(requestHash)) {
+            throw ApiException.conflict("Idempotency-Key was already used for a different request (run "
+                    + run.runId() + "); use a new key for a new request");
+        }
+        MDC.put("run_id", run.runId());
+        try {
+            Span.current().setAttribute("run_id", run.runId());
+            if (outcome.created()) {
+                LOG.infof("run accepted: agent=%s session=%s", agent, sessionId);
+                dispatcher.wake();
+            } else {
+                LOG.infof("idempotent replay of run %s", run.runId());
+            }
+        } finally {
+            MDC.remove("run_id");
+        }
+        return new Submitted(run, outcome.created());
+    }
+
+    private dev.agentharness.runtime.state.SubmitOutcome submitDurably(NewRun newRun) {
+        try {
+            return runs.submit(newRun);
+        } catch (SessionOwnedElsewhereException e) {
+            throw ApiException.notFound("session '" + newRun.sessionId() + "' not found");
+        } catch (RuntimeException e) {
+            if (!database.ping(Duration.ofSeconds(1))) {
+                throw ApiException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Blocks until the run is terminal or the synchronous wait runs out; returns the run as it
+     * stands then. Wakes at once for runs of this replica, and re-reads the database every second
+     * for runs another replica executes.
+     */
+    public RunRecord awaitResult(RunRecord run, String principal) {
+        Instant deadline = Instant.now().plusSeconds(limits.syncWaitSeconds());
+        CompletableFuture<Void> finished = waiters.register(run.runId());
+        try {
+            RunRecord current = run;
+            while (!current.status().terminal() && Instant.now().isBefore(deadline)) {
+                try {
+                    finished.get(1, TimeUnit.SECONDS);
+                } catch (TimeoutException ignored) {
+                    // fall through to the database read
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return current;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // never completed exceptionally
+                }
+                current = runs.find(run.runId(), principal).orElse(current);
+            }
+            return current;
+        } finally {
+            waiters.release(run.runId(), finished);
+        }
+    }
+
+    public Optional<RunResponse> view(String runId, String principal) {
+        return runs.find(runId, principal).map(r -> RunViews.of(r, runs.artifacts(r.runId())));
+    }
+
+    public RunResponse view(RunRecord run) {
+        return RunViews.of(run, run.status().terminal() ? runs.artifacts(run.runId()) : java.util.List.of());
+    }
+
+    private static String traceId() {
+        SpanContext context = Span.current().getSpanContext();
+        if (context.isValid()) {
+            return context.getTraceId();
+        }
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    private static String canonicalJson(RunRequest request) {
+        try {
+            return CANONICAL.writeValueAsString(request);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a RunRequest always serialises", e);
+        }
+    }
+
+    static String sha256(String value) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

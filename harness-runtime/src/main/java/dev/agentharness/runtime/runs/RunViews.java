@@ -1,0 +1,38 @@
+package dev.agentharness.runtime.runs;
+
+import dev.agentharness.api.ArtifactRef;
+import dev.agentharness.api.RunResponse;
+import dev.agentharness.api.Usage;
+import dev.agentharness.runtime.state.ArtifactRow;
+import dev.agentharness.runtime.state.RunRecord;
+
+import java.util.List;
+
+/** How stored runs look on the wire. */
+final class RunViews {
+
+    private RunViews() {
+    }
+
+    static RunResponse of(RunRecord run, List<ArtifactRow> artifacts) {
+        return new RunResponse(
+                run.runId(),
+                run.sessionId(),
+                run.agent(),
+                run.model(),
+                run.status(),
+                run.reason(),
+                run.reply(),
+                run.usedSandbox(),
+                null,
+                artifacts.stream()
+                        .map(a -> new ArtifactRef(a.name(), a.key(), a.size(), a.sha256(), a.contentType()))
+                        .toList(),
+                new Usage(run.inputTokens(), run.outputTokens(), run.costUsd()),
+                run.traceId(),
+                run.createdAt(),
+                run.startedAt(),
+                run.completedAt(),
+                run.updatedAt());
+    }
+}

@@ -1,0 +1,94 @@
+package dev.agentharness.runtime.security;
+
+import dev.agentharness.api.Problem;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Bearer authentication for every REST resource but {@code /health}. Swagger UI, the OpenAPI
+ * document, metrics and probes are not JAX-RS resources and stay open by construction.
+ *
+ * <p>With no keys configured the harness is in dev mode: it accepts only callers connected from
+ * loopback, judged by the TCP peer rather than {@code X-Forwarded-For} (which anyone can send),
+ * and refuses anything that came through a proxy.
+ */
+@ApplicationScoped
+public class ApiKeyFilter {
+
+    private static final Logger LOG = Logger.getLogger(ApiKeyFilter.class);
+    private static final Set<String> OPEN_PATHS = Set.of("/health");
+
+    private final ApiKeys keys;
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    public ApiKeyFilter(@ConfigProperty(name = "harness.api-keys") Optional<String> keys) {
+        this.keys = ApiKeys.parse(keys.orElse(""));
+        if (this.keys.isEmpty()) {
+            LOG.warn("HARNESS_API_KEYS is not set: dev mode, only loopback callers are accepted (principal 'local')");
+        } else {
+            LOG.infof("API authentication on: %d key(s) configured", this.keys.size());
+        }
+    }
+
+    @ServerRequestFilter
+    public Optional<Response> authenticate(ContainerRequestContext context, HttpServerRequest request) {
+        String path = context.getUriInfo().getPath();
+        if (OPEN_PATHS.contains(path)) {
+            return Optional.empty();
+        }
+        if (keys.isEmpty()) {
+            if (fromLoopbackWithoutProxy(request)) {
+                caller.authenticate(Caller.LOCAL);
+                return Optional.empty();
+            }
+            return Optional.of(problem(Response.Status.UNAUTHORIZED,
+                    "HARNESS_API_KEYS is not set, so only loopback callers are accepted; "
+                            + "set HARNESS_API_KEYS and send 'Authorization: Bearer <key>'"));
+        }
+        String header = context.getHeaderString(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.of(problem(Response.Status.UNAUTHORIZED,
+                    "missing 'Authorization: Bearer <key>' header"));
+        }
+        Optional<String> principal = keys.principalFor(header.substring(7).strip());
+        if (principal.isEmpty()) {
+            return Optional.of(problem(Response.Status.UNAUTHORIZED, "the API key is not valid"));
+        }
+        caller.authenticate(principal.get());
+        return Optional.empty();
+    }
+
+    private static boolean fromLoopbackWithoutProxy(HttpServerRequest request) {
+        if (request.headers().contains("X-Forwarded-For") || request.headers().contains("Forwarded")) {
+            return false;
+        }
+        SocketAddress peer = request.connection().remoteAddress();
+        if (peer == null || peer.hostAddress() == null) {
+            return false;
+        }
+        String host = peer.hostAddress();
+        return host.startsWith("127.") || host.equals("::1") || host.equals("0:0:0:0:0:0:0:1");
+    }
+
+    private static Response problem(Response.Status status, String detail) {
+        return Response.status(status)
+                .type(Problem.MEDIA_TYPE)
+                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                .entity(Problem.of(status.getStatusCode(), status.getReasonPhrase(), detail))
+                .build();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.agentharness.runtime.api;
+
+import dev.agentharness.fakes.FakeModelServer;
+import dev.agentharness.runtime.testing.ConversationRouter;
+import dev.agentharness.runtime.testing.FakeModelResource;
+import dev.agentharness.runtime.testing.WithApiKeys;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.agentharness.runtime.testing.WithApiKeys.ALICE_KEY_1;
+import static dev.agentharness.runtime.testing.WithApiKeys.ALICE_KEY_2;
+import static dev.agentharness.runtime.testing.WithApiKeys.BOB_KEY;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** API keys, principals, and the promise that no key or token is ever echoed or logged. */
+@QuarkusTest
+@TestProfile(WithApiKeys.class)
+class AuthAndSecretsTest {
+
+    private final List<String> bodies = new ArrayList<>();
+
+    @Test
+    void everyResourceButHealthNeedsABearerKey() {
+        record(given().get("/runs/run_x")).then().statusCode(401)
+                .contentType(containsString("application/problem+json"))
+                .header("WWW-Authenticate", "Bearer");
+        record(given().auth().oauth2("not-a-valid-key-at-all").get("/runs/run_x")).then().statusCode(401)
+                .body("detail", equalTo("the API key is not valid"));
+        record(given().contentType("application/json").body("{\"message\":\"hi\"}").post("/runs"))
+                .then().statusCode(401);
+        given().get("/health").then().statusCode(200);
+        given().get("/openapi").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/metrics").then().statusCode(200);
+    }
+
+    @Test
+    void runsAndSessionsBelongToTheirPrincipalAndRotatedKeysShareIt() throws Exception {
+        FakeModelServer model = FakeModelResource.server();
+        ConversationRouter router = ConversationRouter.installOn(model);
+        String token = ConversationRouter.token();
+        router.route(token, FakeModelServer.mayaDemo());
+        String session = "alice-" + token;
+
+        Response created = record(given().auth().oauth2(ALICE_KEY_1).contentType("application/json")
+                .body("{\"message\":\"ACME-1003 " + token + " help\",\"session_id\":\"" + session + "\"}")
+                .post("/runs"));
+        created.then().statusCode(200).body("status", equalTo("succeeded"));
+        String runId = created.jsonPath().getString("run_id");
+
+        record(given().auth().oauth2(ALICE_KEY_2).get("/runs/" + runId)).then().statusCode(200)
+                .body("run_id", equalTo(runId));
+        record(given().auth().oauth2(BOB_KEY).get("/runs/" + runId)).then().statusCode(404);
+        record(given().auth().oauth2(BOB_KEY).get("/runs/" + runId + "/trace")).then().statusCode(404);
+        record(given().auth().oauth2(BOB_KEY).get("/sessions/" + session)).then().statusCode(404);
+        record(given().auth().oauth2(BOB_KEY).post("/runs/" + runId + "/cancel")).then().statusCode(404);
+        record(given().auth().oauth2(BOB_KEY).get("/runs")).then().statusCode(200)
+                .body("runs.run_id", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(runId)));
+        // Bob cannot write into Alice's session either; to him it does not exist.
+        record(given().auth().oauth2(BOB_KEY).contentType("application/json")
+                .body("{\"message\":\"hi " + token + "\",\"session_id\":\"" + session + "\"}")
+                .post("/runs")).then().statusCode(404);
+        record(given().auth().oauth2(ALICE_KEY_2).get("/sessions/" + session)).then().statusCode(200)
+                .body("runs.size()", equalTo(1));
+
+        String log = Files.readString(Path.of(WithApiKeys.LOG_FILE));
+        assertTrue(log.contains("run_id=" + runId), "log lines written during the run carry its run_id");
+        for (String line : log.split("\n")) {
+            if (line.contains("lookup_account") && line.contains("dev.agentharness")) {
+                assertTrue(line.contains("run_id=" + runId) || !line.contains(token), line);
+            }
+        }
+        assertNoSecretIn(log, "the log");
+        for (String body : bodies) {
+            assertNoSecretIn(body, "a response body");
+        }
+    }
+
+    private Response record(Response response) {
+        bodies.add(response.asString());
+        bodies.add(response.headers().toString());
+        return response;
+    }
+
+    private static void assertNoSecretIn(String text, String where) {
+        for (String secret : List.of(ALICE_KEY_1, ALICE_KEY_2, BOB_KEY, FakeModelResource.TEST_MODEL_KEY)) {
+            assertFalse(text.contains(secret), where + " contains a configured secret");
+        }
+    }
+}

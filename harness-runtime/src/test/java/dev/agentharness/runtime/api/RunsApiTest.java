@@ -1,0 +1,298 @@
+package dev.agentharness.runtime.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentharness.fakes.FakeModelServer;
+import dev.agentharness.fakes.model.RecordedRequest;
+import dev.agentharness.fakes.model.Reply;
+import dev.agentharness.runtime.testing.ConversationRouter;
+import dev.agentharness.runtime.testing.FakeModelResource;
+import dev.agentharness.runtime.testing.WithFakeModel;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.api.common.AttributeKey;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code POST /runs} and friends, end to end: HTTP → durable run → agent loop → FAKE model → PostgreSQL. */
+@QuarkusTest
+@TestProfile(WithFakeModel.class)
+class RunsApiTest {
+
+    @Inject
+    InMemorySpanExporter spans;
+
+    FakeModelServer model;
+    ConversationRouter router;
+
+    @BeforeEach
+    void routeConversations() {
+        model = FakeModelResource.server();
+        router = ConversationRouter.installOn(model);
+    }
+
+    @Test
+    void mayaLooksTheAccountUpDraftsAReplyAndAnswersSynchronously() {
+        String token = ConversationRouter.token();
+        router.route(token, FakeModelServer.mayaDemo());
+        String message = "Hi, ACME-1002 here (" + token + "): our invoices stopped arriving by email.";
+
+        Response response = given().contentType("application/json")
+                .body("{\"message\":\"" + message + "\"}")
+                .post("/runs");
+
+        response.then().statusCode(200)
+                .body("status", equalTo("succeeded"))
+                .body("agent", equalTo("maya"))
+                .body("reason", equalTo(null))
+                .body("used_sandbox", equalTo(false))
+                .body("run_id", matchesPattern("run_[0-9a-f]{32}"))
+                .body("trace_id", matchesPattern("[0-9a-f]{32}"))
+                .body("usage.input_tokens", notNullValue())
+                .body("reply", notNullValue());
+        List<RecordedRequest> conversation = ConversationRouter.conversation(model, token);
+        assertEquals(3, conversation.size(), "lookup_account, draft_reply, final answer");
+
+        RecordedRequest first = conversation.get(0);
+        assertEquals("gpt-5.4-mini", first.model());
+        assertTrue(first.instructions().contains("Maya"), first.instructions());
+        assertTrue(first.toolNames().containsAll(List.of("lookup_account", "draft_reply", "transfer_to_billing")),
+                first.toolNames().toString());
+        first.tools().forEach(tool -> assertTrue(tool.path("strict").asBoolean(), tool.toString()));
+
+        String lookupOutput = conversation.get(1).functionCallOutputFor("lookup_account").orElseThrow();
+        assertTrue(lookupOutput.contains("ACME-1002"), lookupOutput);
+        String draft = conversation.get(2).functionCallOutputFor("draft_reply").orElseThrow();
+        assertEquals(draft, response.jsonPath().getString("reply"));
+        assertTrue(response.jsonPath().getLong("usage.input_tokens") > 0);
+        assertTrue(response.jsonPath().getLong("usage.output_tokens") > 0);
+
+        String runId = response.jsonPath().getString("run_id");
+        JsonNode trace = given().get("/runs/" + runId + "/trace").then().statusCode(200)
+                .extract().as(JsonNode.class);
+        List<String> functions = trace.path("spans").findParents("kind").stream()
+                .filter(span -> "function".equals(span.path("kind").asText()))
+                .map(span -> span.path("name").asText()).toList();
+        assertEquals(List.of("lookup_account", "draft_reply"), functions);
+    }
+
+    @Test
+    void asyncRunsAnswer202WithALocationAndFinishInTheBackground() {
+        String token = ConversationRouter.token();
+        router.route(token, FakeModelServer.mayaDemo());
+
+        Response accepted = given().contentType("application/json").header("Prefer", "respond-async")
+                .body("{\"message\":\"ACME-1001 " + token + " cannot log in\"}")
+                .post("/runs");
+
+        accepted.then().statusCode(202).header("Location", matchesPattern("/runs/run_[0-9a-f]{32}"));
+        String location = accepted.header("Location");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().get(location).then().statusCode(200).body("status", equalTo("succeeded")));
+        given().get(location).then().body("reply", containsString("Ada"));
+    }
+
+    @Test
+    void aSessionKeepsItsHistoryAndFollowUpsSeeIt() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("answer " + request.inputItems().size()));
+        String session = "ses-" + token;
+
+        given().contentType("application/json")
+                .body("{\"message\":\"first " + token + "\",\"session_id\":\"" + session + "\"}")
+                .post("/runs").then().statusCode(200).body("reply", equalTo("answer 1"));
+        given().contentType("application/json")
+                .body("{\"message\":\"second\",\"session_id\":\"" + session + "\"}")
+                .post("/runs").then().statusCode(200).body("reply", equalTo("answer 3"));
+
+        given().get("/sessions/" + session).then().statusCode(200)
+                .body("session_id", equalTo(session))
+                .body("runs.size()", equalTo(2))
+                .body("runs[0].message", equalTo("first " + token))
+                .body("runs[0].reply", equalTo("answer 1"))
+                .body("runs[1].message", equalTo("second"))
+                .body("runs[1].reply", equalTo("answer 3"));
+        RecordedRequest followUp = ConversationRouter.conversation(model, token).get(1);
+        assertEquals("second", followUp.latestUserMessage());
+    }
+
+    @Test
+    void concurrentRetriesWithOneIdempotencyKeyMakeOneRunAndOneConversation() throws Exception {
+        String token = ConversationRouter.token();
+        AtomicInteger firstTurns = new AtomicInteger();
+        router.route(token, request -> {
+            if (request.functionCallOutputs().isEmpty()) {
+                firstTurns.incrementAndGet();
+            }
+            return Reply.message("done once");
+        });
+        String body = "{\"message\":\"pay once " + token + "\"}";
+        String key = "idem-" + token;
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        List<Callable<Response>> calls = java.util.stream.IntStream.range(0, 25)
+                .<Callable<Response>>mapToObj(i -> () -> given().contentType("application/json")
+                        .header("Idempotency-Key", key).body(body).post("/runs"))
+                .toList();
+        Set<String> runIds = new HashSet<>();
+        for (Future<Response> f : pool.invokeAll(calls)) {
+            Response r = f.get();
+            assertEquals(200, r.statusCode(), r.asString());
+            assertEquals("succeeded", r.jsonPath().getString("status"));
+            runIds.add(r.jsonPath().getString("run_id"));
+        }
+        pool.close();
+        assertEquals(1, runIds.size(), "one run for one key");
+        assertEquals(1, ConversationRouter.conversation(model, token).size(), "one model conversation");
+        assertEquals(1, firstTurns.get());
+
+        given().contentType("application/json").header("Idempotency-Key", key)
+                .body("{\"message\":\"something else " + token + "\"}")
+                .post("/runs").then().statusCode(409)
+                .contentType(containsString("application/problem+json"))
+                .body("detail", containsString("Idempotency-Key"));
+    }
+
+    @Test
+    void aRunThatNeverStopsCallingToolsFailsWithMaxTurnsExceeded() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}"));
+
+        given().contentType("application/json")
+                .body("{\"message\":\"loop " + token + "\",\"max_turns\":3}")
+                .post("/runs").then().statusCode(200)
+                .body("status", equalTo("failed"))
+                .body("reason", equalTo("MaxTurnsExceeded"))
+                .body("reply", equalTo(null));
+        assertEquals(3, ConversationRouter.conversation(model, token).size());
+    }
+
+    @Test
+    void theDefaultTurnLimitIsTen() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}"));
+
+        given().contentType("application/json").body("{\"message\":\"loop forever " + token + "\"}")
+                .post("/runs").then().statusCode(200).body("reason", equalTo("MaxTurnsExceeded"));
+        assertEquals(10, ConversationRouter.conversation(model, token).size());
+    }
+
+    @Test
+    void toolErrorsAndMalformedArgumentsGoBackToTheModelAndTheLoopContinues() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> switch (request.functionCallOutputs().size()) {
+            case 0 -> Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-9999\"}");
+            case 1 -> Reply.functionCall("lookup_account", "{\"account_id\": ");
+            default -> Reply.message("recovered");
+        });
+
+        given().contentType("application/json").body("{\"message\":\"errors " + token + "\"}")
+                .post("/runs").then().statusCode(200)
+                .body("status", equalTo("succeeded")).body("reply", equalTo("recovered"));
+        List<RecordedRequest> conversation = ConversationRouter.conversation(model, token);
+        assertEquals(3, conversation.size());
+        List<String> outputs = List.copyOf(conversation.get(2).functionCallOutputs().values());
+        assertTrue(outputs.get(0).startsWith("An error occurred while running the tool. Please try again. Error:"),
+                outputs.get(0));
+        assertTrue(outputs.get(1).startsWith("An error occurred while parsing tool arguments."), outputs.get(1));
+    }
+
+    @Test
+    void aHandoffSwitchesToTheBillingAgent() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> request.toolNames().contains("transfer_to_billing")
+                ? Reply.functionCall("transfer_to_billing", "{}")
+                : Reply.message("billing here"));
+
+        given().contentType("application/json").body("{\"message\":\"refund " + token + "\"}")
+                .post("/runs").then().statusCode(200)
+                .body("status", equalTo("succeeded")).body("reply", equalTo("billing here"));
+        List<RecordedRequest> conversation = ConversationRouter.conversation(model, token);
+        assertEquals(2, conversation.size());
+        assertTrue(conversation.get(1).instructions().toLowerCase().contains("billing"),
+                conversation.get(1).instructions());
+    }
+
+    @Test
+    void aCardNumberTripsTheInputGuardrailBeforeAnyModelCall() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("should never be asked"));
+
+        given().contentType("application/json")
+                .body("{\"message\":\"my card is 4111 1111 1111 1111 " + token + "\"}")
+                .post("/runs").then().statusCode(200)
+                .body("status", equalTo("failed"))
+                .body("reason", equalTo("InputGuardrailTripwireTriggered"));
+        assertEquals(0, ConversationRouter.conversation(model, token).size());
+    }
+
+    @Test
+    void aSecretInTheReplyTripsTheOutputGuardrail() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("here is the key sk-live-abcdefghijklmnopqrstuvwx"));
+
+        given().contentType("application/json").body("{\"message\":\"leak " + token + "\"}")
+                .post("/runs").then().statusCode(200)
+                .body("status", equalTo("failed"))
+                .body("reason", equalTo("OutputGuardrailTripwireTriggered"))
+                .body("reply", equalTo(null));
+    }
+
+    @Test
+    void theModelFailingForGoodFailsTheRunWithAReason() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.error(500, "upstream exploded"));
+
+        given().contentType("application/json").body("{\"message\":\"boom " + token + "\"}")
+                .post("/runs").then().statusCode(200)
+                .body("status", equalTo("failed"))
+                .body("reason", equalTo("ModelUnavailable"));
+        assertEquals(2, ConversationRouter.conversation(model, token).size(), "one call plus one retry");
+    }
+
+    @Test
+    void theRunIdIsAnAttributeOfTheRequestSpanAndTheRunSpan() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("traced"));
+
+        String runId = given().contentType("application/json").body("{\"message\":\"trace me " + token + "\"}")
+                .post("/runs").then().statusCode(200).extract().path("run_id");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            List<String> names = spans.getFinishedSpanItems().stream()
+                    .filter(s -> runId.equals(s.getAttributes().get(AttributeKey.stringKey("run_id"))))
+                    .map(s -> s.getName()).toList();
+            assertTrue(names.contains("agent.run"), names.toString());
+            assertTrue(names.stream().anyMatch(n -> n.contains("/runs")), names.toString());
+        });
+    }
+
+    @Test
+    void unknownRunsAndSessionsAre404Problems() {
+        given().get("/runs/run_doesnotexist").then().statusCode(404)
+                .contentType(containsString("application/problem+json"))
+                .body("detail", containsString("run_doesnotexist"));
+        given().get("/sessions/nope").then().statusCode(404);
+        given().get("/runs/run_doesnotexist/trace").then().statusCode(404);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.agentharness.runtime.testing;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The harness with API keys: alice holds two live keys (rotation), bob one. Logs also go to a
+ * file the secret-scanning test reads.
+ */
+public class WithApiKeys implements QuarkusTestProfile {
+
+    public static final String ALICE_KEY_1 = "alice-key-one-0123456789abcdef";
+    public static final String ALICE_KEY_2 = "alice-key-two-fedcba9876543210";
+    public static final String BOB_KEY = "bob-key-only-00112233445566778899";
+    public static final String LOG_FILE = "target/with-api-keys.log";
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of(
+                "harness.api-keys", "alice:" + ALICE_KEY_1 + ", alice:" + ALICE_KEY_2 + ",bob:" + BOB_KEY,
+                "quarkus.log.file.enabled", "true",
+                "quarkus.log.file.path", LOG_FILE,
+                "quarkus.log.file.format", "%d{HH:mm:ss.SSS} %-5p [%c{2.}] (%t) run_id=%X{run_id} %s%e%n",
+                "quarkus.log.category.\"dev.agentharness\".level", "DEBUG");
+    }
+
+    @Override
+    public List<TestResourceEntry> testResources() {
+        return List.of(new TestResourceEntry(FakeModelResource.class));
+    }
+}
