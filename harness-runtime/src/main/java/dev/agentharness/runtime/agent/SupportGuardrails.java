@@ -36,7 +36,7 @@ public final class SupportGuardrails {
         return new Guardrail("no_secrets", (context, text) -> {
             for (SecretPattern secret : SECRETS) {
                 if (secret.pattern().matcher(text).find()) {
-                    return GuardrailResult.trip("the reply contains what looks like a " + secret.kind());
+                    return GuardrailResult.trip("the reply contains what looks like a credential: " + secret.kind());
                 }
             }
             return GuardrailResult.pass();
