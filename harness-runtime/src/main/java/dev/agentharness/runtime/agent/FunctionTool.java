@@ -1,0 +1,86 @@
+package dev.agentharness.runtime.agent;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentharness.runtime.model.ToolSpec;
+import java.lang.reflect.RecordComponent;
+import java.util.Objects;
+
+/**
+ * A tool the model can call, whose body runs inside the harness (trusted code only: model-generated
+ * code belongs in the sandbox).
+ *
+ * @param parameters the JSON schema of the arguments object
+ * @param strict     whether the Responses API enforces {@code parameters} exactly
+ */
+public record FunctionTool(String name, String description, ObjectNode parameters, boolean strict, ToolInvoker invoker) {
+
+    public FunctionTool {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(parameters, "parameters");
+        Objects.requireNonNull(invoker, "invoker");
+    }
+
+    /**
+     * A strict tool whose arguments are the record {@code argsType}: the schema comes from
+     * {@link StrictSchemas#forRecord}, and raw arguments are parsed with {@link ToolJson#MAPPER}.
+     */
+    public static <A extends Record> FunctionTool of(String name, String description, Class<A> argsType, ToolBody<A> body) {
+        ObjectNode schema = StrictSchemas.forRecord(argsType);
+        ToolInvoker invoker = (context, argumentsJson) -> render(body.call(context, parse(argsType, argumentsJson)));
+        return new FunctionTool(name, description, schema, true, invoker);
+    }
+
+    /** How the tool is announced to the model. */
+    public ToolSpec spec() {
+        return new ToolSpec(name, description, parameters.deepCopy(), strict);
+    }
+
+    static <A extends Record> A parse(Class<A> argsType, String argumentsJson) throws ToolArgumentsException {
+        // The SDK treats an empty argument string as "no arguments".
+        String json = argumentsJson == null || argumentsJson.isBlank() ? "{}" : argumentsJson;
+        A arguments;
+        try {
+            JsonNode tree = ToolJson.MAPPER.readTree(json);
+            if (tree == null || !tree.isObject()) {
+                throw new ToolArgumentsException("arguments must be a JSON object", null);
+            }
+            arguments = ToolJson.MAPPER.treeToValue(tree, argsType);
+        } catch (JacksonException e) {
+            throw new ToolArgumentsException(e.getOriginalMessage(), e);
+        }
+        requireNonNullComponents(argsType, arguments);
+        return arguments;
+    }
+
+    /** Jackson leaves a missing key as null; strict schemas make every non-@Nullable key mandatory. */
+    private static void requireNonNullComponents(Class<?> argsType, Object arguments) throws ToolArgumentsException {
+        for (RecordComponent component : argsType.getRecordComponents()) {
+            if (component.getType().isPrimitive() || component.isAnnotationPresent(Nullable.class)) {
+                continue;
+            }
+            Object value;
+            try {
+                value = component.getAccessor().invoke(arguments);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read " + component, e);
+            }
+            if (value == null) {
+                throw new ToolArgumentsException(
+                        "missing required argument '" + ToolJson.propertyName(component.getName()) + "'", null);
+            }
+        }
+    }
+
+    private static String render(Object result) throws JacksonException {
+        if (result == null) {
+            return "";
+        }
+        if (result instanceof String text) {
+            return text;
+        }
+        return ToolJson.MAPPER.writeValueAsString(result);
+    }
+}
