@@ -33,5 +33,5 @@ done
 curl -fsS "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { echo "harness did not become ready; log:"; cat "$WORK/harness.log"; exit 1; }
 echo "harness ready: $(curl -fsS "http://127.0.0.1:$PORT/health")"
 
-MESSAGE=${1:-"Hi, this is Dana from account ACME-1002. Our invoices stopped arriving by email this month. Can you help?"}
+MESSAGE=${1:-"Hi, this is Jonas from account ACME-1002. My card was declined on the monthly renewal - can you help?"}
 "$JAVA" -cp "harness-fakes/target/lib/*" scripts/Demo.java "http://127.0.0.1:$PORT" "$MESSAGE"

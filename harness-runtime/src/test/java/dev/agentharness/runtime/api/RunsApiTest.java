@@ -110,7 +110,7 @@ class RunsApiTest {
         String location = accepted.header("Location");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 given().get(location).then().statusCode(200).body("status", equalTo("succeeded")));
-        given().get(location).then().body("reply", containsString("Ada"));
+        given().get(location).then().body("reply", containsString("Priya"));
     }
 
     @Test
