@@ -81,7 +81,7 @@ public final class ResponseEnvelope {
 
     private static ObjectNode usage(long input, long output) {
         ObjectNode usage = JSON.createObjectNode().put("input_tokens", input);
-        usage.putObject("input_tokens_details").put("cached_tokens", 0);
+        usage.putObject("input_tokens_details").put("cached_tokens", 0).put("cache_write_tokens", 0);
         usage.put("output_tokens", output);
         usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
         usage.put("total_tokens", input + output);
