@@ -67,7 +67,11 @@ public final class DatabaseUrl {
                 .setUseLayer7Proxy(true)
                 .setCachePreparedStatements(false)
                 .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
-                .setSslMode(SslMode.DISABLE);
+                .setSslMode(SslMode.DISABLE)
+                // Vert.x defaults are "user"/"pass"/"db" (or PG* env vars): a URL must mean only what it says.
+                .setUser("postgres")
+                .setPassword("")
+                .setDatabase("");
         applyUserInfo(uri.getRawUserInfo(), options);
         String path = uri.getRawPath();
         String database = path == null || path.length() <= 1 ? null : decode(path.substring(1));
@@ -97,15 +101,16 @@ public final class DatabaseUrl {
                 }
             }
         }
-        if (options.getDatabase() == null || options.getDatabase().isBlank()) {
-            options.setDatabase(options.getUser() != null ? options.getUser() : "postgres");
+        if (options.getDatabase().isBlank()) {
+            options.setDatabase(options.getUser()); // libpq's default
         }
         return new DatabaseUrl(options, ignored);
     }
 
     /** A fresh copy each call, so callers may tune it without affecting this value. */
     public PgConnectOptions connectOptions() {
-        return new PgConnectOptions(options);
+        // The copy constructor drops the layer-7 proxy flag (Vert.x 4.5), so set both PgBouncer settings again.
+        return new PgConnectOptions(options).setUseLayer7Proxy(true).setCachePreparedStatements(false);
     }
 
     /** Parameters that were present in the URL but not understood (names only). */
@@ -116,13 +121,11 @@ public final class DatabaseUrl {
     /** {@code postgresql://user:***@host:port/db?sslmode=…}, safe for logs. */
     public String redacted() {
         StringBuilder out = new StringBuilder("postgresql://");
-        if (options.getUser() != null) {
-            out.append(options.getUser());
-            if (options.getPassword() != null) {
-                out.append(":***");
-            }
-            out.append('@');
+        out.append(options.getUser());
+        if (!options.getPassword().isEmpty()) {
+            out.append(":***");
         }
+        out.append('@');
         out.append(options.getHost()).append(':').append(options.getPort()).append('/').append(options.getDatabase());
         out.append("?sslmode=").append(options.getSslMode().value);
         return out.toString();
