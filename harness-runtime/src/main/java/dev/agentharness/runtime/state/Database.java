@@ -1,0 +1,190 @@
+package dev.agentharness.runtime.state;
+
+import io.quarkus.runtime.Startup;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The harness database: a Vert.x pool against {@code DATABASE_URL}, or an embedded PostgreSQL when it is unset.
+ * Migrations run at boot; an unreachable external database does not stop the service from starting — it reports
+ * not ready and keeps retrying in the background.
+ */
+@Startup
+@ApplicationScoped
+public class Database {
+
+    private static final Logger LOG = Logger.getLogger(Database.class);
+    private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(60);
+
+    private final Vertx vertx;
+    private final DatabaseSettings settings;
+    private final Migrator migrator;
+
+    private volatile Pool pool;
+    private volatile boolean ready;
+    private EmbeddedPostgresServer embedded;
+    private ScheduledExecutorService retries;
+    private DatabaseUrl appUrl;
+    private DatabaseUrl migrationUrl;
+
+    @Inject
+    public Database(Vertx vertx,
+            @ConfigProperty(name = "harness.database.url") Optional<String> url,
+            @ConfigProperty(name = "harness.database.direct-url") Optional<String> directUrl,
+            @ConfigProperty(name = "harness.database.pool-size", defaultValue = "10") int poolSize,
+            @ConfigProperty(name = "harness.data-dir", defaultValue = "data") Path dataDir,
+            @ConfigProperty(name = "harness.database.call-timeout", defaultValue = "30s") Duration callTimeout) {
+        this(vertx, new DatabaseSettings(url, directUrl, poolSize, dataDir, callTimeout), Migrator.fromClasspath());
+    }
+
+    public Database(Vertx vertx, DatabaseSettings settings, Migrator migrator) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.migrator = migrator;
+    }
+
+    @PostConstruct
+    public void start() {
+        if (settings.external()) {
+            appUrl = DatabaseUrl.parse(settings.url().orElseThrow());
+            if (settings.directUrl().isPresent()) {
+                migrationUrl = DatabaseUrl.parse(settings.directUrl().get());
+            } else {
+                migrationUrl = appUrl;
+                LOG.warn("DATABASE_DIRECT_URL is not set: running migrations through DATABASE_URL. With Neon, set it to "
+                        + "the direct (non-pooler) endpoint");
+            }
+            LOG.infof("Using external PostgreSQL %s", appUrl.redacted());
+        } else {
+            embedded = EmbeddedPostgresServer.start(settings.dataDir().resolve("postgres"));
+            appUrl = embedded.url();
+            migrationUrl = appUrl;
+        }
+        pool = newPool(appUrl.connectOptions(), settings.poolSize());
+        if (!tryMigrate()) {
+            if (!settings.external()) {
+                throw new MigrationException("migrations failed on the embedded database; see the log above");
+            }
+            retries = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("db-migrate-retry").factory());
+            scheduleRetry(FIRST_RETRY);
+        }
+    }
+
+    @PreDestroy
+    public void stop() {
+        if (retries != null) {
+            retries.shutdownNow();
+        }
+        Pool current = pool;
+        if (current != null) {
+            Blocking.awaitQuietly(current.close(), Duration.ofSeconds(10));
+        }
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+
+    /** The application pool (pooled endpoint). Always present after start; connections are made lazily. */
+    public Pool pool() {
+        Pool current = pool;
+        if (current == null) {
+            throw new IllegalStateException("database not started");
+        }
+        return current;
+    }
+
+    /** True when DATABASE_URL is set (a real cloud database), false for the embedded fallback. */
+    public boolean external() {
+        return settings.external();
+    }
+
+    /** True once migrations are applied: until then repositories must not be used. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /** How long a blocking repository call waits. */
+    public Duration callTimeout() {
+        return settings.callTimeout();
+    }
+
+    /** {@code SELECT 1}: false on any error; never throws; returns within {@code timeout}. */
+    public boolean ping(Duration timeout) {
+        try {
+            Pool current = pool;
+            return current != null && Blocking.await(current.query("SELECT 1").execute(), timeout).size() == 1;
+        } catch (RuntimeException e) {
+            LOG.debugf("Database ping failed: %s", e.getMessage());
+            return false;
+        }
+    }
+
+    private boolean tryMigrate() {
+        // A short-lived pool: migrations go to the direct endpoint, which may differ from the pooled one.
+        Pool migrationPool = newPool(migrationUrl.connectOptions(), 1);
+        try {
+            migrator.migrate(migrationPool, MIGRATION_TIMEOUT);
+            ready = true;
+            LOG.info("Database schema is up to date");
+            return true;
+        } catch (MigrationException e) {
+            // An edited migration or broken script: retrying cannot help, so fail loudly.
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warnf("Database %s is unreachable, running without it until it answers (retrying in the background): %s",
+                    migrationUrl.redacted(), rootMessage(e));
+            return false;
+        } finally {
+            Blocking.awaitQuietly(migrationPool.close(), Duration.ofSeconds(10));
+        }
+    }
+
+    private void scheduleRetry(Duration delay) {
+        retries.schedule(() -> {
+            try {
+                if (!tryMigrate()) {
+                    Duration doubled = delay.multipliedBy(2);
+                    scheduleRetry(doubled.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : doubled);
+                }
+            } catch (MigrationException e) {
+                LOG.error("Database migrations cannot be applied; the harness stays not ready", e);
+            }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private Pool newPool(PgConnectOptions options, int maxSize) {
+        PoolOptions poolOptions = new PoolOptions()
+                .setMaxSize(maxSize)
+                // Unbounded wait queue: a burst of runs queues for a connection instead of failing.
+                .setMaxWaitQueueSize(-1)
+                .setIdleTimeout(5)
+                .setIdleTimeoutUnit(TimeUnit.MINUTES);
+        return PgBuilder.pool().with(poolOptions).connectingTo(options).using(vertx).build();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.agentharness.runtime.state;
+
+import dev.agentharness.api.RunStatus;
+import java.util.List;
+
+/** Everything written when a worker finishes a run, in one transaction. {@code traceJson} is the spans array/object. */
+public record RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
+        long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
+        List<ArtifactRow> artifacts, List<AuditEntry> audit) {
+
+    public RunCompletion {
+        artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+        audit = audit == null ? List.of() : List.copyOf(audit);
+    }
+}

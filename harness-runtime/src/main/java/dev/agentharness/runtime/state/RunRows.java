@@ -1,0 +1,49 @@
+package dev.agentharness.runtime.state;
+
+import dev.agentharness.api.RunStatus;
+import io.vertx.sqlclient.Row;
+
+/** The column list and row mapping shared by every query that returns {@link RunRecord}s. */
+final class RunRows {
+
+    /** JSON columns are read as text: callers get the document exactly as stored. */
+    static final String COLUMNS = "id, session_id, principal, agent, model, status, reason, message, "
+            + "request_json::text AS request_json, request_hash, idempotency_key, reply, input_tokens, output_tokens, "
+            + "cost_usd, trace_id, used_sandbox, save_artifact, max_turns, timeout_seconds, cancel_requested, attempts, "
+            + "lease_owner, lease_expires_at, created_at, started_at, completed_at, updated_at";
+
+    private RunRows() {
+    }
+
+    static RunRecord map(Row row) {
+        return new RunRecord(
+                row.getString("id"),
+                row.getString("session_id"),
+                row.getString("principal"),
+                row.getString("agent"),
+                row.getString("model"),
+                RunStatus.fromWire(row.getString("status")),
+                row.getString("reason"),
+                row.getString("message"),
+                row.getString("request_json"),
+                row.getString("request_hash"),
+                row.getString("idempotency_key"),
+                row.getString("reply"),
+                row.getLong("input_tokens"),
+                row.getLong("output_tokens"),
+                row.getDouble("cost_usd"),
+                row.getString("trace_id"),
+                row.getBoolean("used_sandbox"),
+                row.getBoolean("save_artifact"),
+                row.getInteger("max_turns"),
+                row.getInteger("timeout_seconds"),
+                row.getBoolean("cancel_requested"),
+                row.getInteger("attempts"),
+                row.getString("lease_owner"),
+                row.getOffsetDateTime("lease_expires_at"),
+                row.getOffsetDateTime("created_at"),
+                row.getOffsetDateTime("started_at"),
+                row.getOffsetDateTime("completed_at"),
+                row.getOffsetDateTime("updated_at"));
+    }
+}

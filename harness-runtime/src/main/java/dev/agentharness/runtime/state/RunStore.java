@@ -1,0 +1,324 @@
+package dev.agentharness.runtime.state;
+
+import dev.agentharness.api.RunStatus;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Durable runs (SPEC §4): submit, the worker queue with leases, completion, cancellation, bulk status.
+ * Blocking API for virtual threads; every statement is schema-qualified and free of session state (PgBouncer).
+ */
+@ApplicationScoped
+public class RunStore {
+
+    static final String REASON_CANCELLED = "Cancelled";
+
+    private static final String SELECT_RUN = "SELECT " + RunRows.COLUMNS + " FROM public.runs ";
+
+    private Supplier<Pool> pool;
+    private Duration timeout;
+
+    @Inject
+    public RunStore(Database database) {
+        this(database::pool, database.callTimeout());
+    }
+
+    public RunStore(Pool pool) {
+        this(() -> pool, Duration.ofSeconds(30));
+    }
+
+    public RunStore(Supplier<Pool> pool, Duration timeout) {
+        this.pool = pool;
+        this.timeout = timeout;
+    }
+
+    /**
+     * One transaction: session created if missing, run inserted as queued, audit {@code run.submitted}. With an
+     * idempotency key a second submission returns the first run with {@code created=false}.
+     *
+     * @throws SessionOwnedElsewhereException when the session id belongs to another principal
+     */
+    public SubmitOutcome submit(NewRun run) {
+        if (run.idempotencyKey() != null) {
+            // Fast path for retries: no writes at all when the key is already known.
+            Optional<RunRecord> existing = findByIdempotencyKey(run.principal(), run.idempotencyKey());
+            if (existing.isPresent()) {
+                return new SubmitOutcome(existing.get(), false);
+            }
+        }
+        return await(pool.get().withTransaction(conn -> submit(conn, run)));
+    }
+
+    private Future<SubmitOutcome> submit(SqlConnection conn, NewRun run) {
+        return conn.preparedQuery("INSERT INTO public.sessions (id, principal) VALUES ($1, $2) "
+                        + "ON CONFLICT (id) DO NOTHING RETURNING id")
+                .execute(Tuple.of(run.sessionId(), run.principal()))
+                .compose(inserted -> conn.preparedQuery("SELECT principal FROM public.sessions WHERE id = $1")
+                        .execute(Tuple.of(run.sessionId()))
+                        .compose(owner -> {
+                            if (!run.principal().equals(owner.iterator().next().getString("principal"))) {
+                                return Future.failedFuture(new SessionOwnedElsewhereException(run.sessionId()));
+                            }
+                            return insertRun(conn, run, inserted.size() == 1);
+                        }));
+    }
+
+    private Future<SubmitOutcome> insertRun(SqlConnection conn, NewRun run, boolean sessionCreated) {
+        Tuple values = Tuple.tuple()
+                .addString(run.runId()).addString(run.sessionId()).addString(run.principal())
+                .addString(run.agent()).addString(run.model()).addString(run.message())
+                .addString(run.requestJson()).addString(run.requestHash()).addString(run.idempotencyKey())
+                .addInteger(run.maxTurns()).addInteger(run.timeoutSeconds()).addBoolean(run.saveArtifact())
+                .addString(run.traceId());
+        // ON CONFLICT waits for a concurrent identical submission to commit, then does nothing: exactly one row.
+        String insert = "INSERT INTO public.runs (id, session_id, principal, agent, model, message, request_json, "
+                + "request_hash, idempotency_key, max_turns, timeout_seconds, save_artifact, trace_id, status) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11, $12, $13, 'queued') "
+                + "ON CONFLICT (principal, idempotency_key) DO NOTHING RETURNING " + RunRows.COLUMNS;
+        return conn.preparedQuery(insert).execute(values).compose(rows -> {
+            if (rows.size() == 1) {
+                RunRecord created = RunRows.map(rows.iterator().next());
+                JsonObject detail = new JsonObject().put("session_id", run.sessionId()).put("agent", run.agent())
+                        .put("model", run.model());
+                return insertAudit(conn, new AuditEntry(run.principal(), run.runId(), "run.submitted", detail.encode()))
+                        .map(new SubmitOutcome(created, true));
+            }
+            // Lost the race to an identical submission: hand back the winner; drop a session only we created.
+            Future<?> cleanup = sessionCreated
+                    ? conn.preparedQuery("DELETE FROM public.sessions WHERE id = $1").execute(Tuple.of(run.sessionId()))
+                    : Future.succeededFuture();
+            return cleanup.compose(done -> conn.preparedQuery(SELECT_RUN + "WHERE principal = $1 AND idempotency_key = $2")
+                            .execute(Tuple.of(run.principal(), run.idempotencyKey())))
+                    .map(existing -> new SubmitOutcome(RunRows.map(existing.iterator().next()), false));
+        });
+    }
+
+    /** The run if it belongs to {@code principal}; another principal's run is indistinguishable from none. */
+    public Optional<RunRecord> find(String runId, String principal) {
+        return one(SELECT_RUN + "WHERE id = $1 AND principal = $2", Tuple.of(runId, principal));
+    }
+
+    /** For workers, which act for every principal. */
+    public Optional<RunRecord> findAny(String runId) {
+        return one(SELECT_RUN + "WHERE id = $1", Tuple.of(runId));
+    }
+
+    public Optional<RunRecord> findByIdempotencyKey(String principal, String idempotencyKey) {
+        return one(SELECT_RUN + "WHERE principal = $1 AND idempotency_key = $2", Tuple.of(principal, idempotencyKey));
+    }
+
+    /**
+     * Claims up to {@code limit} queued runs, oldest first, in one statement. {@code SKIP LOCKED} lets concurrent
+     * workers pass over each other's rows, so no run is ever claimed twice.
+     */
+    public List<RunRecord> claimQueued(String workerId, int limit, Duration lease) {
+        String claim = "UPDATE public.runs r SET status = 'running', started_at = COALESCE(r.started_at, now()), "
+                + "attempts = r.attempts + 1, lease_owner = $1, "
+                + "lease_expires_at = now() + $3::bigint * interval '1 millisecond', updated_at = now() "
+                + "FROM (SELECT id AS claim_id FROM public.runs WHERE status = 'queued' "
+                + "ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) c "
+                + "WHERE r.id = c.claim_id RETURNING " + RunRows.COLUMNS;
+        List<RunRecord> claimed = list(claim, Tuple.of(workerId, limit, lease.toMillis()));
+        // RETURNING has no order; callers expect oldest first.
+        return claimed.stream().sorted(Comparator.comparing(RunRecord::createdAt).thenComparing(RunRecord::runId)).toList();
+    }
+
+    /**
+     * Extends the leases of this worker's running runs; returns how many. Not a state change, so updated_at stays
+     * (the operator's bulk poll would otherwise see every run change every few seconds).
+     */
+    public int heartbeat(String workerId, Duration lease) {
+        return await(pool.get().preparedQuery("UPDATE public.runs SET lease_expires_at = now() + $2::bigint * interval '1 millisecond' "
+                        + "WHERE status = 'running' AND lease_owner = $1")
+                .execute(Tuple.of(workerId, lease.toMillis()))).rowCount();
+    }
+
+    /**
+     * One transaction: final state, trace, artifacts, session updated_at, audit. Only while the run is still running
+     * under {@code workerId}'s lease; otherwise nothing changes and the answer is false.
+     */
+    public boolean complete(RunCompletion completion) {
+        if (!completion.status().terminal()) {
+            throw new IllegalArgumentException("a run completes with a terminal status, not " + completion.status());
+        }
+        return await(pool.get().withTransaction(conn -> complete(conn, completion)));
+    }
+
+    private Future<Boolean> complete(SqlConnection conn, RunCompletion c) {
+        Tuple values = Tuple.tuple()
+                .addString(c.runId()).addString(c.workerId()).addString(c.status().wire()).addString(c.reason())
+                .addString(c.reply()).addLong(c.inputTokens()).addLong(c.outputTokens()).addDouble(c.costUsd())
+                .addBoolean(c.usedSandbox());
+        String finish = "UPDATE public.runs SET status = $3, reason = $4, reply = $5, input_tokens = $6, "
+                + "output_tokens = $7, cost_usd = $8, used_sandbox = $9, completed_at = now(), updated_at = now(), "
+                + "lease_expires_at = NULL WHERE id = $1 AND status = 'running' AND lease_owner = $2 "
+                + "RETURNING session_id, trace_id";
+        return conn.preparedQuery(finish).execute(values).compose(rows -> {
+            if (rows.size() == 0) {
+                return Future.succeededFuture(false);
+            }
+            Row run = rows.iterator().next();
+            String sessionId = run.getString("session_id");
+            return conn.preparedQuery("INSERT INTO public.traces (run_id, trace_id, spans) VALUES ($1, $2, $3::text::jsonb)")
+                    .execute(Tuple.of(c.runId(), run.getString("trace_id"), c.traceJson() == null ? "[]" : c.traceJson()))
+                    .compose(trace -> insertArtifacts(conn, c.runId(), c.artifacts()))
+                    .compose(artifacts -> conn.preparedQuery("UPDATE public.sessions SET updated_at = now() WHERE id = $1")
+                            .execute(Tuple.of(sessionId)))
+                    .compose(session -> insertAudit(conn, c.audit()))
+                    .map(true);
+        });
+    }
+
+    /** Runs whose worker stopped heartbeating become failed with {@code reason}; returns their ids. */
+    public List<String> failExpiredLeases(String reason) {
+        // One statement: the failure and its audit line cannot be separated. Concurrent sweepers re-check the
+        // WHERE clause after the row lock, so each run is failed (and audited) once.
+        String sweep = "WITH expired AS (UPDATE public.runs SET status = 'failed', reason = $1, completed_at = now(), "
+                + "updated_at = now(), lease_expires_at = NULL "
+                + "WHERE status = 'running' AND lease_expires_at < now() RETURNING id, principal, lease_owner) "
+                + "INSERT INTO public.audit_log (principal, run_id, action, detail) "
+                + "SELECT principal, id, 'run.worker_lost', jsonb_build_object('worker', lease_owner, 'reason', $1::text) "
+                + "FROM expired RETURNING run_id";
+        RowSet<Row> rows = await(pool.get().preparedQuery(sweep).execute(Tuple.of(reason)));
+        List<String> ids = new ArrayList<>();
+        rows.forEach(row -> ids.add(row.getString("run_id")));
+        return ids;
+    }
+
+    /**
+     * Queued → cancelled at once; running → {@code cancel_requested} (the worker stops at its next check);
+     * terminal → unchanged. Empty when the run does not exist for {@code principal}.
+     */
+    public Optional<RunRecord> requestCancel(String runId, String principal) {
+        return await(pool.get().withTransaction(conn -> conn
+                .preparedQuery(SELECT_RUN + "WHERE id = $1 AND principal = $2 FOR UPDATE")
+                .execute(Tuple.of(runId, principal))
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return Future.succeededFuture(Optional.<RunRecord>empty());
+                    }
+                    RunRecord current = RunRows.map(rows.iterator().next());
+                    return cancel(conn, current).map(Optional::of);
+                })));
+    }
+
+    private Future<RunRecord> cancel(SqlConnection conn, RunRecord current) {
+        String update;
+        String action;
+        if (current.status() == RunStatus.QUEUED) {
+            update = "UPDATE public.runs SET status = 'cancelled', reason = '" + REASON_CANCELLED + "', "
+                    + "cancel_requested = true, completed_at = now(), updated_at = now() WHERE id = $1 RETURNING ";
+            action = "run.cancelled";
+        } else if (current.status() == RunStatus.RUNNING && !current.cancelRequested()) {
+            update = "UPDATE public.runs SET cancel_requested = true, updated_at = now() WHERE id = $1 RETURNING ";
+            action = "run.cancel_requested";
+        } else {
+            return Future.succeededFuture(current);
+        }
+        return conn.preparedQuery(update + RunRows.COLUMNS).execute(Tuple.of(current.runId()))
+                .compose(rows -> insertAudit(conn, new AuditEntry(current.principal(), current.runId(), action, null))
+                        .map(RunRows.map(rows.iterator().next())));
+    }
+
+    /** Whether someone asked to cancel the run (false when it does not exist). Workers poll this between turns. */
+    public boolean cancelRequested(String runId) {
+        RowSet<Row> rows = await(pool.get().preparedQuery("SELECT cancel_requested FROM public.runs WHERE id = $1")
+                .execute(Tuple.of(runId)));
+        return rows.size() == 1 && rows.iterator().next().getBoolean("cancel_requested");
+    }
+
+    /**
+     * The principal's runs with {@code updated_at >= since} (all when null), oldest change first, at most
+     * {@code limit}. Inclusive on purpose: runs changed in one transaction share a timestamp, and an exclusive
+     * cursor would skip the rest of such a group at a page boundary; pollers see a boundary row twice instead.
+     */
+    public List<RunRecord> updatedSince(String principal, OffsetDateTime since, int limit) {
+        return list(SELECT_RUN + "WHERE principal = $1 AND ($2::timestamptz IS NULL OR updated_at >= $2::timestamptz) "
+                + "ORDER BY updated_at, id LIMIT $3", Tuple.of(principal, since, limit));
+    }
+
+    public Optional<TraceRecord> trace(String runId, String principal) {
+        RowSet<Row> rows = await(pool.get().preparedQuery("SELECT t.run_id, t.trace_id, t.spans::text AS spans, t.created_at "
+                        + "FROM public.traces t JOIN public.runs r ON r.id = t.run_id WHERE t.run_id = $1 AND r.principal = $2")
+                .execute(Tuple.of(runId, principal)));
+        if (rows.size() == 0) {
+            return Optional.empty();
+        }
+        Row row = rows.iterator().next();
+        return Optional.of(new TraceRecord(row.getString("run_id"), row.getString("trace_id"), row.getString("spans"),
+                row.getOffsetDateTime("created_at")));
+    }
+
+    /** Artifact pointers of a run, in the order they were recorded. */
+    public List<ArtifactRow> artifacts(String runId) {
+        RowSet<Row> rows = await(pool.get().preparedQuery("SELECT name, key, size, sha256, content_type FROM public.artifacts "
+                + "WHERE run_id = $1 ORDER BY id").execute(Tuple.of(runId)));
+        List<ArtifactRow> artifacts = new ArrayList<>();
+        rows.forEach(row -> artifacts.add(new ArtifactRow(row.getString("name"), row.getString("key"),
+                row.getLong("size"), row.getString("sha256"), row.getString("content_type"))));
+        return artifacts;
+    }
+
+    public void audit(AuditEntry entry) {
+        await(insertAudit(pool.get(), entry));
+    }
+
+    private static Future<?> insertArtifacts(SqlConnection conn, String runId, List<ArtifactRow> artifacts) {
+        if (artifacts.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        List<Tuple> batch = artifacts.stream()
+                .map(a -> Tuple.of(runId, a.name(), a.key(), a.size(), a.sha256(), a.contentType()))
+                .toList();
+        return conn.preparedQuery("INSERT INTO public.artifacts (run_id, name, key, size, sha256, content_type) "
+                + "VALUES ($1, $2, $3, $4, $5, $6)").executeBatch(batch);
+    }
+
+    private static Future<?> insertAudit(SqlConnection conn, List<AuditEntry> entries) {
+        if (entries.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return conn.preparedQuery(INSERT_AUDIT).executeBatch(entries.stream().map(RunStore::auditTuple).toList());
+    }
+
+    private static Future<?> insertAudit(io.vertx.sqlclient.SqlClient client, AuditEntry entry) {
+        return client.preparedQuery(INSERT_AUDIT).execute(auditTuple(entry));
+    }
+
+    private static final String INSERT_AUDIT =
+            "INSERT INTO public.audit_log (principal, run_id, action, detail) VALUES ($1, $2, $3, $4::text::jsonb)";
+
+    private static Tuple auditTuple(AuditEntry e) {
+        return Tuple.of(e.principal(), e.runId(), e.action(), e.detailJson() == null ? "{}" : e.detailJson());
+    }
+
+    private Optional<RunRecord> one(String sql, Tuple args) {
+        List<RunRecord> rows = list(sql, args);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    private List<RunRecord> list(String sql, Tuple args) {
+        RowSet<Row> rows = await(pool.get().preparedQuery(sql).execute(args));
+        List<RunRecord> runs = new ArrayList<>(rows.size());
+        rows.forEach(row -> runs.add(RunRows.map(row)));
+        return runs;
+    }
+
+    private <T> T await(Future<T> future) {
+        return Blocking.await(future, timeout);
+    }
+}
