@@ -17,7 +17,6 @@ import jakarta.ws.rs.core.Response;
  */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
 public interface HarnessApi {
 
     String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -31,6 +30,7 @@ public interface HarnessApi {
      */
     @POST
     @Path("runs")
+    @Consumes(MediaType.APPLICATION_JSON)
     Response createRun(@HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
                        @HeaderParam(PREFER) String prefer,
                        RunRequest request);

@@ -3,6 +3,7 @@ package dev.agentharness.runtime.api;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.agentharness.api.Problem;
 import jakarta.ws.rs.WebApplicationException;
@@ -39,6 +40,12 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response malformed(JsonParseException e) {
         return badRequest("malformed JSON: " + e.getOriginalMessage());
+    }
+
+    /** More specific than Quarkus's built-in mapper for this type, which answers plain JSON. */
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        return wrongType(e);
     }
 
     @ServerExceptionMapper

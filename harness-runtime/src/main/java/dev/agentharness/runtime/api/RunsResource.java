@@ -13,9 +13,9 @@ import dev.agentharness.runtime.state.RunStore;
 import dev.agentharness.runtime.state.SessionStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
-import java.net.URI;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -49,17 +49,18 @@ public class RunsResource implements HarnessApi {
         String principal = caller.principal();
         RunService.Submitted submitted = service.submit(principal, idempotencyKey, request);
         RunRecord run = submitted.run();
-        URI location = URI.create("/runs/" + run.runId());
+        // Relative on purpose (RFC 9110 allows it): correct behind any ingress path prefix.
+        String location = "/runs/" + run.runId();
         if (prefer != null && prefer.toLowerCase().contains(RESPOND_ASYNC)) {
-            return Response.accepted(service.view(run)).location(location)
+            return Response.accepted(service.view(run)).header(HttpHeaders.LOCATION, location)
                     .header("Preference-Applied", RESPOND_ASYNC).build();
         }
         RunRecord result = service.awaitResult(run, principal);
         if (!result.status().terminal()) {
             // Still running after the synchronous wait: hand the caller the URL to poll.
-            return Response.accepted(service.view(result)).location(location).build();
+            return Response.accepted(service.view(result)).header(HttpHeaders.LOCATION, location).build();
         }
-        return Response.ok(service.view(result)).location(location).build();
+        return Response.ok(service.view(result)).header(HttpHeaders.LOCATION, location).build();
     }
 
     @Override

@@ -75,12 +75,11 @@ class AuthAndSecretsTest {
                 .body("runs.size()", equalTo(1));
 
         String log = Files.readString(Path.of(WithApiKeys.LOG_FILE));
-        assertTrue(log.contains("run_id=" + runId), "log lines written during the run carry its run_id");
-        for (String line : log.split("\n")) {
-            if (line.contains("lookup_account") && line.contains("dev.agentharness")) {
-                assertTrue(line.contains("run_id=" + runId) || !line.contains(token), line);
-            }
-        }
+        List<String> runLines = log.lines().filter(line -> line.contains("(run-" + runId + ")")).toList();
+        assertTrue(runLines.size() >= 3, "the run logs its tool calls and its end:\n" + log);
+        runLines.forEach(line -> assertTrue(line.contains("run_id=" + runId), line));
+        assertTrue(log.lines().anyMatch(line -> line.contains("run accepted") && line.contains("run_id=" + runId)),
+                "the request thread logs the accepted run with its run_id");
         assertNoSecretIn(log, "the log");
         for (String body : bodies) {
             assertNoSecretIn(body, "a response body");

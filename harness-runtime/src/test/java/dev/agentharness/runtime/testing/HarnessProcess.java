@@ -117,7 +117,7 @@ public final class HarnessProcess implements AutoCloseable {
 
     private void waitFor() {
         try {
-            if (!process.waitFor(Duration.ofSeconds(30))) {
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
             }
         } catch (InterruptedException e) {

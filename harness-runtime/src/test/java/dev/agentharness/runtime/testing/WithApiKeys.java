@@ -22,6 +22,7 @@ public class WithApiKeys implements QuarkusTestProfile {
                 "harness.api-keys", "alice:" + ALICE_KEY_1 + ", alice:" + ALICE_KEY_2 + ",bob:" + BOB_KEY,
                 "quarkus.log.file.enabled", "true",
                 "quarkus.log.file.path", LOG_FILE,
+                "quarkus.log.file.json.enabled", "false",
                 "quarkus.log.file.format", "%d{HH:mm:ss.SSS} %-5p [%c{2.}] (%t) run_id=%X{run_id} %s%e%n",
                 "quarkus.log.category.\"dev.agentharness\".level", "DEBUG");
     }
