@@ -82,7 +82,7 @@ public class Database {
             appUrl = embedded.url();
             migrationUrl = appUrl;
         }
-        pool = newPool(appUrl.connectOptions(), settings.poolSize());
+        pool = newPool("harness", appUrl.connectOptions(), settings.poolSize());
         if (settings.external()) {
             // Never block boot on a network database: a silent endpoint can hold a connection attempt for a long
             // time. Migrate in the background; ready() says when the schema is there.
@@ -154,7 +154,7 @@ public class Database {
 
     private boolean tryMigrate() {
         // A short-lived pool: migrations go to the direct endpoint, which may differ from the pooled one.
-        Pool migrationPool = newPool(migrationUrl.connectOptions(), 1);
+        Pool migrationPool = newPool("harness-migrations", migrationUrl.connectOptions(), 1);
         try {
             migrator.migrate(migrationPool, MIGRATION_TIMEOUT);
             ready = true;
@@ -189,8 +189,10 @@ public class Database {
         }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private Pool newPool(PgConnectOptions options, int maxSize) {
+    private Pool newPool(String name, PgConnectOptions options, int maxSize) {
         PoolOptions poolOptions = new PoolOptions()
+                // Distinct names keep the two pools apart in metrics (sql.pool.* gauges are keyed by pool name).
+                .setName(name)
                 .setMaxSize(maxSize)
                 // Unbounded wait queue: a burst of runs queues for a connection instead of failing.
                 .setMaxWaitQueueSize(-1)
