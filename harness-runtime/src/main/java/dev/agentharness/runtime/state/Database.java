@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The harness database: a Vert.x pool against {@code DATABASE_URL}, or an embedded PostgreSQL when it is unset.
- * Migrations run at boot; an unreachable external database does not stop the service from starting — it reports
- * not ready and keeps retrying in the background.
+ * Migrations run at boot (synchronously for the embedded database, in the background with backoff for an external
+ * one): an unreachable external database does not stop the service from starting — it reports not ready and keeps
+ * retrying.
  */
 @Startup
 @ApplicationScoped
@@ -32,6 +34,8 @@ public class Database {
     private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY = Duration.ofSeconds(60);
+    /** Closing is best effort: a pool stuck on a silent server must not hold up shutdown. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     private final Vertx vertx;
     private final DatabaseSettings settings;
@@ -39,6 +43,7 @@ public class Database {
 
     private volatile Pool pool;
     private volatile boolean ready;
+    private final CountDownLatch readyLatch = new CountDownLatch(1);
     private EmbeddedPostgresServer embedded;
     private ScheduledExecutorService retries;
     private DatabaseUrl appUrl;
@@ -77,13 +82,14 @@ public class Database {
             appUrl = embedded.url();
             migrationUrl = appUrl;
         }
-        pool = newPool(appUrl.connectOptions(), settings.poolSize());
-        if (!tryMigrate()) {
-            if (!settings.external()) {
-                throw new MigrationException("migrations failed on the embedded database; see the log above");
-            }
-            retries = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("db-migrate-retry").factory());
-            scheduleRetry(FIRST_RETRY);
+        pool = newPool("harness", appUrl.connectOptions(), settings.poolSize());
+        if (settings.external()) {
+            // Never block boot on a network database: a silent endpoint can hold a connection attempt for a long
+            // time. Migrate in the background; ready() says when the schema is there.
+            retries = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("db-migrate").factory());
+            scheduleAttempt(Duration.ZERO);
+        } else if (!tryMigrate()) {
+            throw new MigrationException("migrations failed on the embedded database; see the log above");
         }
     }
 
@@ -94,7 +100,7 @@ public class Database {
         }
         Pool current = pool;
         if (current != null) {
-            Blocking.awaitQuietly(current.close(), Duration.ofSeconds(10));
+            Blocking.awaitQuietly(current.close(), CLOSE_TIMEOUT);
         }
         if (embedded != null) {
             embedded.close();
@@ -120,6 +126,16 @@ public class Database {
         return ready;
     }
 
+    /** Waits up to {@code timeout} for {@link #ready()}; for workers that must not touch the schema before it exists. */
+    public boolean awaitReady(Duration timeout) {
+        try {
+            return readyLatch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** How long a blocking repository call waits. */
     public Duration callTimeout() {
         return settings.callTimeout();
@@ -138,30 +154,34 @@ public class Database {
 
     private boolean tryMigrate() {
         // A short-lived pool: migrations go to the direct endpoint, which may differ from the pooled one.
-        Pool migrationPool = newPool(migrationUrl.connectOptions(), 1);
+        Pool migrationPool = newPool("harness-migrations", migrationUrl.connectOptions(), 1);
         try {
             migrator.migrate(migrationPool, MIGRATION_TIMEOUT);
             ready = true;
+            readyLatch.countDown();
             LOG.info("Database schema is up to date");
             return true;
         } catch (MigrationException e) {
             // An edited migration or broken script: retrying cannot help, so fail loudly.
             throw e;
         } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return false; // shutting down
+            }
             LOG.warnf("Database %s is unreachable, running without it until it answers (retrying in the background): %s",
                     migrationUrl.redacted(), rootMessage(e));
             return false;
         } finally {
-            Blocking.awaitQuietly(migrationPool.close(), Duration.ofSeconds(10));
+            Blocking.awaitQuietly(migrationPool.close(), CLOSE_TIMEOUT);
         }
     }
 
-    private void scheduleRetry(Duration delay) {
+    private void scheduleAttempt(Duration delay) {
         retries.schedule(() -> {
             try {
                 if (!tryMigrate()) {
-                    Duration doubled = delay.multipliedBy(2);
-                    scheduleRetry(doubled.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : doubled);
+                    Duration next = delay.isZero() ? FIRST_RETRY : delay.multipliedBy(2);
+                    scheduleAttempt(next.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : next);
                 }
             } catch (MigrationException e) {
                 LOG.error("Database migrations cannot be applied; the harness stays not ready", e);
@@ -169,8 +189,10 @@ public class Database {
         }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private Pool newPool(PgConnectOptions options, int maxSize) {
+    private Pool newPool(String name, PgConnectOptions options, int maxSize) {
         PoolOptions poolOptions = new PoolOptions()
+                // Distinct names keep the two pools apart in metrics (sql.pool.* gauges are keyed by pool name).
+                .setName(name)
                 .setMaxSize(maxSize)
                 // Unbounded wait queue: a burst of runs queues for a connection instead of failing.
                 .setMaxWaitQueueSize(-1)

@@ -88,7 +88,11 @@ public final class Migrator {
 
     private static Future<Boolean> apply(SqlConnection conn, Migration migration) {
         return conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(LOCK_KEY))
-                .compose(locked -> conn.query(CREATE_HISTORY).execute())
+                // Checked first (under the lock) so re-runs do not log "already exists, skipping" notices.
+                .compose(locked -> conn.query("SELECT to_regclass('public.schema_migrations') IS NOT NULL AS present").execute())
+                .compose(history -> history.iterator().next().getBoolean("present")
+                        ? Future.succeededFuture()
+                        : conn.query(CREATE_HISTORY).execute())
                 .compose(created -> conn.preparedQuery("SELECT checksum FROM public.schema_migrations WHERE version = $1")
                         .execute(Tuple.of(migration.version())))
                 .compose(existing -> {

@@ -1,0 +1,409 @@
+package dev.agentharness.runtime.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.agentharness.api.RunStatus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class RunStoreTest {
+
+    private static final Duration LEASE = Duration.ofMinutes(5);
+    private static TestDatabase db;
+    private static Pool pool;
+    private static RunStore runs;
+    private static SessionStore sessions;
+
+    @BeforeAll
+    static void database() {
+        db = TestDatabase.migrated();
+        pool = db.pool();
+        runs = new RunStore(pool);
+        sessions = new SessionStore(pool);
+    }
+
+    @AfterAll
+    static void close() {
+        db.close();
+    }
+
+    @Test
+    void submit_stores_a_queued_run_its_session_and_an_audit_line() {
+        String principal = principal();
+        NewRun run = newRun(principal, "s-" + principal, null);
+
+        SubmitOutcome outcome = runs.submit(run);
+
+        assertTrue(outcome.created());
+        RunRecord stored = outcome.run();
+        assertEquals(RunStatus.QUEUED, stored.status());
+        assertEquals(run.runId(), stored.runId());
+        assertEquals("{\"message\": \"hello\"}", stored.requestJson());
+        assertEquals(10, stored.maxTurns());
+        assertNull(stored.timeoutSeconds());
+        assertEquals(0, stored.attempts());
+        assertNotNull(stored.createdAt());
+        assertEquals(Optional.of(stored), runs.find(run.runId(), principal));
+        assertTrue(sessions.find(run.sessionId(), principal).isPresent());
+        assertEquals(1, auditCount(run.runId(), "run.submitted"));
+    }
+
+    @Test
+    void another_principal_cannot_see_a_run() {
+        RunRecord run = runs.submit(newRun(principal(), null, null)).run();
+
+        assertTrue(runs.find(run.runId(), "someone-else").isEmpty());
+        assertTrue(runs.findAny(run.runId()).isPresent());
+        assertTrue(runs.trace(run.runId(), "someone-else").isEmpty());
+    }
+
+    @Test
+    void twenty_five_concurrent_identical_submissions_make_exactly_one_run() throws Exception {
+        String principal = principal();
+        String key = "key-" + UUID.randomUUID();
+        String sessionId = "s-" + UUID.randomUUID();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Callable<SubmitOutcome>> submissions = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            // Each retry carries a fresh run id, as a client retry would produce.
+            NewRun run = newRun(principal, sessionId, key);
+            submissions.add(() -> { start.await(); return runs.submit(run); });
+        }
+
+        List<SubmitOutcome> outcomes = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<SubmitOutcome>> futures = submissions.stream().map(threads::submit).toList();
+            start.countDown();
+            for (Future<SubmitOutcome> f : futures) {
+                outcomes.add(f.get());
+            }
+        }
+
+        assertEquals(1, outcomes.stream().filter(SubmitOutcome::created).count());
+        assertEquals(1, outcomes.stream().map(o -> o.run().runId()).distinct().count());
+        assertEquals(1, count("SELECT count(*) FROM public.runs WHERE principal = $1", principal));
+        assertEquals(1, count("SELECT count(*) FROM public.sessions WHERE principal = $1", principal));
+    }
+
+    @Test
+    void the_same_idempotency_key_for_another_principal_is_a_different_run() {
+        String key = "shared-key";
+        SubmitOutcome first = runs.submit(newRun(principal(), null, key));
+        SubmitOutcome second = runs.submit(newRun(principal(), null, key));
+
+        assertTrue(first.created());
+        assertTrue(second.created());
+    }
+
+    @Test
+    void a_session_owned_by_another_principal_is_refused_and_nothing_is_written() {
+        String sessionId = "s-" + UUID.randomUUID();
+        runs.submit(newRun(principal(), sessionId, null));
+        NewRun intruder = newRun(principal(), sessionId, null);
+
+        assertThrows(SessionOwnedElsewhereException.class, () -> runs.submit(intruder));
+
+        assertTrue(runs.findAny(intruder.runId()).isEmpty());
+        assertEquals(0, auditCount(intruder.runId(), "run.submitted"));
+    }
+
+    @Test
+    void two_workers_never_claim_the_same_run() throws Exception {
+        drainQueue();
+        String principal = principal();
+        Set<String> submitted = new HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            submitted.add(runs.submit(newRun(principal, null, null)).run().runId());
+        }
+        CountDownLatch start = new CountDownLatch(1);
+        List<Callable<List<RunRecord>>> workers = new ArrayList<>();
+        for (String worker : List.of("worker-a", "worker-b")) {
+            workers.add(() -> {
+                start.await();
+                List<RunRecord> mine = new ArrayList<>();
+                List<RunRecord> batch;
+                while (!(batch = runs.claimQueued(worker, 3, LEASE)).isEmpty()) {
+                    mine.addAll(batch);
+                }
+                return mine;
+            });
+        }
+
+        List<RunRecord> claimed = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<List<RunRecord>>> futures = workers.stream().map(threads::submit).toList();
+            start.countDown();
+            for (Future<List<RunRecord>> f : futures) {
+                claimed.addAll(f.get());
+            }
+        }
+
+        List<String> ids = claimed.stream().map(RunRecord::runId).toList();
+        assertEquals(submitted, new HashSet<>(ids));
+        assertEquals(ids.size(), new HashSet<>(ids).size(), "a run was claimed twice");
+        for (RunRecord run : claimed) {
+            assertEquals(RunStatus.RUNNING, run.status());
+            assertEquals(1, run.attempts());
+            assertNotNull(run.startedAt());
+            assertTrue(run.leaseExpiresAt().isAfter(OffsetDateTime.now().plusMinutes(4)));
+        }
+    }
+
+    @Test
+    void claims_oldest_first() {
+        drainQueue();
+        String principal = principal();
+        RunRecord older = runs.submit(newRun(principal, null, null)).run();
+        RunRecord newer = runs.submit(newRun(principal, null, null)).run();
+
+        List<RunRecord> claimed = runs.claimQueued("worker-order", 1, LEASE);
+
+        assertEquals(List.of(older.runId()), claimed.stream().map(RunRecord::runId).toList());
+        assertEquals(RunStatus.QUEUED, runs.findAny(newer.runId()).orElseThrow().status());
+    }
+
+    @Test
+    void heartbeat_extends_only_this_workers_leases() {
+        String worker = claimOne(Duration.ofSeconds(30));
+        RunRecord before = runningOf(worker);
+
+        int extended = runs.heartbeat(worker, Duration.ofMinutes(10));
+
+        RunRecord after = runs.findAny(before.runId()).orElseThrow();
+        assertEquals(1, extended);
+        assertTrue(after.leaseExpiresAt().isAfter(before.leaseExpiresAt()));
+        assertEquals(before.updatedAt(), after.updatedAt(), "a heartbeat is not a state change");
+        assertEquals(0, runs.heartbeat("nobody-" + UUID.randomUUID(), LEASE));
+    }
+
+    @Test
+    void complete_writes_run_trace_artifacts_session_and_audit_together() {
+        String worker = claimOne(LEASE);
+        RunRecord running = runningOf(worker);
+        String principal = running.principal();
+        OffsetDateTime sessionBefore = sessions.find(running.sessionId(), principal).orElseThrow().updatedAt();
+        ArtifactRow reply = new ArtifactRow("reply.md", "outputs/" + running.runId() + "/reply.md", 42, "ab".repeat(32),
+                "text/markdown");
+        RunCompletion completion = new RunCompletion(running.runId(), worker, RunStatus.SUCCEEDED, null, "All done.",
+                120, 30, 0.0042, true, "[{\"name\": \"agent\"}]", List.of(reply),
+                List.of(new AuditEntry(principal, running.runId(), "run.succeeded", "{\"turns\": 2}")));
+
+        assertTrue(runs.complete(completion));
+
+        RunRecord done = runs.find(running.runId(), principal).orElseThrow();
+        assertEquals(RunStatus.SUCCEEDED, done.status());
+        assertEquals("All done.", done.reply());
+        assertEquals(120, done.inputTokens());
+        assertEquals(30, done.outputTokens());
+        assertEquals(0.0042, done.costUsd(), 1e-12);
+        assertTrue(done.usedSandbox());
+        assertNotNull(done.completedAt());
+        assertTrue(done.updatedAt().isAfter(running.updatedAt()));
+        TraceRecord trace = runs.trace(running.runId(), principal).orElseThrow();
+        assertEquals("trace-" + running.runId(), trace.traceId());
+        assertEquals(new JsonArray("[{\"name\": \"agent\"}]"), new JsonArray(trace.traceJson()));
+        assertEquals(List.of(reply), runs.artifacts(running.runId()));
+        assertTrue(sessions.find(running.sessionId(), principal).orElseThrow().updatedAt().isAfter(sessionBefore));
+        assertEquals(1, auditCount(running.runId(), "run.succeeded"));
+        assertFalse(runs.complete(completion), "a run completes once");
+    }
+
+    @Test
+    void complete_is_refused_when_another_worker_holds_the_lease() {
+        String worker = claimOne(LEASE);
+        RunRecord running = runningOf(worker);
+
+        boolean completed = runs.complete(new RunCompletion(running.runId(), "impostor", RunStatus.FAILED, "Error",
+                null, 0, 0, 0, false, "[]", List.of(new ArtifactRow("x", "k", 1, "s", "text/plain")),
+                List.of(new AuditEntry(running.principal(), running.runId(), "run.failed", null))));
+
+        assertFalse(completed);
+        assertEquals(running, runs.findAny(running.runId()).orElseThrow());
+        assertTrue(runs.trace(running.runId(), running.principal()).isEmpty());
+        assertEquals(List.of(), runs.artifacts(running.runId()));
+        assertEquals(0, auditCount(running.runId(), "run.failed"));
+    }
+
+    @Test
+    void a_failing_completion_rolls_back_everything() {
+        String worker = claimOne(LEASE);
+        RunRecord running = runningOf(worker);
+        ArtifactRow artifact = new ArtifactRow("same.md", "k", 1, "s", "text/plain");
+
+        // Two artifacts with one name violate unique(run_id, name) after the run row was already updated.
+        assertThrows(RuntimeException.class, () -> runs.complete(new RunCompletion(running.runId(), worker,
+                RunStatus.SUCCEEDED, null, "reply", 1, 1, 0, false, "[]", List.of(artifact, artifact), List.of())));
+
+        assertEquals(RunStatus.RUNNING, runs.findAny(running.runId()).orElseThrow().status());
+        assertTrue(runs.trace(running.runId(), running.principal()).isEmpty());
+    }
+
+    @Test
+    void expired_leases_fail_with_worker_lost_and_are_audited() {
+        String worker = claimOne(Duration.ofMillis(1));
+        RunRecord running = runningOf(worker);
+        String healthy = claimOne(LEASE);
+
+        List<String> failed = runs.failExpiredLeases("WorkerLost");
+
+        assertTrue(failed.contains(running.runId()));
+        assertFalse(failed.contains(runningOf(healthy).runId()));
+        RunRecord lost = runs.findAny(running.runId()).orElseThrow();
+        assertEquals(RunStatus.FAILED, lost.status());
+        assertEquals("WorkerLost", lost.reason());
+        assertNotNull(lost.completedAt());
+        assertEquals(1, auditCount(running.runId(), "run.worker_lost"));
+        assertFalse(runs.failExpiredLeases("WorkerLost").contains(running.runId()), "failed once");
+    }
+
+    @Test
+    void cancelling_a_queued_run_cancels_it_at_once() {
+        RunRecord queued = runs.submit(newRun(principal(), null, null)).run();
+
+        RunRecord cancelled = runs.requestCancel(queued.runId(), queued.principal()).orElseThrow();
+
+        assertEquals(RunStatus.CANCELLED, cancelled.status());
+        assertEquals("Cancelled", cancelled.reason());
+        assertNotNull(cancelled.completedAt());
+        assertEquals(1, auditCount(queued.runId(), "run.cancelled"));
+        assertTrue(runs.claimQueued("worker-cancel", 1000, LEASE).stream().noneMatch(r -> r.runId().equals(queued.runId())));
+    }
+
+    @Test
+    void cancelling_a_running_run_asks_its_worker_to_stop() {
+        String worker = claimOne(LEASE);
+        RunRecord running = runningOf(worker);
+        assertFalse(runs.cancelRequested(running.runId()));
+
+        RunRecord requested = runs.requestCancel(running.runId(), running.principal()).orElseThrow();
+
+        assertEquals(RunStatus.RUNNING, requested.status());
+        assertTrue(requested.cancelRequested());
+        assertTrue(runs.cancelRequested(running.runId()));
+        assertEquals(1, auditCount(running.runId(), "run.cancel_requested"));
+    }
+
+    @Test
+    void cancelling_a_finished_run_changes_nothing_and_unknown_runs_are_empty() {
+        String worker = claimOne(LEASE);
+        RunRecord running = runningOf(worker);
+        runs.complete(new RunCompletion(running.runId(), worker, RunStatus.SUCCEEDED, null, "ok", 1, 1, 0, false,
+                "[]", List.of(), List.of()));
+        RunRecord finished = runs.findAny(running.runId()).orElseThrow();
+
+        assertEquals(Optional.of(finished), runs.requestCancel(running.runId(), running.principal()));
+        assertTrue(runs.requestCancel(running.runId(), "someone-else").isEmpty());
+        assertTrue(runs.requestCancel("no-such-run", running.principal()).isEmpty());
+        assertFalse(runs.cancelRequested("no-such-run"));
+    }
+
+    @Test
+    void updated_since_lists_changes_oldest_first_from_an_inclusive_cursor() {
+        String principal = principal();
+        RunRecord a = runs.submit(newRun(principal, null, null)).run();
+        RunRecord b = runs.submit(newRun(principal, null, null)).run();
+        RunRecord c = runs.submit(newRun(principal, null, null)).run();
+        RunRecord aCancelled = runs.requestCancel(a.runId(), principal).orElseThrow();
+
+        List<String> all = ids(runs.updatedSince(principal, null, 100));
+        List<String> fromB = ids(runs.updatedSince(principal, b.updatedAt(), 100));
+        List<String> firstTwo = ids(runs.updatedSince(principal, null, 2));
+
+        assertEquals(List.of(b.runId(), c.runId(), a.runId()), all);
+        assertEquals(List.of(b.runId(), c.runId(), a.runId()), fromB);
+        assertEquals(List.of(c.runId(), a.runId()), ids(runs.updatedSince(principal, c.updatedAt(), 100)));
+        assertEquals(List.of(a.runId()), ids(runs.updatedSince(principal, aCancelled.updatedAt(), 100)));
+        assertEquals(List.of(b.runId(), c.runId()), firstTwo);
+        assertEquals(List.of(), ids(runs.updatedSince("nobody-" + UUID.randomUUID(), null, 100)));
+    }
+
+    @Test
+    void session_history_lists_runs_in_creation_order_for_the_owner_only() {
+        String principal = principal();
+        String sessionId = "s-" + UUID.randomUUID();
+        RunRecord first = runs.submit(newRun(principal, sessionId, null)).run();
+        RunRecord second = runs.submit(newRun(principal, sessionId, null)).run();
+
+        assertEquals(List.of(first.runId(), second.runId()), ids(sessions.runs(sessionId, principal)));
+        assertEquals(List.of(), sessions.runs(sessionId, "someone-else"));
+        assertTrue(sessions.find(sessionId, "someone-else").isEmpty());
+    }
+
+    @Test
+    void audit_appends_an_entry() {
+        String runId = "audit-" + UUID.randomUUID();
+
+        runs.audit(new AuditEntry("alice", runId, "run.viewed", "{\"via\": \"api\"}"));
+        runs.audit(new AuditEntry(null, runId, "run.viewed", null));
+
+        assertEquals(2, auditCount(runId, "run.viewed"));
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------
+
+    /** Submits a run and claims it with a fresh worker id; the queue is drained first so the claim is this run. */
+    private static String claimOne(Duration lease) {
+        drainQueue();
+        runs.submit(newRun(principal(), null, null));
+        String worker = "worker-" + UUID.randomUUID();
+        assertEquals(1, runs.claimQueued(worker, 1, lease).size());
+        return worker;
+    }
+
+    private static RunRecord runningOf(String worker) {
+        return runs.findAny(Blocking.await(pool.preparedQuery("SELECT id FROM public.runs WHERE lease_owner = $1")
+                .execute(Tuple.of(worker)), Duration.ofSeconds(10)).iterator().next().getString("id")).orElseThrow();
+    }
+
+    /** Tests share one database: park leftovers from other tests so queue assertions see only their own runs. */
+    private static void drainQueue() {
+        while (!runs.claimQueued("drain", 100, LEASE).isEmpty()) {
+            // keep claiming
+        }
+    }
+
+    private static NewRun newRun(String principal, String sessionId, String idempotencyKey) {
+        String runId = "run-" + UUID.randomUUID();
+        return new NewRun(runId, sessionId != null ? sessionId : "s-" + runId, principal, "maya", "gpt-5.4-mini",
+                "hello", "{\"message\":\"hello\"}", "hash-1", idempotencyKey, 10, null, false, "trace-" + runId);
+    }
+
+    private static String principal() {
+        return "user-" + UUID.randomUUID();
+    }
+
+    private static List<String> ids(List<RunRecord> records) {
+        return records.stream().map(RunRecord::runId).toList();
+    }
+
+    private static long auditCount(String runId, String action) {
+        return count("SELECT count(*) FROM public.audit_log WHERE run_id = $1 AND action = $2", runId, action);
+    }
+
+    private static long count(String sql, Object... args) {
+        return Blocking.await(pool.preparedQuery(sql).execute(Tuple.from(args)), Duration.ofSeconds(10))
+                .iterator().next().getLong(0);
+    }
+}
