@@ -47,7 +47,7 @@ public final class MayaDemoResponder implements Responder {
         if (draftOutput.isEmpty() && offersDraft) {
             ObjectNode arguments = JSON.createObjectNode()
                     .put("customer_name", customerName(lookupOutput.orElse("")))
-                    .put("issue_summary", summary(userMessage))
+                    .put("issue_summary", issueSummary(lookupOutput.orElse(""), userMessage))
                     .putNull("tone");
             return Reply.functionCall("call_demo_" + DRAFT, DRAFT, arguments.toString());
         }
@@ -67,6 +67,25 @@ public final class MayaDemoResponder implements Responder {
         } catch (Exception notJson) {
             return "Customer";
         }
+    }
+
+    /**
+     * What a support agent would write after the lookup: the account's open ticket when it has
+     * one (that is what the customer is writing about), otherwise their own words.
+     */
+    static String issueSummary(String lookupOutput, String userMessage) {
+        try {
+            JsonNode account = JSON.readTree(lookupOutput);
+            JsonNode tickets = account.path("open_tickets");
+            if (tickets.isArray() && !tickets.isEmpty()) {
+                return "I found the open ticket \"" + tickets.get(0).asText() + "\" on your "
+                        + account.path("plan").asText("ACME") + " account and added your message to it, "
+                        + "so our team has the full picture.";
+            }
+        } catch (Exception notJson) {
+            // fall back to the customer's words
+        }
+        return summary(userMessage);
     }
 
     static String summary(String userMessage) {

@@ -63,6 +63,18 @@ class MayaDemoResponderTest {
     }
 
     @Test
+    void summarises_with_the_accounts_open_ticket_when_there_is_one() throws Exception {
+        ObjectNode call = onlyItem(maya.reply(request(TOOLS, """
+                [{"role":"user","content":"help"},
+                 {"type":"function_call","call_id":"c1","name":"lookup_account","arguments":"{}"},
+                 {"type":"function_call_output","call_id":"c1","output":"{\\"name\\":\\"Jonas\\",\\"plan\\":\\"Starter\\",\\"open_tickets\\":[\\"Card declined\\"]}"}]""")));
+
+        JsonNode arguments = JSON.readTree(call.path("arguments").asText());
+        assertEquals("I found the open ticket \"Card declined\" on your Starter account and added your message to it, "
+                + "so our team has the full picture.", arguments.path("issue_summary").asText());
+    }
+
+    @Test
     void finally_answers_with_the_draft() throws Exception {
         ObjectNode message = onlyItem(maya.reply(request(TOOLS, """
                 [{"role":"user","content":"help"},

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The harness with API keys: alice holds two live keys (rotation), bob one. Logs also go to a
- * file the secret-scanning test reads.
+ * file the secret-scanning test reads, and spans to a loopback OTLP receiver.
  */
 public class WithApiKeys implements QuarkusTestProfile {
 
@@ -29,6 +29,7 @@ public class WithApiKeys implements QuarkusTestProfile {
 
     @Override
     public List<TestResourceEntry> testResources() {
-        return List.of(new TestResourceEntry(FakeModelResource.class));
+        return List.of(new TestResourceEntry(FakeModelResource.class),
+                new TestResourceEntry(OtlpReceiverResource.class));
     }
 }
