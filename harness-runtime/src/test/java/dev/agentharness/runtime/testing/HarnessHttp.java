@@ -36,8 +36,13 @@ public final class HarnessHttp {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).GET().build());
     }
 
+    /** {@code GET /runs/{id}}; throws unless 200 (a 503 problem during an outage is not a run). */
     public JsonNode run(String runId) {
-        return json(get("/runs/" + runId, Duration.ofSeconds(30)).body());
+        HttpResponse<String> response = get("/runs/" + runId, Duration.ofSeconds(30));
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("GET /runs/" + runId + " answered " + response.statusCode());
+        }
+        return json(response.body());
     }
 
     /** Polls until every run is terminal (or the timeout passes); returns the last view of each run. */
@@ -67,8 +72,7 @@ public final class HarnessHttp {
     }
 
     public static boolean terminal(JsonNode run) {
-        String status = run.path("status").asText();
-        return !status.equals("queued") && !status.equals("running") && !status.isEmpty();
+        return java.util.Set.of("succeeded", "failed", "cancelled", "timed_out").contains(run.path("status").asText());
     }
 
     public static JsonNode json(String body) {
