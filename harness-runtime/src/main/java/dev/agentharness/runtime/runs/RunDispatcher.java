@@ -94,8 +94,9 @@ public class RunDispatcher {
                     continue;
                 }
                 if (!Instant.now().isBefore(nextHousekeeping)) {
+                    // Renew first, and never sweep our own runs: after an outage our leases may look expired.
                     runs.heartbeat(workerId, lease);
-                    List<String> lost = runs.failExpiredLeases("WorkerLost");
+                    List<String> lost = runs.failExpiredLeases("WorkerLost", workerId);
                     if (!lost.isEmpty()) {
                         LOG.warnf("failed %d run(s) whose worker stopped renewing its lease: %s", lost.size(), lost);
                     }

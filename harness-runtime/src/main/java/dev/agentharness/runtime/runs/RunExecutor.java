@@ -68,6 +68,8 @@ public class RunExecutor {
     private final RunWaiters waiters;
     private final Tracer tracer;
     private final String defaultModel;
+    @Inject
+    DurableCompletion durableCompletion;
 
     @Inject
     public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
@@ -98,7 +100,8 @@ public class RunExecutor {
             if (completion.status() != RunStatus.SUCCEEDED) {
                 span.setStatus(StatusCode.ERROR, completion.reason());
             }
-            if (runs.complete(completion)) {
+            boolean recorded = durableCompletion != null ? durableCompletion.complete(completion) : runs.complete(completion);
+            if (recorded) {
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
             } else {
@@ -122,7 +125,7 @@ public class RunExecutor {
                 .withMaxTurns(run.maxTurns())
                 .withIdentity(run.runId(), run.sessionId(), run.principal())
                 .withCancellation(() -> (deadline != null && Instant.now().isAfter(deadline))
-                        || runs.cancelRequested(run.runId()));
+                        || cancelRequested(run.runId()));
         Agent agent = agents.find(run.agent()).orElse(null);
         if (agent == null) {
             // The agent existed at submission; a restart with a different agents directory removed it.
@@ -147,6 +150,16 @@ public class RunExecutor {
             LOG.errorf(e, "run failed unexpectedly");
             return failed(run, workerId, RunStatus.FAILED, "InternalError",
                     "the harness failed while running the agent; see its logs", 0, 0, List.of());
+        }
+    }
+
+    /** A database blip between turns is not a cancellation: keep going, the next check will see the truth. */
+    private boolean cancelRequested(String runId) {
+        try {
+            return runs.cancelRequested(runId);
+        } catch (RuntimeException e) {
+            LOG.debugf("cancellation check skipped, database unavailable: %s", e.getMessage());
+            return false;
         }
     }
 

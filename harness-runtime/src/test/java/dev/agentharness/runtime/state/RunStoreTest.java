@@ -261,6 +261,21 @@ class RunStoreTest {
     }
 
     @Test
+    void a_live_worker_never_sweeps_its_own_expired_leases_and_completes_them_after_an_outage() throws Exception {
+        String survivor = claimOne(Duration.ofMillis(1)); // its lease ran out while it could not reach the database
+        RunRecord running = runningOf(survivor);
+        Thread.sleep(5);
+
+        List<String> failed = runs.failExpiredLeases("WorkerLost", survivor);
+
+        assertFalse(failed.contains(running.runId()));
+        assertEquals(RunStatus.RUNNING, runs.findAny(running.runId()).orElseThrow().status());
+        assertTrue(runs.complete(new RunCompletion(running.runId(), survivor, RunStatus.SUCCEEDED, null, "late reply",
+                1, 1, 0, false, "[]", List.of(), List.of())), "its result still counts");
+        assertEquals("late reply", runs.findAny(running.runId()).orElseThrow().reply());
+    }
+
+    @Test
     void expired_leases_fail_with_worker_lost_and_are_audited() {
         String worker = claimOne(Duration.ofMillis(1));
         RunRecord running = runningOf(worker);

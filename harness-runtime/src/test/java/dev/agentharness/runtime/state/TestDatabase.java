@@ -5,6 +5,8 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import dev.agentharness.runtime.testing.LocalPgBouncer;
+import dev.agentharness.runtime.testing.LocalPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,12 +16,20 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A fresh, empty database per test class on one PostgreSQL 17 server shared by the whole test JVM (starting a server
+ * A fresh, empty database per test class on one PostgreSQL server shared by the whole test JVM (starting a server
  * costs seconds; creating a database costs milliseconds).
+ *
+ * <p>System property {@code harness.test.database} picks the route: {@code direct} (default: embedded PostgreSQL 17)
+ * or {@code pgbouncer} (a private Debian PostgreSQL behind PgBouncer in transaction mode, like Neon's pooled
+ * endpoint). The build runs the state tests once each way.
  */
 final class TestDatabase implements AutoCloseable {
 
+    private static final boolean THROUGH_PGBOUNCER = "pgbouncer".equals(System.getProperty("harness.test.database"));
+
     private static EmbeddedPostgres server;
+    private static LocalPostgres debianServer;
+    private static LocalPgBouncer bouncer;
     private static Vertx vertx;
 
     private final String name;
@@ -30,15 +40,29 @@ final class TestDatabase implements AutoCloseable {
     }
 
     static synchronized TestDatabase create() {
-        if (server == null) {
-            try {
-                server = EmbeddedPostgres.builder().start();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        if (vertx == null) {
+            if (THROUGH_PGBOUNCER) {
+                debianServer = LocalPostgres.start();
+                bouncer = LocalPgBouncer.start(debianServer);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    bouncer.close();
+                    debianServer.close();
+                }));
+            } else {
+                try {
+                    server = EmbeddedPostgres.builder().start();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
             vertx = Vertx.vertx();
         }
         String name = "t_" + UUID.randomUUID().toString().replace("-", "");
+        if (THROUGH_PGBOUNCER) {
+            // CREATE DATABASE is the one statement that goes around the pooler (as with Neon, where it is an API call).
+            debianServer.createDatabase(name);
+            return new TestDatabase(name);
+        }
         Pool admin = pool(optionsFor("postgres"), 1);
         try {
             Blocking.await(admin.query("CREATE DATABASE " + name).execute(), Duration.ofSeconds(30));
@@ -59,7 +83,11 @@ final class TestDatabase implements AutoCloseable {
         return vertx;
     }
 
+    /** The URL the code under test gets: the pooled endpoint when running through PgBouncer. */
     String url() {
+        if (THROUGH_PGBOUNCER) {
+            return bouncer.url(name);
+        }
         return "postgresql://postgres@localhost:" + server.getPort() + "/" + name;
     }
 

@@ -100,6 +100,10 @@ public final class HarnessProcess implements AutoCloseable {
         waitFor();
     }
 
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     public String log() {
         try {
             return Files.readString(log);

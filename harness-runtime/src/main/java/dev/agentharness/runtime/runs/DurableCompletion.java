@@ -1,0 +1,69 @@
+package dev.agentharness.runtime.runs;
+
+import dev.agentharness.runtime.state.RunCompletion;
+import dev.agentharness.runtime.state.RunStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Records a finished run even across a database outage: the result of a model conversation is paid for and must not
+ * be dropped because PostgreSQL restarted at the wrong moment. Retries with exponential backoff (250 ms doubling to
+ * 5 s) for up to {@code harness.runs.complete-retry-seconds}. The write itself stays guarded by the lease
+ * ({@code lease_owner = this worker}), so a retry that arrives after another replica took the run over changes
+ * nothing — retrying never produces a second result.
+ */
+@ApplicationScoped
+public class DurableCompletion {
+
+    private static final Logger LOG = Logger.getLogger(DurableCompletion.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final RunStore runs;
+    private final Duration window;
+
+    @Inject
+    public DurableCompletion(RunStore runs,
+                             @ConfigProperty(name = "harness.runs.complete-retry-seconds", defaultValue = "300") int windowSeconds) {
+        this.runs = runs;
+        this.window = Duration.ofSeconds(windowSeconds);
+    }
+
+    /** True when recorded, false when the lease had moved to another worker; throws once the window is spent. */
+    public boolean complete(RunCompletion completion) {
+        Instant deadline = Instant.now().plus(window);
+        Duration backoff = FIRST_BACKOFF;
+        int attempt = 1;
+        while (true) {
+            try {
+                return runs.complete(completion);
+            } catch (IllegalArgumentException e) {
+                throw e; // a programming error, not an outage
+            } catch (RuntimeException e) {
+                if (Instant.now().plus(backoff).isAfter(deadline) || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                if (attempt == 1) {
+                    LOG.warnf("database unavailable while recording the run (%s); retrying for up to %ds",
+                            e.getMessage(), window.toSeconds());
+                }
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                attempt++;
+            }
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
