@@ -39,7 +39,12 @@ public interface HarnessApi {
     @Path("runs/{id}")
     RunResponse getRun(@PathParam("id") String runId);
 
-    /** Runs of the caller changed after {@code updated_since} (ISO-8601), oldest first. */
+    /**
+     * Runs of the caller changed at or after {@code updated_since} (ISO-8601), oldest change first.
+     * Pass {@code next_updated_since} back as the next {@code updated_since}. Consecutive pages
+     * overlap by a few seconds so that no change committed late is ever skipped: de-duplicate by
+     * {@code run_id} and {@code updated_at}.
+     */
     @GET
     @Path("runs")
     RunPage listRuns(@QueryParam("updated_since") String updatedSince, @QueryParam("limit") Integer limit);

@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -28,6 +29,7 @@ import java.util.List;
 public class RunsResource implements HarnessApi {
 
     private static final int MAX_PAGE = 500;
+    private static final Duration CURSOR_LAG = Duration.ofSeconds(5);
 
     @Inject
     RunService service;
@@ -85,8 +87,22 @@ public class RunsResource implements HarnessApi {
             throw ApiException.badRequest("query parameter 'limit' must be between 1 and " + MAX_PAGE);
         }
         List<RunRecord> page = runs.updatedSince(caller.principal(), since, size);
-        OffsetDateTime next = page.isEmpty() ? since : page.getLast().updatedAt();
-        return new RunPage(page.stream().map(service::view).toList(), next);
+        return new RunPage(page.stream().map(service::view).toList(), nextCursor(page, since, size));
+    }
+
+    /**
+     * A full page moves the cursor to its last change, so a poller drains a backlog. Otherwise the
+     * cursor stops {@link #CURSOR_LAG} short of now: a change stamped earlier by a transaction
+     * that commits later must still be found, so consecutive pages overlap and callers
+     * de-duplicate by run id and {@code updated_at}.
+     */
+    private OffsetDateTime nextCursor(List<RunRecord> page, OffsetDateTime since, int size) {
+        if (page.size() == size) {
+            return page.getLast().updatedAt();
+        }
+        OffsetDateTime horizon = runs.committedHorizon(CURSOR_LAG);
+        OffsetDateTime candidate = page.isEmpty() ? since : page.getLast().updatedAt();
+        return candidate == null || candidate.isAfter(horizon) ? horizon : candidate;
     }
 
     @Override

@@ -261,6 +261,17 @@ public class RunStore {
                 + "ORDER BY updated_at, id LIMIT $3", Tuple.of(principal, since, limit));
     }
 
+    /**
+     * The database's clock minus {@code lag}. A change stamped before this has committed unless its
+     * transaction ran longer than {@code lag}: {@code updated_at} is taken when a transaction runs,
+     * not when it commits, so a cursor must not move past changes that may still become visible.
+     */
+    public OffsetDateTime committedHorizon(Duration lag) {
+        RowSet<Row> rows = await(pool.get().preparedQuery("SELECT clock_timestamp() - make_interval(secs => $1) AS horizon")
+                .execute(Tuple.of((double) lag.toMillis() / 1000d)));
+        return rows.iterator().next().getOffsetDateTime("horizon");
+    }
+
     public Optional<TraceRecord> trace(String runId, String principal) {
         RowSet<Row> rows = await(pool.get().preparedQuery("SELECT t.run_id, t.trace_id, t.spans::text AS spans, t.created_at "
                         + "FROM public.traces t JOIN public.runs r ON r.id = t.run_id WHERE t.run_id = $1 AND r.principal = $2")

@@ -288,6 +288,32 @@ class RunsApiTest {
     }
 
     @Test
+    void theBulkFeedPagesThroughChangesAndNeverMovesItsCursorPastOnesThatMayStillCommit() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("fed"));
+        java.time.OffsetDateTime start = java.time.OffsetDateTime.now().minusSeconds(1);
+        List<String> ids = java.util.stream.IntStream.range(0, 3).mapToObj(i -> given().contentType("application/json")
+                .body("{\"message\":\"feed " + i + " " + token + "\"}").post("/runs")
+                .then().statusCode(200).extract().<String>path("run_id")).toList();
+
+        // A full page advances the cursor to its last change, so a backlog drains page by page.
+        Response full = given().queryParam("updated_since", start.toString()).queryParam("limit", 1).get("/runs");
+        full.then().statusCode(200).body("runs.size()", equalTo(1));
+        assertEquals(full.jsonPath().getString("runs[0].updated_at"), full.jsonPath().getString("next_updated_since"));
+
+        // A partial page stops the cursor a few seconds short of now: the next page overlaps.
+        Response partial = given().queryParam("updated_since", start.toString()).queryParam("limit", 500).get("/runs");
+        List<String> seen = partial.jsonPath().getList("runs.run_id");
+        assertTrue(seen.containsAll(ids), seen.toString());
+        java.time.OffsetDateTime next = java.time.OffsetDateTime.parse(partial.jsonPath().getString("next_updated_since"));
+        assertTrue(!next.isAfter(java.time.OffsetDateTime.now().minusSeconds(4)), next.toString());
+
+        given().queryParam("updated_since", "yesterday").get("/runs").then().statusCode(400)
+                .body("detail", containsString("updated_since"));
+        given().queryParam("limit", 0).get("/runs").then().statusCode(400).body("detail", containsString("limit"));
+    }
+
+    @Test
     void unknownRunsAndSessionsAre404Problems() {
         given().get("/runs/run_doesnotexist").then().statusCode(404)
                 .contentType(containsString("application/problem+json"))

@@ -1,0 +1,211 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentharness.fakes.FakeModelServer;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Benchmark: N concurrent asynchronous runs of the built-in agent "maya" (lookup_account →
+ * draft_reply → answer: three model calls) against the packaged harness on its embedded
+ * PostgreSQL, with the FAKE model answering every call after a fixed latency.
+ *
+ * <p>Prints one table: wall time until the last run ended, harness overhead per run (the run's
+ * own created→completed time, from the harness's timestamps, minus the model time it spent
+ * waiting: calls × latency), CPU-seconds the harness process used per run, and its peak RSS.
+ */
+public class Bench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        int runs = Integer.parseInt(args[0]);
+        Duration latency = Duration.ofMillis(Long.parseLong(args[1]));
+        Path dataDir = Files.createTempDirectory(Path.of("/tmp"), "bench-data-");
+        Path log = Files.createTempFile(Path.of("/tmp"), "bench-harness-", ".log");
+
+        try (FakeModelServer model = new FakeModelServer().start(0)) {
+            model.latency(latency).responder(FakeModelServer.mayaDemo());
+            int port = freePort();
+            ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                    "-Djava.io.tmpdir=/tmp", "-jar", "harness-runtime/target/quarkus-app/quarkus-run.jar")
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            Map<String, String> env = builder.environment();
+            env.put("PORT", Integer.toString(port));
+            env.put("HARNESS_DATA_DIR", dataDir.toString());
+            env.put("OPENAI_API_KEY", "bench-fake-key");
+            env.put("OPENAI_BASE_URL", model.baseUrl());
+            env.put("MODEL_TIMEOUT_SECONDS", "120");
+            Process harness = builder.start();
+            String base = "http://127.0.0.1:" + port;
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            try {
+                awaitReady(http, base, harness, log);
+                // Warm-up: one run so class loading and JIT of the first requests do not count.
+                submit(http, base, "warm-up ACME-1001");
+                awaitAll(http, base, 1, OffsetDateTime.now().minusMinutes(1));
+                model.clear();
+
+                long cpuBefore = cpuTicks(harness.pid());
+                OffsetDateTime since = OffsetDateTime.now();
+                Instant start = Instant.now();
+                List<String> ids = submitConcurrently(http, base, runs);
+                Instant submitted = Instant.now();
+                Map<String, JsonNode> done = awaitAll(http, base, runs, since);
+                Instant end = Instant.now();
+                long cpuAfter = cpuTicks(harness.pid());
+                long peakRssKb = peakRssKb(harness.pid());
+
+                List<Double> overheadMs = new ArrayList<>();
+                int succeeded = 0;
+                for (String id : ids) {
+                    JsonNode run = done.get(id);
+                    if (run == null) {
+                        continue;
+                    }
+                    if ("succeeded".equals(run.path("status").asText())) {
+                        succeeded++;
+                    }
+                    Duration total = Duration.between(OffsetDateTime.parse(run.path("created_at").asText()),
+                            OffsetDateTime.parse(run.path("completed_at").asText()));
+                    overheadMs.add(total.toNanos() / 1e6 - 3 * latency.toMillis());
+                }
+                Collections.sort(overheadMs);
+                double cpuSeconds = (cpuAfter - cpuBefore) / 100.0;
+
+                System.out.println();
+                System.out.printf("| runs | model latency | model calls/run | succeeded | submit all (s) | last run ended (s) "
+                        + "| overhead p50 (ms) | overhead p99 (ms) | CPU-s per run | peak RSS (MiB) |%n");
+                System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                System.out.printf("| %d | %d ms | 3 | %d | %.2f | %.2f | %.0f | %.0f | %.4f | %d |%n",
+                        runs, latency.toMillis(), succeeded,
+                        Duration.between(start, submitted).toMillis() / 1000.0,
+                        Duration.between(start, end).toMillis() / 1000.0,
+                        percentile(overheadMs, 50), percentile(overheadMs, 99),
+                        cpuSeconds / runs, peakRssKb / 1024);
+                System.out.printf("%nmodel requests served: %d; harness log: %s%n", model.requests().size(), log);
+            } finally {
+                harness.destroy();
+                harness.waitFor();
+            }
+        }
+    }
+
+    private static List<String> submitConcurrently(HttpClient http, String base, int runs) throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> futures = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> submit(http, base, "bench " + n + " ACME-100" + (1 + n % 5))));
+            }
+            List<String> ids = new ArrayList<>();
+            for (Future<String> f : futures) {
+                ids.add(f.get());
+            }
+            return ids;
+        }
+    }
+
+    private static String submit(HttpClient http, String base, String message) throws IOException, InterruptedException {
+        String body = JSON.writeValueAsString(JSON.createObjectNode().put("message", message));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/runs"))
+                .header("Content-Type", "application/json").header("Prefer", "respond-async")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 202) {
+            throw new IllegalStateException("POST /runs answered " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body()).path("run_id").asText();
+    }
+
+    /** Follows the bulk status feed (GET /runs?updated_since=) until `expected` runs are terminal. */
+    private static Map<String, JsonNode> awaitAll(HttpClient http, String base, int expected, OffsetDateTime since)
+            throws Exception {
+        Map<String, JsonNode> terminal = new HashMap<>();
+        String cursor = since.toString();
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
+        while (terminal.size() < expected && Instant.now().isBefore(deadline)) {
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(
+                    base + "/runs?limit=500&updated_since=" + java.net.URLEncoder.encode(cursor, "UTF-8"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode body = JSON.readTree(page.body());
+            for (JsonNode run : body.path("runs")) {
+                String status = run.path("status").asText();
+                if (!status.equals("queued") && !status.equals("running")) {
+                    terminal.put(run.path("run_id").asText(), run);
+                }
+            }
+            if (body.path("runs").size() < 500) {
+                Thread.sleep(200);
+            }
+            if (!body.path("next_updated_since").isNull()) {
+                cursor = body.path("next_updated_since").asText();
+            }
+        }
+        return terminal;
+    }
+
+    private static void awaitReady(HttpClient http, String base, Process harness, Path log) throws Exception {
+        for (int i = 0; i < 240; i++) {
+            if (!harness.isAlive()) {
+                throw new IllegalStateException("harness exited:\n" + Files.readString(log));
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("harness not ready:\n" + Files.readString(log));
+    }
+
+    /** utime + stime of a process, in clock ticks (USER_HZ = 100 on Linux). */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static long peakRssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    private static double percentile(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
