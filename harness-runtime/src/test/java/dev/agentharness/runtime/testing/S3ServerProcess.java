@@ -64,7 +64,10 @@ public final class S3ServerProcess implements AutoCloseable {
                 command.addAll(List.of("-jar", jar("s3proxy.jar").toString(), "--properties", conf.toString()));
             } else {
                 command.addAll(List.of("-jar", jar("s3mock.jar").toString(),
-                        "--server.port=" + port, "--com.adobe.testing.s3mock.store.root=" + dataDir.toAbsolutePath(),
+                        // http.port is the plain-HTTP listener; HTTPS and the vectors API get random ports so
+                        // parallel builds on one machine never collide on s3mock's fixed defaults.
+                        "--http.port=" + port, "--server.port=0", "--vectors.http.port=0", "--vectors.https.port=0",
+                        "--com.adobe.testing.s3mock.store.root=" + dataDir.toAbsolutePath(),
                         "--com.adobe.testing.s3mock.store.retain-files-on-exit=false",
                         "--server.address=127.0.0.1", "--spring.main.banner-mode=off"));
             }
