@@ -23,7 +23,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +41,6 @@ import java.util.regex.Pattern;
 @RunOnVirtualThread
 public class ArtifactsResource {
 
-    private static final Logger LOG = Logger.getLogger(ArtifactsResource.class);
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
 
     @Inject
@@ -96,21 +94,21 @@ public class ArtifactsResource {
         if (contentLength != null && contentLength > limit) {
             throw tooLarge(limit);
         }
-        if (index.sessionOwner(sessionId).filter(owner -> !owner.equals(principal)).isPresent()) {
-            throw ApiException.notFound("session '" + sessionId + "' not found");
-        }
         byte[] bytes = readAtMost(body, limit);
         String type = contentType == null || contentType.isBlank() ? MediaType.APPLICATION_OCTET_STREAM : contentType;
+        // Claim first, atomically: the bytes must never land under a session another principal owns.
+        ArtifactIndex.SessionClaim claim = index.claimSession(sessionId, principal);
+        if (claim == ArtifactIndex.SessionClaim.ELSEWHERE) {
+            throw ApiException.notFound("session '" + sessionId + "' not found");
+        }
         StoredObject stored;
         try {
             stored = storage.store().put(key, bytes, type);
         } catch (StorageException e) {
+            if (claim == ArtifactIndex.SessionClaim.CREATED) {
+                index.releaseCreatedSession(sessionId, principal);   // nothing half-written
+            }
             throw ApiException.unavailable("the input was not stored: " + e.getMessage(), 5);
-        }
-        if (!index.claimSession(sessionId, principal)) {
-            // Another principal created the session between our check and now: take our object back.
-            LOG.warnf("session %s was claimed by another principal during an upload; input discarded", sessionId);
-            throw ApiException.notFound("session '" + sessionId + "' not found");
         }
         ArtifactRef ref = new ArtifactRef(name, stored.key(), stored.size(), stored.sha256(), stored.contentType());
         return Response.status(Response.Status.CREATED).entity(ref).build();

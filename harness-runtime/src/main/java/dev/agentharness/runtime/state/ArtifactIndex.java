@@ -76,13 +76,26 @@ public class ArtifactIndex {
         return rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("principal"));
     }
 
+    /** Whether an upload may go into a session, and whether asking created it. */
+    public enum SessionClaim { CREATED, OWNED, ELSEWHERE }
+
     /**
-     * Creates the session for {@code principal} unless it exists; true when it belongs to them afterwards
-     * (false: another principal created it first).
+     * Creates the session for {@code principal} unless it exists, atomically: two principals racing for a new id
+     * cannot both get it, so an upload never lands in someone else's session.
      */
-    public boolean claimSession(String sessionId, String principal) {
-        Blocking.await(pool.get().preparedQuery("INSERT INTO public.sessions (id, principal) VALUES ($1, $2) "
-                + "ON CONFLICT (id) DO NOTHING").execute(Tuple.of(sessionId, principal)), timeout);
-        return sessionOwner(sessionId).map(principal::equals).orElse(false);
+    public SessionClaim claimSession(String sessionId, String principal) {
+        RowSet<Row> inserted = Blocking.await(pool.get().preparedQuery("INSERT INTO public.sessions (id, principal) "
+                + "VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id").execute(Tuple.of(sessionId, principal)), timeout);
+        if (inserted.size() == 1) {
+            return SessionClaim.CREATED;
+        }
+        return sessionOwner(sessionId).filter(principal::equals).isPresent() ? SessionClaim.OWNED : SessionClaim.ELSEWHERE;
+    }
+
+    /** Undoes a {@link SessionClaim#CREATED} whose upload failed, unless a run has started using the session since. */
+    public void releaseCreatedSession(String sessionId, String principal) {
+        Blocking.await(pool.get().preparedQuery("DELETE FROM public.sessions s WHERE s.id = $1 AND s.principal = $2 "
+                + "AND NOT EXISTS (SELECT 1 FROM public.runs r WHERE r.session_id = s.id)")
+                .execute(Tuple.of(sessionId, principal)), timeout);
     }
 }

@@ -47,6 +47,11 @@ public class ReplyArtifacts {
             LOG.warnf("artifact %s not saved: %s", key, e.getMessage());
             return new Outcome(List.of(), "reply.md was not saved: " + e.getMessage()
                     + "; the reply is kept in the run");
+        } catch (RuntimeException e) {
+            // Whatever else breaks in the store, the user keeps the answer; the log has the stack trace.
+            LOG.errorf(e, "artifact %s not saved", key);
+            return new Outcome(List.of(), "reply.md was not saved: the artifact store failed unexpectedly ("
+                    + e.getClass().getSimpleName() + "); the reply is kept in the run");
         }
     }
 }
