@@ -8,6 +8,8 @@ import java.util.List;
 /**
  * A run as the API shows it. {@code reply} is set once the run succeeded; {@code reason} says why a
  * run ended the way it did ({@code MaxTurnsExceeded}, {@code InputGuardrailTripwire}, …).
+ * {@code artifact_url} is a fresh short-lived link to {@code reply.md} when the run saved one;
+ * {@code artifact_error} says why a requested artifact could not be saved (the reply is still here).
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RunResponse(
@@ -20,6 +22,7 @@ public record RunResponse(
         @JsonProperty("reply") String reply,
         @JsonProperty("used_sandbox") boolean usedSandbox,
         @JsonProperty("artifact_url") String artifactUrl,
+        @JsonProperty("artifact_error") String artifactError,
         @JsonProperty("artifacts") List<ArtifactRef> artifacts,
         @JsonProperty("usage") Usage usage,
         @JsonProperty("trace_id") String traceId,

@@ -2,6 +2,7 @@ package dev.agentharness.runtime.api;
 
 import dev.agentharness.api.HealthResponse;
 import dev.agentharness.runtime.state.Database;
+import dev.agentharness.runtime.storage.Storage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -26,6 +27,9 @@ public class HealthReport {
     private volatile Instant cachedAt = Instant.EPOCH;
 
     @Inject
+    Storage storage;
+
+    @Inject
     public HealthReport(Database database, @ConfigProperty(name = "harness.model.default") String model) {
         this.database = database;
         this.model = model;
@@ -34,7 +38,9 @@ public class HealthReport {
     public HealthResponse health() {
         if (cached == null || Instant.now().isAfter(cachedAt.plus(CACHE))) {
             boolean postgres = database.external() && database.ping(PING_TIMEOUT);
-            cached = new HealthResponse("ok", model, new HealthResponse.Backends(postgres, false, false));
+            // r2: a configured R2/S3 store whose bucket answers HeadBucket now; the local store never counts.
+            boolean r2 = storage.store().remote() && storage.store().healthy();
+            cached = new HealthResponse("ok", model, new HealthResponse.Backends(postgres, false, r2));
             cachedAt = Instant.now();
         }
         return cached;

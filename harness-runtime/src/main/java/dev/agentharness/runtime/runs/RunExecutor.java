@@ -22,6 +22,7 @@ import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunStore;
 import dev.agentharness.runtime.state.SessionStore;
+import dev.agentharness.runtime.storage.ReplyArtifacts;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
@@ -70,6 +71,9 @@ public class RunExecutor {
     private final String defaultModel;
     @Inject
     DurableCompletion durableCompletion;
+
+    @Inject
+    ReplyArtifacts replyArtifacts;
 
     @Inject
     public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
@@ -134,11 +138,19 @@ public class RunExecutor {
         }
         try {
             RunResult result = runner.run(agent, history(run), run.message(), config);
+            // A store outage must not cost the user the answer: the run succeeds and says why the file is missing.
+            ReplyArtifacts.Outcome artifact = run.saveArtifact()
+                    ? replyArtifacts.save(run.runId(), result.finalOutput())
+                    : new ReplyArtifacts.Outcome(List.of(), null);
+            List<AuditEntry> audit = new ArrayList<>();
+            audit.add(audit(run, "run.succeeded", Map.of("agent", result.lastAgent(), "turns", result.turns())));
+            if (artifact.error() != null) {
+                audit.add(audit(run, "artifact.failed", Map.of("error", artifact.error())));
+            }
             return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null, result.finalOutput(),
                     result.inputTokens(), result.outputTokens(),
                     pricing.costUsd(result.inputTokens(), result.outputTokens()), false,
-                    traceJson(result.trace()), List.of(),
-                    List.of(audit(run, "run.succeeded", Map.of("agent", result.lastAgent(), "turns", result.turns()))));
+                    traceJson(result.trace()), artifact.rows(), audit, artifact.error());
         } catch (AgentRunException e) {
             boolean timedOut = e.reason() == FailureReason.Cancelled && deadline != null && Instant.now().isAfter(deadline);
             RunStatus status = timedOut ? RunStatus.TIMED_OUT

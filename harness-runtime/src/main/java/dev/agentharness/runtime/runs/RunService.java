@@ -10,7 +10,10 @@ import dev.agentharness.api.RunResponse;
 import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.api.ApiException;
 import dev.agentharness.runtime.model.ModelClient;
+import dev.agentharness.runtime.state.ArtifactIndex;
 import dev.agentharness.runtime.state.Database;
+import dev.agentharness.runtime.storage.ArtifactLinks;
+import dev.agentharness.runtime.storage.ReplyArtifacts;
 import dev.agentharness.runtime.state.NewRun;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunStore;
@@ -60,6 +63,12 @@ public class RunService {
     private final String defaultModel;
 
     @Inject
+    ArtifactIndex artifactIndex;
+
+    @Inject
+    ArtifactLinks links;
+
+    @Inject
     public RunService(RunStore runs, Database database, AgentRegistry agents, ModelClient model,
                       RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
@@ -89,11 +98,6 @@ public class RunService {
             throw new ApiException(422, "Unprocessable Content",
                     "field 'manifest': no sandbox provider is configured on this harness, so a run cannot get a "
                             + "sandbox; remove 'manifest' or configure a sandbox provider");
-        }
-        if (Boolean.TRUE.equals(request.saveArtifact())) {
-            throw new ApiException(422, "Unprocessable Content",
-                    "field 'save_artifact': artifact storage is not available in this version of the harness; "
-                            + "omit the field or set it to false");
         }
         if (!model.configured()) {
             throw ApiException.unavailable("no model is configured: set " + model.missingConfiguration()
@@ -182,11 +186,18 @@ public class RunService {
     }
 
     public Optional<RunResponse> view(String runId, String principal) {
-        return runs.find(runId, principal).map(r -> RunViews.of(r, runs.artifacts(r.runId())));
+        return runs.find(runId, principal).map(this::view);
     }
 
     public RunResponse view(RunRecord run) {
-        return RunViews.of(run, run.status().terminal() ? runs.artifacts(run.runId()) : java.util.List.of());
+        if (!run.status().terminal()) {
+            return RunViews.of(run, ArtifactIndex.RunArtifacts.NONE, null);
+        }
+        ArtifactIndex.RunArtifacts artifacts = artifactIndex.of(run.runId());
+        // A new link on every read: links expire, the artifact does not.
+        String url = artifacts.rows().stream().filter(a -> a.name().equals(ReplyArtifacts.REPLY_NAME)).findFirst()
+                .map(a -> links.download(a.key()).toString()).orElse(null);
+        return RunViews.of(run, artifacts, url);
     }
 
     private static String traceId() {

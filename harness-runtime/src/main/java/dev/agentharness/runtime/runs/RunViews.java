@@ -3,10 +3,8 @@ package dev.agentharness.runtime.runs;
 import dev.agentharness.api.ArtifactRef;
 import dev.agentharness.api.RunResponse;
 import dev.agentharness.api.Usage;
-import dev.agentharness.runtime.state.ArtifactRow;
+import dev.agentharness.runtime.state.ArtifactIndex;
 import dev.agentharness.runtime.state.RunRecord;
-
-import java.util.List;
 
 /** How stored runs look on the wire. */
 final class RunViews {
@@ -14,7 +12,8 @@ final class RunViews {
     private RunViews() {
     }
 
-    static RunResponse of(RunRecord run, List<ArtifactRow> artifacts) {
+    /** {@code artifactUrl}: a freshly minted link to {@code reply.md}, or null. */
+    static RunResponse of(RunRecord run, ArtifactIndex.RunArtifacts artifacts, String artifactUrl) {
         return new RunResponse(
                 run.runId(),
                 run.sessionId(),
@@ -24,8 +23,9 @@ final class RunViews {
                 run.reason(),
                 run.reply(),
                 run.usedSandbox(),
-                null,
-                artifacts.stream()
+                artifactUrl,
+                artifacts.error(),
+                artifacts.rows().stream()
                         .map(a -> new ArtifactRef(a.name(), a.key(), a.size(), a.sha256(), a.contentType()))
                         .toList(),
                 new Usage(run.inputTokens(), run.outputTokens(), run.costUsd()),

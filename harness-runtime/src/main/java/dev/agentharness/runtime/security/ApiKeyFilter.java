@@ -28,6 +28,7 @@ public class ApiKeyFilter {
 
     private static final Logger LOG = Logger.getLogger(ApiKeyFilter.class);
     private static final Set<String> OPEN_PATHS = Set.of("/health");
+    private static final String SIGNED_LINK_PREFIX = "/storage/";
 
     private final ApiKeys keys;
 
@@ -47,7 +48,8 @@ public class ApiKeyFilter {
     @ServerRequestFilter
     public Optional<Response> authenticate(ContainerRequestContext context, HttpServerRequest request) {
         String path = context.getUriInfo().getPath();
-        if (OPEN_PATHS.contains(path)) {
+        // Signed storage links carry their own credential (an HMAC over key and expiry), like presigned S3 URLs.
+        if (OPEN_PATHS.contains(path) || path.startsWith(SIGNED_LINK_PREFIX)) {
             return Optional.empty();
         }
         if (keys.isEmpty()) {

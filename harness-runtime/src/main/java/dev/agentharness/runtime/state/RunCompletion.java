@@ -3,10 +3,21 @@ package dev.agentharness.runtime.state;
 import dev.agentharness.api.RunStatus;
 import java.util.List;
 
-/** Everything written when a worker finishes a run, in one transaction. {@code traceJson} is the spans array/object. */
+/**
+ * Everything written when a worker finishes a run, in one transaction. {@code traceJson} is the spans array/object;
+ * {@code artifactError} says why a requested artifact could not be saved (the run still keeps its reply).
+ */
 public record RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
         long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
-        List<ArtifactRow> artifacts, List<AuditEntry> audit) {
+        List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError) {
+
+    /** A completion without an artifact failure. */
+    public RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
+                         long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
+                         List<ArtifactRow> artifacts, List<AuditEntry> audit) {
+        this(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox, traceJson,
+                artifacts, audit, null);
+    }
 
     public RunCompletion {
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);

@@ -162,9 +162,10 @@ public class RunStore {
         Tuple values = Tuple.tuple()
                 .addString(c.runId()).addString(c.workerId()).addString(c.status().wire()).addString(c.reason())
                 .addString(c.reply()).addLong(c.inputTokens()).addLong(c.outputTokens()).addDouble(c.costUsd())
-                .addBoolean(c.usedSandbox());
+                .addBoolean(c.usedSandbox()).addString(c.artifactError());
         String finish = "UPDATE public.runs SET status = $3, reason = $4, reply = $5, input_tokens = $6, "
-                + "output_tokens = $7, cost_usd = $8, used_sandbox = $9, completed_at = now(), updated_at = now(), "
+                + "output_tokens = $7, cost_usd = $8, used_sandbox = $9, artifact_error = $10, completed_at = now(), "
+                + "updated_at = now(), "
                 + "lease_expires_at = NULL WHERE id = $1 AND status = 'running' AND lease_owner = $2 "
                 + "RETURNING session_id, trace_id";
         return conn.preparedQuery(finish).execute(values).compose(rows -> {

@@ -1,0 +1,101 @@
+package dev.agentharness.runtime.state;
+
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Reads of the artifact rows a run recorded (written by {@link RunStore#complete}), and the session
+ * check for input uploads. Ownership is always part of the query: another principal's run or
+ * session reads as absent.
+ */
+@ApplicationScoped
+public class ArtifactIndex {
+
+    /** A run's artifact rows and, when saving failed, why. */
+    public record RunArtifacts(List<ArtifactRow> rows, String error) {
+        public static final RunArtifacts NONE = new RunArtifacts(List.of(), null);
+    }
+
+    private final Supplier<Pool> pool;
+    private final Duration timeout;
+
+    @Inject
+    public ArtifactIndex(Database database) {
+        this(database::pool, database.callTimeout());
+    }
+
+    public ArtifactIndex(Supplier<Pool> pool, Duration timeout) {
+        this.pool = pool;
+        this.timeout = timeout;
+    }
+
+    /** One query for the view of a run: its artifacts in recording order and its artifact error. */
+    public RunArtifacts of(String runId) {
+        RowSet<Row> rows = Blocking.await(pool.get().preparedQuery("SELECT r.artifact_error, a.name, a.key, a.size, "
+                + "a.sha256, a.content_type FROM public.runs r LEFT JOIN public.artifacts a ON a.run_id = r.id "
+                + "WHERE r.id = $1 ORDER BY a.id").execute(Tuple.of(runId)), timeout);
+        List<ArtifactRow> artifacts = new ArrayList<>();
+        String error = null;
+        for (Row row : rows) {
+            error = row.getString("artifact_error");
+            if (row.getString("name") != null) {
+                artifacts.add(new ArtifactRow(row.getString("name"), row.getString("key"), row.getLong("size"),
+                        row.getString("sha256"), row.getString("content_type")));
+            }
+        }
+        return new RunArtifacts(artifacts, error);
+    }
+
+    public Optional<ArtifactRow> find(String runId, String principal, String name) {
+        RowSet<Row> rows = Blocking.await(pool.get().preparedQuery("SELECT a.name, a.key, a.size, a.sha256, "
+                + "a.content_type FROM public.artifacts a JOIN public.runs r ON r.id = a.run_id "
+                + "WHERE a.run_id = $1 AND r.principal = $2 AND a.name = $3")
+                .execute(Tuple.of(runId, principal, name)), timeout);
+        if (rows.size() == 0) {
+            return Optional.empty();
+        }
+        Row row = rows.iterator().next();
+        return Optional.of(new ArtifactRow(row.getString("name"), row.getString("key"), row.getLong("size"),
+                row.getString("sha256"), row.getString("content_type")));
+    }
+
+    /** The principal that owns the session, if it exists. */
+    public Optional<String> sessionOwner(String sessionId) {
+        RowSet<Row> rows = Blocking.await(pool.get().preparedQuery("SELECT principal FROM public.sessions WHERE id = $1")
+                .execute(Tuple.of(sessionId)), timeout);
+        return rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("principal"));
+    }
+
+    /** Whether an upload may go into a session, and whether asking created it. */
+    public enum SessionClaim { CREATED, OWNED, ELSEWHERE }
+
+    /**
+     * Creates the session for {@code principal} unless it exists, atomically: two principals racing for a new id
+     * cannot both get it, so an upload never lands in someone else's session.
+     */
+    public SessionClaim claimSession(String sessionId, String principal) {
+        RowSet<Row> inserted = Blocking.await(pool.get().preparedQuery("INSERT INTO public.sessions (id, principal) "
+                + "VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id").execute(Tuple.of(sessionId, principal)), timeout);
+        if (inserted.size() == 1) {
+            return SessionClaim.CREATED;
+        }
+        return sessionOwner(sessionId).filter(principal::equals).isPresent() ? SessionClaim.OWNED : SessionClaim.ELSEWHERE;
+    }
+
+    /** Undoes a {@link SessionClaim#CREATED} whose upload failed, unless a run has started using the session since. */
+    public void releaseCreatedSession(String sessionId, String principal) {
+        Blocking.await(pool.get().preparedQuery("DELETE FROM public.sessions s WHERE s.id = $1 AND s.principal = $2 "
+                + "AND NOT EXISTS (SELECT 1 FROM public.runs r WHERE r.session_id = s.id)")
+                .execute(Tuple.of(sessionId, principal)), timeout);
+    }
+}

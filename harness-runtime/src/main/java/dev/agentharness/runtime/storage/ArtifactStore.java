@@ -1,0 +1,48 @@
+package dev.agentharness.runtime.storage;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Where agent inputs and outputs live (SPEC §7): Cloudflare R2 or any S3-compatible store, or a
+ * local directory served by the harness. Keys are validated {@link ObjectKeys}; links are
+ * short-lived and carry a signature, never a storage credential.
+ */
+public interface ArtifactStore {
+
+    /** The longest a signed link may live: SigV4's own limit, applied to every backend alike. */
+    Duration MAX_LINK_TTL = Duration.ofDays(7);
+
+    /** Stores {@code bytes} under {@code key}, replacing what was there. */
+    StoredObject put(String key, byte[] bytes, String contentType);
+
+    /** A link anyone can GET until {@code ttl} has passed; tampering with it makes it invalid. */
+    URI presignGet(String key, Duration ttl);
+
+    /** A link that accepts one PUT of the object (for sandboxes that upload outputs without credentials). */
+    URI presignPut(String key, Duration ttl);
+
+    Optional<StoredObject> head(String key);
+
+    /** True when the store answers right now (HeadBucket for S3, a writable directory for local). */
+    boolean healthy();
+
+    /** Expires {@code outputs/} after {@code outputsExpireDays}; never touches other prefixes or other rules. */
+    LifecycleOutcome applyLifecycle(int outputsExpireDays);
+
+    /** {@code r2}, {@code s3} or {@code local}: for logs and {@code /health}. */
+    String kind();
+
+    /** True for R2/S3: a configured remote backend (what {@code /health}'s r2 flag reports). */
+    default boolean remote() {
+        return !"local".equals(kind());
+    }
+
+    static void checkTtl(Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_LINK_TTL) > 0) {
+            throw new IllegalArgumentException("a link lives between 1 second and " + MAX_LINK_TTL.toDays()
+                    + " days, not " + ttl);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package dev.agentharness.runtime.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * The embedded default: objects in a directory under the data dir, handed out through links the
+ * harness itself serves ({@code /storage/{key}}) and signs with {@link LinkSigner}. Same
+ * semantics as presigned S3 URLs: expired or altered links are refused with 403.
+ */
+public final class LocalArtifactStore implements ArtifactStore {
+
+    public static final String PATH_PREFIX = "/storage/";
+    public static final String EXPIRES_PARAM = "X-Harness-Expires";
+    public static final String SIGNATURE_PARAM = "X-Harness-Signature";
+
+    private final Path objects;
+    private final Path metadata;
+    private final LinkSigner signer;
+    private final URI baseUrl;
+
+    /**
+     * @param baseUrl where clients reach this harness (e.g. {@code https://harness.example.com});
+     *                null gives links relative to the harness root, which the API makes absolute per request
+     */
+    public LocalArtifactStore(Path root, LinkSigner signer, URI baseUrl) {
+        this.objects = root.resolve("objects").toAbsolutePath().normalize();
+        this.metadata = root.resolve("metadata").toAbsolutePath().normalize();
+        this.signer = signer;
+        this.baseUrl = baseUrl;
+        try {
+            Files.createDirectories(objects);
+            Files.createDirectories(metadata);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create the artifact directory " + root, e);
+        }
+    }
+
+    @Override
+    public StoredObject put(String key, byte[] bytes, String contentType) {
+        Path target = file(key);
+        StoredObject stored = new StoredObject(key, bytes.length, Digests.sha256Hex(bytes), contentType);
+        try {
+            Properties meta = new Properties();
+            meta.setProperty("content-type", contentType);
+            meta.setProperty("sha256", stored.sha256());
+            writeAtomically(metaFile(key), out -> meta.store(out, null));
+            writeAtomically(target, out -> out.write(bytes));
+            return stored;
+        } catch (IOException e) {
+            throw new StorageException("the local store could not write " + key + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    @Override
+    public URI presignGet(String key, Duration ttl) {
+        return link("GET", key, ttl);
+    }
+
+    @Override
+    public URI presignPut(String key, Duration ttl) {
+        return link("PUT", key, ttl);
+    }
+
+    @Override
+    public Optional<StoredObject> head(String key) {
+        Path file = file(key);
+        try {
+            long size = Files.size(file);
+            Properties meta = readMeta(key);
+            return Optional.of(new StoredObject(key, size, meta.getProperty("sha256"),
+                    meta.getProperty("content-type", "application/octet-stream")));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("the local store could not read " + key + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** The bytes behind a verified link; empty when the object does not exist. */
+    public Optional<Path> open(String key) {
+        Path file = file(key);
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    }
+
+    public LinkSigner.Verdict verify(String method, String key, String expires, String signature) {
+        return signer.verify(method, key, expires, signature);
+    }
+
+    @Override
+    public boolean healthy() {
+        return Files.isDirectory(objects) && Files.isWritable(objects);
+    }
+
+    /** The local equivalent of a lifecycle rule: outputs older than the limit are deleted now. */
+    @Override
+    public LifecycleOutcome applyLifecycle(int outputsExpireDays) {
+        Path outputs = objects.resolve(ObjectKeys.OUTPUTS);
+        if (!Files.isDirectory(outputs)) {
+            return LifecycleOutcome.UNCHANGED;
+        }
+        FileTime cutoff = FileTime.from(signer.clock().instant().minus(Duration.ofDays(outputsExpireDays)));
+        int[] deleted = {0};
+        try (Stream<Path> files = Files.walk(outputs)) {
+            files.filter(Files::isRegularFile).forEach(f -> {
+                try {
+                    if (Files.getLastModifiedTime(f).compareTo(cutoff) < 0) {
+                        Files.deleteIfExists(f);
+                        Files.deleteIfExists(metaFile(objects.relativize(f).toString().replace('\\', '/')));
+                        deleted[0]++;
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            throw new StorageException("the local store could not expire old outputs (" + e.getClass().getSimpleName() + ")");
+        }
+        return deleted[0] > 0 ? LifecycleOutcome.APPLIED : LifecycleOutcome.UNCHANGED;
+    }
+
+    @Override
+    public String kind() {
+        return "local";
+    }
+
+    private URI link(String method, String key, Duration ttl) {
+        ObjectKeys.checkKey(key);
+        ArtifactStore.checkTtl(ttl);
+        // Rounded up: a link lives at least its ttl, never a fraction of a second less.
+        Instant until = signer.clock().instant().plus(ttl);
+        long expires = until.getNano() == 0 ? until.getEpochSecond() : until.getEpochSecond() + 1;
+        String path = PATH_PREFIX + encodePath(key) + "?" + EXPIRES_PARAM + "=" + expires + "&" + SIGNATURE_PARAM + "="
+                + signer.sign(method, key, expires);
+        return baseUrl == null ? URI.create(path) : URI.create(stripTrailingSlash(baseUrl.toString()) + path);
+    }
+
+    private Path file(String key) {
+        ObjectKeys.checkKey(key);
+        Path file = objects.resolve(key).normalize();
+        if (!file.startsWith(objects)) {
+            // ObjectKeys already refuses '..'; this is the belt to its braces.
+            throw new ObjectKeys.InvalidNameException("an object key must stay inside the store");
+        }
+        return file;
+    }
+
+    private Path metaFile(String key) {
+        Path file = metadata.resolve(key + ".properties").normalize();
+        if (!file.startsWith(metadata)) {
+            throw new ObjectKeys.InvalidNameException("an object key must stay inside the store");
+        }
+        return file;
+    }
+
+    private Properties readMeta(String key) throws IOException {
+        Properties meta = new Properties();
+        try (var in = Files.newInputStream(metaFile(key))) {
+            meta.load(in);
+        } catch (NoSuchFileException e) {
+            // an object written by hand: no metadata, defaults apply
+        }
+        return meta;
+    }
+
+    private interface Writer {
+        void write(java.io.OutputStream out) throws IOException;
+    }
+
+    /** Readers never see half a file: write beside the target, then rename over it. */
+    private static void writeAtomically(Path target, Writer writer) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), ".upload-", ".tmp");
+        try {
+            try (var out = Files.newOutputStream(temp)) {
+                writer.write(out);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    static String encodePath(String key) {
+        StringBuilder out = new StringBuilder();
+        for (String segment : key.split("/", -1)) {
+            if (!out.isEmpty()) {
+                out.append('/');
+            }
+            out.append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return out.toString();
+    }
+
+    private static String stripTrailingSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    Instant now() {
+        return signer.clock().instant();
+    }
+}

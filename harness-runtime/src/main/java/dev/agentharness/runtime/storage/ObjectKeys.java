@@ -1,0 +1,96 @@
+package dev.agentharness.runtime.storage;
+
+import java.util.regex.Pattern;
+
+/**
+ * The key layout (SPEC §7) and the one place that decides whether a user-supplied name is safe.
+ * A name may contain sub-directories but must stay inside its prefix: no absolute paths, no
+ * {@code .}/{@code ..} segments, no backslashes, no control characters, no empty segments.
+ */
+public final class ObjectKeys {
+
+    public static final String INPUTS = "inputs/";
+    public static final String OUTPUTS = "outputs/";
+    public static final String KNOWLEDGE = "knowledge/";
+    public static final int MAX_NAME_LENGTH = 255;
+
+    /** Ids go into keys verbatim, so they get the same charset the API accepts for session ids. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
+
+    private ObjectKeys() {
+    }
+
+    public static String output(String runId, String name) {
+        return OUTPUTS + id(runId) + "/" + checkName(name);
+    }
+
+    public static String input(String sessionId, String name) {
+        return INPUTS + id(sessionId) + "/" + checkName(name);
+    }
+
+    /**
+     * Returns {@code name} when it is a safe relative name; otherwise throws with a message that says
+     * what is wrong with it (for a 400 detail).
+     */
+    public static String checkName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new InvalidNameException("a file name is required");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new InvalidNameException("a file name has at most " + MAX_NAME_LENGTH + " characters");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                    || Character.isSurrogate(c) && !validSurrogatePair(name, i)) {
+                throw new InvalidNameException("a file name must not contain control characters");
+            }
+            if (c == '\\') {
+                throw new InvalidNameException("a file name must use '/' between directories, not '\\'");
+            }
+        }
+        if (name.startsWith("/") || name.matches("^[A-Za-z]:.*")) {
+            throw new InvalidNameException("a file name must be relative, not an absolute path");
+        }
+        for (String segment : name.split("/", -1)) {
+            if (segment.isEmpty()) {
+                throw new InvalidNameException("a file name must not contain empty path segments ('//' or a trailing '/')");
+            }
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new InvalidNameException("a file name must not contain '.' or '..' segments");
+            }
+        }
+        return name;
+    }
+
+    /** Full keys handed to a store: one of the known prefixes followed by a safe name. */
+    public static String checkKey(String key) {
+        if (key == null || !(key.startsWith(INPUTS) || key.startsWith(OUTPUTS) || key.startsWith(KNOWLEDGE))) {
+            throw new InvalidNameException("an object key starts with inputs/, outputs/ or knowledge/");
+        }
+        checkName(key);
+        return key;
+    }
+
+    private static String id(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new InvalidNameException("an id in an object key must match " + ID.pattern());
+        }
+        return id;
+    }
+
+    private static boolean validSurrogatePair(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+
+    /** A name or key that would escape its prefix or is otherwise unusable. */
+    public static class InvalidNameException extends IllegalArgumentException {
+        public InvalidNameException(String message) {
+            super(message);
+        }
+    }
+}

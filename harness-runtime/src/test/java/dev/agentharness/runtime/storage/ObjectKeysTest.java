@@ -1,0 +1,57 @@
+package dev.agentharness.runtime.storage;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Which file names stay inside their prefix, and what a user is told when one does not. */
+class ObjectKeysTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"data.csv", "reports/q3 summary.pdf", "ünïcode-名前.txt", ".hidden", "a..b", "x/..y/z"})
+    void safeNamesLandUnderTheSessionsInputPrefix(String name) {
+        assertEquals("inputs/ses_1/" + name, ObjectKeys.input("ses_1", name));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "../escape.txt|'.' or '..'",
+            "a/../../etc/passwd|'.' or '..'",
+            "./here.txt|'.' or '..'",
+            "a/..|'.' or '..'",
+            "/etc/passwd|absolute",
+            "C:/Windows/win.ini|absolute",
+            "a\\..\\b|'\\'",
+            "a//b|empty path segments",
+            "dir/|empty path segments",
+    })
+    void namesThatEscapeThePrefixAreRefusedWithTheReason(String name, String reason) {
+        var e = assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.input("ses_1", name));
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nul\u0000.txt", "line\nbreak.txt", "tab\t.txt", "esc\u001b[31m.txt", "del\u007f.txt",
+            "rtl\u202egnp.exe", "c1\u0085.txt"})
+    void controlCharactersAreRefused(String name) {
+        var e = assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.input("ses_1", name));
+        assertTrue(e.getMessage().contains("control characters"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "../ses", "ses/../x", "a b"})
+    void idsInKeysAreCheckedToo(String id) {
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.output(id, "reply.md"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void namesHaveALengthLimit() {
+        ObjectKeys.checkName("a".repeat(ObjectKeys.MAX_NAME_LENGTH));
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.checkName("a".repeat(ObjectKeys.MAX_NAME_LENGTH + 1)));
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.checkName(null));
+    }
+}

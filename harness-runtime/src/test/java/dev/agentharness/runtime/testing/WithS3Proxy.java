@@ -1,0 +1,27 @@
+package dev.agentharness.runtime.testing;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+import java.util.List;
+import java.util.Map;
+
+/** The harness with the FAKE model and artifacts on a real S3 server (s3proxy); logs go to a file the tests scan. */
+public class WithS3Proxy implements QuarkusTestProfile {
+
+    public static final String LOG_FILE = "target/with-s3proxy.log";
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of(
+                "quarkus.log.file.enabled", "true",
+                "quarkus.log.file.path", LOG_FILE,
+                "quarkus.log.file.json.enabled", "false",
+                "quarkus.log.category.\"dev.agentharness\".level", "DEBUG",
+                "quarkus.log.category.\"software.amazon.awssdk\".level", "DEBUG");
+    }
+
+    @Override
+    public List<TestResourceEntry> testResources() {
+        return List.of(new TestResourceEntry(FakeModelResource.class), new TestResourceEntry(S3ProxyResource.class));
+    }
+}
