@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
-exec "$JAVA_HOME/bin/java" -Xss512k -cp "harness-fakes/target/harness-fakes.jar:harness-fakes/target/lib/*" \
+exec "$JAVA_HOME/bin/java" -Xss512k -Dsun.net.httpserver.maxIdleConnections=4000 -cp "harness-fakes/target/harness-fakes.jar:harness-fakes/target/lib/*" \
   bench/Bench.java "${1:-1000}" "${2:-1000}"
