@@ -60,8 +60,8 @@ public class Bench {
                 awaitReady(http, base, harness, log);
                 // Warm-up: class loading and the JIT's first compilations should not count as overhead.
                 int warmUp = Math.min(200, runs);
-                submitConcurrently(http, base, warmUp);
-                awaitAll(http, base, warmUp, OffsetDateTime.now().minusMinutes(1));
+                OffsetDateTime warmUpSince = OffsetDateTime.now().minusSeconds(1);
+                awaitAll(http, base, submitConcurrently(http, base, warmUp), warmUpSince);
                 model.clear();
 
                 long cpuBefore = cpuTicks(harness.pid());
@@ -69,7 +69,7 @@ public class Bench {
                 Instant start = Instant.now();
                 List<String> ids = submitConcurrently(http, base, runs);
                 Instant submitted = Instant.now();
-                Map<String, JsonNode> done = awaitAll(http, base, runs, since);
+                Map<String, JsonNode> done = awaitAll(http, base, ids, since);
                 Instant end = Instant.now();
                 long cpuAfter = cpuTicks(harness.pid());
                 long peakRssKb = peakRssKb(harness.pid());
@@ -137,20 +137,27 @@ public class Bench {
         return JSON.readTree(response.body()).path("run_id").asText();
     }
 
-    /** Follows the bulk status feed (GET /runs?updated_since=) until `expected` runs are terminal. */
-    private static Map<String, JsonNode> awaitAll(HttpClient http, String base, int expected, OffsetDateTime since)
+    /**
+     * Follows the bulk status feed (GET /runs?updated_since=) until every run of `ids` is terminal.
+     * Pages overlap by design (the cursor lags a few seconds), so runs are collected by id.
+     */
+    private static Map<String, JsonNode> awaitAll(HttpClient http, String base, List<String> ids, OffsetDateTime since)
             throws Exception {
+        java.util.Set<String> wanted = new java.util.HashSet<>(ids);
         Map<String, JsonNode> terminal = new HashMap<>();
         String cursor = since.toString();
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
-        while (terminal.size() < expected && Instant.now().isBefore(deadline)) {
+        while (terminal.size() < wanted.size() && Instant.now().isBefore(deadline)) {
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(
                     base + "/runs?limit=500&updated_since=" + java.net.URLEncoder.encode(cursor, "UTF-8"))).build(),
                     HttpResponse.BodyHandlers.ofString());
+            if (page.statusCode() != 200) {
+                throw new IllegalStateException("GET /runs answered " + page.statusCode() + ": " + page.body());
+            }
             JsonNode body = JSON.readTree(page.body());
             for (JsonNode run : body.path("runs")) {
                 String status = run.path("status").asText();
-                if (!status.equals("queued") && !status.equals("running")) {
+                if (wanted.contains(run.path("run_id").asText()) && !status.equals("queued") && !status.equals("running")) {
                     terminal.put(run.path("run_id").asText(), run);
                 }
             }
