@@ -23,6 +23,8 @@ public class WithApiKeys implements QuarkusTestProfile {
                 "quarkus.log.file.enabled", "true",
                 "quarkus.log.file.path", LOG_FILE,
                 "quarkus.log.file.json.enabled", "false",
+                // DEBUG goes to the scanned file only; the console (the CI log) stays at INFO.
+                "quarkus.log.console.level", "INFO",
                 "quarkus.log.file.format", "%d{HH:mm:ss.SSS} %-5p [%c{2.}] (%t) run_id=%X{run_id} %s%e%n",
                 "quarkus.log.category.\"dev.agentharness\".level", "DEBUG");
     }

@@ -16,6 +16,8 @@ public class WithS3Proxy implements QuarkusTestProfile {
                 "quarkus.log.file.enabled", "true",
                 "quarkus.log.file.path", LOG_FILE,
                 "quarkus.log.file.json.enabled", "false",
+                // DEBUG goes to the scanned file only; the console (the CI log) stays at INFO.
+                "quarkus.log.console.level", "INFO",
                 "quarkus.log.category.\"dev.agentharness\".level", "DEBUG",
                 "quarkus.log.category.\"software.amazon.awssdk\".level", "DEBUG");
     }
