@@ -27,7 +27,15 @@ public class AgentRegistry implements AgentLookup {
 
     @Inject
     public AgentRegistry(@ConfigProperty(name = "harness.agents.dir") Optional<String> agentsDir) {
-        this(ToolRegistry.builtIn(), agentsDir.filter(dir -> !dir.isBlank()).map(Path::of));
+        this(harnessTools(), agentsDir.filter(dir -> !dir.isBlank()).map(Path::of));
+    }
+
+    /**
+     * The tools declarative agents may name: the built-ins plus the sandbox tools, which a run with a
+     * sandbox binds to it (without one they answer that the run has none).
+     */
+    public static ToolRegistry harnessTools() {
+        return ToolRegistry.builtIn().with(dev.agentharness.runtime.sandbox.SandboxTools.declarable());
     }
 
     public AgentRegistry(ToolRegistry tools, Optional<Path> agentsDir) {

@@ -23,6 +23,13 @@ public final class ToolRegistry {
         return new ToolRegistry(List.of(SupportTools.lookupAccount(AccountDirectory.builtIn()), SupportTools.draftReply()));
     }
 
+    /** This registry plus {@code more} (for example the sandbox tools, which live outside this package). */
+    public ToolRegistry with(List<FunctionTool> more) {
+        List<FunctionTool> all = new java.util.ArrayList<>(tools.values());
+        all.addAll(more);
+        return new ToolRegistry(all);
+    }
+
     public Optional<FunctionTool> find(String name) {
         return Optional.ofNullable(tools.get(name));
     }

@@ -25,6 +25,8 @@ public class HealthReport {
     private final String model;
     private volatile HealthResponse cached;
     private volatile Instant cachedAt = Instant.EPOCH;
+    @Inject
+    dev.agentharness.runtime.sandbox.SandboxPlane sandboxes;
 
     @Inject
     Storage storage;
@@ -40,7 +42,8 @@ public class HealthReport {
             boolean postgres = database.external() && database.ping(PING_TIMEOUT);
             // r2: a configured R2/S3 store whose bucket answers HeadBucket now; the local store never counts.
             boolean r2 = storage.store().remote() && storage.store().healthy();
-            cached = new HealthResponse("ok", model, new HealthResponse.Backends(postgres, false, r2));
+            cached = new HealthResponse("ok", model, new HealthResponse.Backends(postgres,
+                    sandboxes != null && sandboxes.healthy(), r2));
             cachedAt = Instant.now();
         }
         return cached;

@@ -17,6 +17,11 @@ import dev.agentharness.runtime.agent.Runner;
 import dev.agentharness.runtime.agent.TraceSpan;
 import dev.agentharness.runtime.model.ConversationItem;
 import dev.agentharness.runtime.model.ModelClient;
+import dev.agentharness.runtime.sandbox.RunSandbox;
+import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.SandboxPlane;
+import dev.agentharness.runtime.sandbox.SandboxTools;
+import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.runtime.state.AuditEntry;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunRecord;
@@ -71,6 +76,9 @@ public class RunExecutor {
     private final String defaultModel;
     @Inject
     DurableCompletion durableCompletion;
+    @Inject
+    SandboxPlane sandboxes;
+    private final ModelClient model;
 
     @Inject
     ReplyArtifacts replyArtifacts;
@@ -83,6 +91,7 @@ public class RunExecutor {
         this.sessions = sessions;
         this.agents = agents;
         this.runner = new Runner(model, agents);
+        this.model = model;
         this.pricing = pricing;
         this.waiters = waiters;
         this.tracer = tracer;
@@ -136,6 +145,34 @@ public class RunExecutor {
             return failed(run, workerId, RunStatus.FAILED, "AgentNotFound",
                     "agent '" + run.agent() + "' is no longer defined on this harness", 0, 0, List.of());
         }
+        Manifest manifest;
+        try {
+            manifest = RunSandboxes.manifestOf(run);
+        } catch (RuntimeException e) {
+            return failed(run, workerId, RunStatus.FAILED, "SandboxUnavailable", e.getMessage(), 0, 0, List.of());
+        }
+        if (manifest == null) {
+            return runAgent(run, workerId, agent, runner, config, deadline, false);
+        }
+        RunSandbox sandbox;
+        try {
+            sandbox = sandboxes.open(run.runId(), run.sessionId(), manifest, run.timeoutSeconds());
+        } catch (SandboxException | RuntimeException e) {
+            LOG.errorf("could not provision the run's sandbox: %s", e.getMessage());
+            return failed(run, workerId, RunStatus.FAILED, "SandboxUnavailable",
+                    "the run's sandbox could not be provisioned: " + e.getMessage(), 0, 0, List.of());
+        }
+        try {
+            var tools = sandboxes.tools(sandbox);
+            Runner sandboxed = new Runner(model, name -> agents.find(name).map(a -> SandboxTools.withSandbox(a, tools)));
+            return runAgent(run, workerId, SandboxTools.withSandbox(agent, tools), sandboxed, config, deadline, true);
+        } finally {
+            sandboxes.close(run.runId(), sandbox);
+        }
+    }
+
+    private RunCompletion runAgent(RunRecord run, String workerId, Agent agent, Runner runner, RunConfig config,
+                                   Instant deadline, boolean usedSandbox) {
         try {
             RunResult result = runner.run(agent, history(run), run.message(), config);
             // A store outage must not cost the user the answer: the run succeeds and says why the file is missing.
@@ -149,7 +186,7 @@ public class RunExecutor {
             }
             return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null, result.finalOutput(),
                     result.inputTokens(), result.outputTokens(),
-                    pricing.costUsd(result.inputTokens(), result.outputTokens()), false,
+                    pricing.costUsd(result.inputTokens(), result.outputTokens()), usedSandbox,
                     traceJson(result.trace()), artifact.rows(), audit, artifact.error());
         } catch (AgentRunException e) {
             boolean timedOut = e.reason() == FailureReason.Cancelled && deadline != null && Instant.now().isAfter(deadline);
@@ -157,11 +194,13 @@ public class RunExecutor {
                     : e.reason() == FailureReason.Cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
             String reason = timedOut ? "TimedOut" : e.reason().name();
             String message = timedOut ? "the run exceeded timeout_seconds=" + run.timeoutSeconds() : e.getMessage();
-            return failed(run, workerId, status, reason, message, e.inputTokens(), e.outputTokens(), e.trace());
+            return failed(run, workerId, status, reason, message, e.inputTokens(), e.outputTokens(), e.trace())
+                    .withUsedSandbox(usedSandbox);
         } catch (RuntimeException e) {
             LOG.errorf(e, "run failed unexpectedly");
             return failed(run, workerId, RunStatus.FAILED, "InternalError",
-                    "the harness failed while running the agent; see its logs", 0, 0, List.of());
+                    "the harness failed while running the agent; see its logs", 0, 0, List.of())
+                    .withUsedSandbox(usedSandbox);
         }
     }
 

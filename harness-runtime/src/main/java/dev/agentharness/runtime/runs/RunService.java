@@ -11,6 +11,7 @@ import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.api.ApiException;
 import dev.agentharness.runtime.model.ModelClient;
 import dev.agentharness.runtime.state.ArtifactIndex;
+import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.storage.ArtifactLinks;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
@@ -61,6 +62,8 @@ public class RunService {
     private final RunLimits limits;
     private final RunRequestValidator validator;
     private final String defaultModel;
+    @Inject
+    SandboxPlane sandboxes;
 
     @Inject
     ArtifactIndex artifactIndex;
@@ -95,9 +98,7 @@ public class RunService {
             throw ApiException.badRequest(e.getMessage());
         }
         if (request.manifest() != null) {
-            throw new ApiException(422, "Unprocessable Content",
-                    "field 'manifest': no sandbox provider is configured on this harness, so a run cannot get a "
-                            + "sandbox; remove 'manifest' or configure a sandbox provider");
+            ManifestAdmission.admit(request.manifest(), sandboxes);
         }
         if (!model.configured()) {
             throw ApiException.unavailable("no model is configured: set " + model.missingConfiguration()

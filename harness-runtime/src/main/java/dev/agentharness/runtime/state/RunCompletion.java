@@ -23,4 +23,9 @@ public record RunCompletion(String runId, String workerId, RunStatus status, Str
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         audit = audit == null ? List.of() : List.copyOf(audit);
     }
+
+    public RunCompletion withUsedSandbox(boolean used) {
+        return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, used,
+                traceJson, artifacts, audit);
+    }
 }

@@ -1,0 +1,121 @@
+package dev.agentharness.runtime.sandbox;
+
+import dev.agentharness.api.sandbox.Manifest;
+import dev.agentharness.api.sandbox.ManifestProblem;
+import dev.agentharness.runtime.agent.FunctionTool;
+import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The harness's view of the execution plane: which provider {@code SANDBOX_PROVIDER} selected (if
+ * any), the sandboxes of the runs executing in this process, and their tools.
+ */
+@ApplicationScoped
+public class SandboxPlane {
+
+    private static final Logger LOG = Logger.getLogger(SandboxPlane.class);
+    /** Providers this build has; e2b, kubernetes and cloudflare come with the next slice. */
+    static final List<String> AVAILABLE = List.of("local");
+
+    private final Optional<SandboxProvider> provider;
+    private final Duration defaultTimeout;
+    private final Duration maxExec;
+    private final Set<String> active = ConcurrentHashMap.newKeySet();
+
+    @Inject
+    public SandboxPlane(@ConfigProperty(name = "harness.sandbox.provider") Optional<String> providerName,
+                        @ConfigProperty(name = "harness.data-dir") String dataDir,
+                        @ConfigProperty(name = "harness.sandbox.timeout-seconds") int timeoutSeconds,
+                        @ConfigProperty(name = "harness.sandbox.exec-max-seconds") int execMaxSeconds) {
+        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir)),
+                Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds));
+    }
+
+    public SandboxPlane(Optional<SandboxProvider> provider, Duration defaultTimeout, Duration maxExec) {
+        this.provider = provider;
+        this.defaultTimeout = defaultTimeout;
+        this.maxExec = maxExec;
+        provider.ifPresent(p -> LOG.infof("Sandbox provider: %s", p.name()));
+    }
+
+    private static Optional<SandboxProvider> select(Optional<String> name, Path dataDir) {
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        return switch (name.get()) {
+            case "local" -> Optional.of(new LocalSandboxProvider(dataDir.resolve("sandboxes")));
+            default -> throw new IllegalStateException("SANDBOX_PROVIDER='" + name.get()
+                    + "' is not available in this version of the harness (available: " + String.join(", ", AVAILABLE)
+                    + "; unset it for no sandbox)");
+        };
+    }
+
+    public Optional<SandboxProvider> provider() {
+        return provider;
+    }
+
+    /** True only when a provider is configured and its check passes now. */
+    public boolean healthy() {
+        return provider.map(SandboxProvider::healthy).orElse(false);
+    }
+
+    public List<ManifestProblem> unsupported(Manifest manifest) {
+        return provider.map(p -> p.unsupported(manifest)).orElse(List.of());
+    }
+
+    /**
+     * Capabilities replace the default list (SDK semantics): a manifest that names some but leaves
+     * out {@code filesystem} or {@code shell} silently loses those tools — say so in the log.
+     */
+    public static void warnAboutDroppedCapabilities(Manifest manifest) {
+        List<String> dropped = List.of("filesystem", "shell").stream().filter(c -> !manifest.hasCapability(c)).toList();
+        if (!dropped.isEmpty()) {
+            LOG.warnf("manifest capabilities %s replace the default %s and drop %s: the model gets no %s tools",
+                    manifest.capabilities(), Manifest.DEFAULT_CAPABILITIES, dropped, String.join("/", dropped));
+        }
+    }
+
+    /** Provisions the run's sandbox; it counts as active (never reaped) until {@link #close}. */
+    public RunSandbox open(String runId, String sessionId, Manifest manifest, Integer runTimeoutSeconds)
+            throws SandboxException {
+        SandboxProvider p = provider.orElseThrow(() -> new SandboxException("no sandbox provider is configured"));
+        Duration timeout = runTimeoutSeconds == null ? defaultTimeout
+                // A little beyond the run's own limit, so the run's finally, not the reaper, destroys it.
+                : Duration.ofSeconds(runTimeoutSeconds).plusMinutes(5);
+        SandboxSpec spec = new SandboxSpec(runId, sessionId == null ? "" : sessionId, manifest, timeout);
+        // Active before it exists: the reaper must not take a sandbox that is being created.
+        active.add(runId);
+        try {
+            return RunSandbox.provision(p, spec);
+        } catch (SandboxException | RuntimeException e) {
+            active.remove(runId);
+            throw e;
+        }
+    }
+
+    public void close(String runId, RunSandbox sandbox) {
+        try {
+            sandbox.close();
+        } finally {
+            active.remove(runId);
+        }
+    }
+
+    /** Runs whose sandbox this process is using right now. */
+    public Set<String> activeRuns() {
+        return Set.copyOf(active);
+    }
+
+    public List<FunctionTool> tools(RunSandbox sandbox) {
+        return SandboxTools.bound(sandbox, maxExec);
+    }
+}

@@ -1,0 +1,204 @@
+package dev.agentharness.runtime.sandbox.local;
+
+import dev.agentharness.runtime.sandbox.ExecResult;
+import dev.agentharness.runtime.sandbox.Sandbox;
+import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.WorkspaceFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A bubblewrap sandbox: a host directory that is the workspace, and a fresh set of namespaces for
+ * every command. Nothing runs between commands, so "alive" means "its workspace still exists".
+ */
+final class LocalSandbox implements Sandbox {
+
+    /** Snapshots are held in memory by the run; a workspace larger than this is not snapshotted. */
+    static final int MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+    private static final Duration ARCHIVE_TIMEOUT = Duration.ofMinutes(2);
+
+    private final String id;
+    private final String runId;
+    private final Path home;
+    private final Path workspace;
+    private final String root;
+    private final boolean network;
+    private final Bubblewrap bubblewrap;
+    private final WorkspacePaths paths;
+    private volatile boolean destroyed;
+
+    LocalSandbox(String id, String runId, Path home, String root, boolean network, Bubblewrap bubblewrap) {
+        this.id = id;
+        this.runId = runId;
+        this.home = home;
+        this.workspace = home.resolve("workspace");
+        this.root = root;
+        this.network = network;
+        this.bubblewrap = bubblewrap;
+        this.paths = new WorkspacePaths(workspace, root);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String runId() {
+        return runId;
+    }
+
+    Path workspace() {
+        return workspace;
+    }
+
+    @Override
+    public ExecResult exec(String command, String workdir, Duration timeout, int maxOutputBytes) throws SandboxException {
+        requireAlive();
+        String relative = paths.relative(workdir);
+        Path dir = paths.resolve(relative);
+        if (!Files.isDirectory(dir)) {
+            throw new SandboxException("workdir '" + workdir + "' is not a directory in the workspace");
+        }
+        String chdir = relative.isEmpty() ? root : root + "/" + relative;
+        ProcessRunner.Outcome outcome = run(chdir, List.of("/bin/sh", "-c", command), null, timeout, maxOutputBytes);
+        return new ExecResult(outcome.timedOut() ? ExecResult.TIMED_OUT_EXIT_CODE : outcome.exitCode(),
+                new String(outcome.stdout(), StandardCharsets.UTF_8), new String(outcome.stderr(), StandardCharsets.UTF_8),
+                outcome.stdoutTruncated(), outcome.stderrTruncated(), outcome.timedOut(), outcome.wallTime());
+    }
+
+    @Override
+    public byte[] readFile(String path, int maxBytes) throws SandboxException {
+        requireAlive();
+        Path file = paths.resolve(path);
+        if (Files.isDirectory(file)) {
+            throw new SandboxException("'" + path + "' is a directory; use list_files");
+        }
+        try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] content = in.readNBytes(maxBytes + 1);
+            if (content.length > maxBytes) {
+                throw new SandboxException("'" + path + "' is larger than " + maxBytes + " bytes; read it in parts with exec_command");
+            }
+            return content;
+        } catch (NoSuchFileException e) {
+            throw new SandboxException("no such file: '" + path + "'");
+        } catch (IOException e) {
+            throw new SandboxException("cannot read '" + path + "': " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public void writeFile(String path, byte[] content) throws SandboxException {
+        requireAlive();
+        if (paths.relative(path).isEmpty()) {
+            throw new SandboxException("write_file needs a file path, not the workspace root");
+        }
+        Path file = paths.resolve(path);
+        try {
+            Files.createDirectories(file.getParent());
+            // createDirectories may have walked a symlink created since resolve(): check again, then refuse links.
+            paths.resolve(path);
+            Files.write(file, content, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new SandboxException("cannot write '" + path + "': " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public List<WorkspaceFile> listFiles(String path) throws SandboxException {
+        requireAlive();
+        Path dir = paths.resolve(path);
+        if (!Files.isDirectory(dir)) {
+            throw new SandboxException("'" + (path == null ? "" : path) + "' is not a directory in the workspace");
+        }
+        List<WorkspaceFile> files = new ArrayList<>();
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+            for (Path child : children) {
+                BasicFileAttributes attributes = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                files.add(new WorkspaceFile(child.getFileName().toString(), attributes.isDirectory(),
+                        attributes.isDirectory() ? 0 : attributes.size()));
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot list '" + path + "': " + e.getClass().getSimpleName());
+        }
+        files.sort(Comparator.comparing(WorkspaceFile::name));
+        return files;
+    }
+
+    /** tar runs inside the sandbox, so a hostile workspace (symlinks, odd names) never touches the host's tar. */
+    @Override
+    public byte[] snapshot() throws SandboxException {
+        requireAlive();
+        ProcessRunner.Outcome outcome = run(root, List.of("tar", "-C", root, "-cf", "-", "."), null, ARCHIVE_TIMEOUT,
+                MAX_SNAPSHOT_BYTES);
+        if (outcome.stdoutTruncated()) {
+            throw new SandboxException("the workspace is larger than " + MAX_SNAPSHOT_BYTES + " bytes; it cannot be snapshotted");
+        }
+        if (outcome.exitCode() != 0) {
+            throw new SandboxException("snapshot failed: " + new String(outcome.stderr(), StandardCharsets.UTF_8).strip());
+        }
+        return outcome.stdout();
+    }
+
+    /** Extracted inside the sandbox: an archive's absolute or {@code ..} names cannot reach the host. */
+    @Override
+    public void restore(byte[] snapshot) throws SandboxException {
+        requireAlive();
+        try {
+            clearWorkspace();
+        } catch (IOException e) {
+            throw new SandboxException("cannot clear the workspace before restoring: " + e.getClass().getSimpleName());
+        }
+        ProcessRunner.Outcome outcome = run(root, List.of("tar", "-C", root, "-xf", "-"), snapshot, ARCHIVE_TIMEOUT, 64 * 1024);
+        if (outcome.exitCode() != 0) {
+            throw new SandboxException("restore failed: " + new String(outcome.stderr(), StandardCharsets.UTF_8).strip());
+        }
+    }
+
+    @Override
+    public boolean alive() {
+        return !destroyed && Files.isDirectory(workspace, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    public void destroy() {
+        destroyed = true;
+        LocalSandboxProvider.deleteTree(home);
+    }
+
+    private ProcessRunner.Outcome run(String chdir, List<String> command, byte[] stdin, Duration timeout, int maxBytes)
+            throws SandboxException {
+        try {
+            return ProcessRunner.run(bubblewrap.command(workspace, root, chdir, network, command), stdin, timeout, maxBytes);
+        } catch (IOException e) {
+            throw new SandboxException("the sandbox could not start the command: " + e.getClass().getSimpleName());
+        }
+    }
+
+    private void requireAlive() throws SandboxException {
+        if (!alive()) {
+            throw new SandboxException("sandbox " + id + " is gone");
+        }
+    }
+
+    private void clearWorkspace() throws IOException {
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(workspace)) {
+            for (Path child : children) {
+                LocalSandboxProvider.deleteTree(child);
+            }
+        }
+    }
+}

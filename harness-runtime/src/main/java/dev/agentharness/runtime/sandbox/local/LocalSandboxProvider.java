@@ -1,0 +1,232 @@
+package dev.agentharness.runtime.sandbox.local;
+
+import dev.agentharness.api.sandbox.Manifest;
+import dev.agentharness.api.sandbox.ManifestEntry;
+import dev.agentharness.api.sandbox.ManifestProblem;
+import dev.agentharness.runtime.sandbox.OwnedSandbox;
+import dev.agentharness.runtime.sandbox.Sandbox;
+import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.SandboxProvider;
+import dev.agentharness.runtime.sandbox.SandboxSpec;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.security.SecureRandom;
+import org.jboss.logging.Logger;
+
+/**
+ * Sandboxes on this machine with bubblewrap — for laptops, CI and single-node installs. Each
+ * sandbox is {@code <base>/<id>/workspace} (bound at the manifest root) beside
+ * {@code <base>/<id>/sandbox.properties} (its run and expiry, for the reaper; never visible inside).
+ */
+public final class LocalSandboxProvider implements SandboxProvider {
+
+    private static final Logger LOG = Logger.getLogger(LocalSandboxProvider.class);
+    private static final SecureRandom IDS = new SecureRandom();
+    private static final String OWNER_FILE = "sandbox.properties";
+    private static final Duration HEALTH_CACHE = Duration.ofSeconds(10);
+
+    /** Host paths bwrap itself lays out; a workspace root there would shadow or be shadowed by them. */
+    private static final List<String> RESERVED_ROOTS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32",
+            "/etc", "/proc", "/dev", "/tmp");
+
+    private final Path base;
+    private final Optional<Bubblewrap> bubblewrap;
+    private volatile boolean lastHealth;
+    private volatile Instant lastHealthAt = Instant.EPOCH;
+
+    public LocalSandboxProvider(Path base) {
+        this(base, Bubblewrap.locate());
+    }
+
+    LocalSandboxProvider(Path base, Optional<Path> bwrap) {
+        this.base = base.toAbsolutePath().normalize();
+        this.bubblewrap = bwrap.map(Bubblewrap::new);
+        if (bubblewrap.isEmpty()) {
+            LOG.warn("SANDBOX_PROVIDER=local but 'bwrap' is not on the PATH: install bubblewrap "
+                    + "(apt-get install bubblewrap); runs with a manifest will fail until then");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public List<ManifestProblem> unsupported(Manifest manifest) {
+        List<ManifestProblem> problems = new ArrayList<>();
+        for (String reserved : RESERVED_ROOTS) {
+            if (manifest.root().equals(reserved) || manifest.root().startsWith(reserved + "/")) {
+                problems.add(new ManifestProblem("root", "the local provider cannot place the workspace under "
+                        + reserved + "; use a path such as /workspace"));
+            }
+        }
+        manifest.entries().forEach((path, entry) -> {
+            if (entry instanceof ManifestEntry.BucketMount mount) {
+                problems.add(new ManifestProblem("entries['" + path + "']", mount.type() + " is not supported yet: "
+                        + "storage mounts need the artifact storage plane, which this harness does not have; "
+                        + "put small inputs in 'file' entries"));
+            }
+            if (entry instanceof ManifestEntry.GitRepo) {
+                problems.add(new ManifestProblem("entries['" + path + "']", "git_repo is not supported by the local "
+                        + "provider yet; put the files in 'file' entries"));
+            }
+        });
+        return problems;
+    }
+
+    @Override
+    public Sandbox create(SandboxSpec spec) throws SandboxException {
+        Bubblewrap bwrap = bubblewrap.orElseThrow(() -> new SandboxException(
+                "the local sandbox provider needs bubblewrap ('bwrap'), which is not installed on this harness"));
+        List<ManifestProblem> problems = unsupported(spec.manifest());
+        if (!problems.isEmpty()) {
+            throw new SandboxException(problems.getFirst().toString());
+        }
+        String id = "sbx-" + HexFormat.of().formatHex(randomBytes());
+        Path home = base.resolve(id);
+        boolean network = !spec.manifest().network().egress().isEmpty();
+        LocalSandbox sandbox = new LocalSandbox(id, spec.runId(), home, spec.manifest().root(), network, bwrap);
+        try {
+            Files.createDirectories(sandbox.workspace());
+            writeOwner(home, spec.runId(), Instant.now().plus(spec.timeout()));
+            materialise(sandbox, spec.manifest());
+        } catch (IOException | SandboxException | RuntimeException e) {
+            deleteTree(home);
+            if (e instanceof SandboxException se) {
+                throw se;
+            }
+            throw new SandboxException("could not provision the sandbox: " + e.getClass().getSimpleName(), e);
+        }
+        LOG.infof("sandbox %s created (local, network %s)", id, network ? "shared" : "none");
+        return sandbox;
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[8];
+        IDS.nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Entries are written from the host into a directory nothing else has touched yet: no symlink can be in the way. */
+    private static void materialise(LocalSandbox sandbox, Manifest manifest) throws IOException, SandboxException {
+        for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
+            Path target = sandbox.workspace().resolve(e.getKey());
+            switch (e.getValue()) {
+                case ManifestEntry.Dir dir -> Files.createDirectories(target);
+                case ManifestEntry.File file -> {
+                    Files.createDirectories(target.getParent());
+                    Files.writeString(target, file.content(), StandardCharsets.UTF_8);
+                }
+                default -> throw new SandboxException("entries['" + e.getKey() + "']: " + e.getValue().type()
+                        + " is not supported by the local provider");
+            }
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        if (Instant.now().isBefore(lastHealthAt.plus(HEALTH_CACHE))) {
+            return lastHealth;
+        }
+        boolean ok = false;
+        if (bubblewrap.isPresent()) {
+            try {
+                Files.createDirectories(base);
+                Path probe = Files.createTempDirectory(base, "health-");
+                try {
+                    ok = ProcessRunner.run(bubblewrap.get().command(probe, "/workspace", "/workspace", false,
+                            List.of("/bin/sh", "-c", "true")), null, Duration.ofSeconds(10), 1024).exitCode() == 0;
+                } finally {
+                    deleteTree(probe);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("local sandbox health check failed: %s", e.getClass().getSimpleName());
+            }
+        }
+        lastHealth = ok;
+        lastHealthAt = Instant.now();
+        return ok;
+    }
+
+    @Override
+    public List<OwnedSandbox> owned() {
+        List<OwnedSandbox> owned = new ArrayList<>();
+        if (!Files.isDirectory(base)) {
+            return owned;
+        }
+        try (DirectoryStream<Path> homes = Files.newDirectoryStream(base, "sbx-*")) {
+            for (Path home : homes) {
+                Properties owner = new Properties();
+                try (Reader in = Files.newBufferedReader(home.resolve(OWNER_FILE))) {
+                    owner.load(in);
+                    owned.add(new OwnedSandbox(home.getFileName().toString(), owner.getProperty("run_id"),
+                            Instant.parse(owner.getProperty("expires_at"))));
+                } catch (IOException | RuntimeException e) {
+                    // Half-created (crash during create): no run can use it, so it is an orphan.
+                    owned.add(new OwnedSandbox(home.getFileName().toString(), null, Instant.EPOCH));
+                }
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot list local sandboxes: %s", e.getClass().getSimpleName());
+        }
+        return owned;
+    }
+
+    @Override
+    public void destroy(String sandboxId) {
+        if (!sandboxId.matches("sbx-[0-9a-f]+")) {
+            throw new IllegalArgumentException("not a local sandbox id");
+        }
+        deleteTree(base.resolve(sandboxId));
+    }
+
+    private static void writeOwner(Path home, String runId, Instant expiresAt) throws IOException {
+        Properties owner = new Properties();
+        owner.setProperty("run_id", runId);
+        owner.setProperty("expires_at", expiresAt.toString());
+        try (Writer out = Files.newBufferedWriter(home.resolve(OWNER_FILE))) {
+            owner.store(out, "agent harness sandbox");
+        }
+    }
+
+    /** Deletes without following symlinks: a link the sandbox made to a host path only loses the link. */
+    static void deleteTree(Path path) {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(path, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.warnf("could not delete sandbox files: %s", e.getClass().getSimpleName());
+        }
+    }
+}
