@@ -78,10 +78,14 @@ class AgentDefinitionLoaderTest {
     }
 
     @Test
-    void theExampleAgentInTheRepositoryIsValid() {
+    void theExampleAgentsInTheRepositoryAreValid() {
         Path examples = Path.of("..", "examples", "agents");
 
-        AgentRegistry registry = new AgentRegistry(tools, Optional.of(examples));
+        AgentRegistry registry = new AgentRegistry(AgentRegistry.harnessTools(), Optional.of(examples));
+
+        Agent analyst = registry.find("analyst").orElseThrow();
+        assertEquals(List.of("write_file", "exec_command", "read_file", "list_files"),
+                analyst.tools().stream().map(FunctionTool::name).toList());
 
         Agent researcher = registry.find("researcher").orElseThrow();
         assertEquals(List.of("billing"), researcher.handoffs());

@@ -1,0 +1,38 @@
+package dev.agentharness.runtime.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.agentharness.api.sandbox.Manifest;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** SANDBOX_PROVIDER: unset = no sandbox, local = bubblewrap, anything else stops the boot with a clear message. */
+class SandboxPlaneTest {
+
+    @Test
+    void unsetMeansNoSandboxAndAnUnhealthyPlane() {
+        SandboxPlane plane = new SandboxPlane(Optional.of("  "), "target/plane-test", 3600, 300);
+        assertTrue(plane.provider().isEmpty());
+        assertFalse(plane.healthy());
+        SandboxException e = assertThrows(SandboxException.class,
+                () -> plane.open("run_x", "ses", new Manifest(null, null, null, null), null));
+        assertEquals("no sandbox provider is configured", e.getMessage());
+    }
+
+    @Test
+    void localSelectsTheBubblewrapProvider() {
+        assertEquals("local", new SandboxPlane(Optional.of("local"), "target/plane-test", 3600, 300)
+                .provider().orElseThrow().name());
+    }
+
+    @Test
+    void aProviderThatIsNotBuiltYetStopsTheBootNamingTheAlternatives() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new SandboxPlane(Optional.of("e2b"), "target/plane-test", 3600, 300));
+        assertEquals("SANDBOX_PROVIDER='e2b' is not available in this version of the harness (available: local; "
+                + "unset it for no sandbox)", e.getMessage());
+    }
+}
