@@ -52,6 +52,8 @@ public final class HarnessProcess implements AutoCloseable {
         }
         environment.clear();
         environment.putAll(keep);
+        // Never the working directory's data/: a process test that sets no data dir gets a private one.
+        environment.put("HARNESS_DATA_DIR", log.toAbsolutePath().getParent().resolve("data-" + port).toString());
         environment.putAll(env);
         environment.put("PORT", Integer.toString(port));
         try {
