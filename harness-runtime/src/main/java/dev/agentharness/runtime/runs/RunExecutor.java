@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.agentharness.api.RunStatus;
+import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.runtime.agent.Agent;
 import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.agent.AgentRunException;
@@ -17,17 +18,20 @@ import dev.agentharness.runtime.agent.Runner;
 import dev.agentharness.runtime.agent.TraceSpan;
 import dev.agentharness.runtime.model.ConversationItem;
 import dev.agentharness.runtime.model.ModelClient;
+import dev.agentharness.runtime.sandbox.BucketMounts;
 import dev.agentharness.runtime.sandbox.RunSandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.sandbox.SandboxTools;
-import dev.agentharness.api.sandbox.Manifest;
+import dev.agentharness.runtime.state.ArtifactRow;
 import dev.agentharness.runtime.state.AuditEntry;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunStore;
 import dev.agentharness.runtime.state.SessionStore;
+import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
+import dev.agentharness.runtime.storage.StoredObject;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
@@ -165,7 +169,9 @@ public class RunExecutor {
         try {
             var tools = sandboxes.tools(sandbox);
             Runner sandboxed = new Runner(model, name -> agents.find(name).map(a -> SandboxTools.withSandbox(a, tools)));
-            return runAgent(run, workerId, SandboxTools.withSandbox(agent, tools), sandboxed, config, deadline, true);
+            RunCompletion completion = runAgent(run, workerId, SandboxTools.withSandbox(agent, tools), sandboxed, config,
+                    deadline, true);
+            return withMountUploads(run, completion, sandboxes.finish(run.runId(), sandbox));
         } finally {
             sandboxes.close(run.runId(), sandbox);
         }
@@ -202,6 +208,24 @@ public class RunExecutor {
                     "the harness failed while running the agent; see its logs", 0, 0, List.of())
                     .withUsedSandbox(usedSandbox);
         }
+    }
+
+    /**
+     * Files a writable mount uploaded become artifacts of the run, named by their path under the
+     * run's {@code outputs/{run_id}/} (or by their key elsewhere); the reply's own {@code reply.md} wins a clash.
+     */
+    private static RunCompletion withMountUploads(RunRecord run, RunCompletion completion, BucketMounts.Uploads uploads) {
+        if (uploads.stored().isEmpty() && uploads.errors().isEmpty()) {
+            return completion;
+        }
+        String runOutputs = ObjectKeys.OUTPUTS + run.runId() + "/";
+        List<ArtifactRow> rows = new ArrayList<>();
+        for (StoredObject stored : uploads.stored()) {
+            String name = stored.key().startsWith(runOutputs) ? stored.key().substring(runOutputs.length()) : stored.key();
+            rows.add(new ArtifactRow(name, stored.key(), stored.size(), stored.sha256(), stored.contentType()));
+        }
+        uploads.error().ifPresent(error -> LOG.warnf("mount uploads: %s", error));
+        return completion.withArtifacts(rows, uploads.error().orElse(null));
     }
 
     /** A database blip between turns is not a cancellation: keep going, the next check will see the truth. */

@@ -19,20 +19,43 @@ public final class RunSandbox implements AutoCloseable {
         T apply(Sandbox sandbox) throws SandboxException;
     }
 
+    /** Fills a freshly provisioned sandbox beyond its manifest entries (bucket mounts). */
+    @FunctionalInterface
+    public interface Preparation {
+        Preparation NONE = sandbox -> { };
+
+        void prepare(Sandbox fresh) throws SandboxException;
+    }
+
     private final SandboxProvider provider;
     private final SandboxSpec spec;
+    private final Preparation preparation;
     private Sandbox current;
     private byte[] lastSnapshot;
     private int resumes;
 
-    private RunSandbox(SandboxProvider provider, SandboxSpec spec, Sandbox first) {
+    private RunSandbox(SandboxProvider provider, SandboxSpec spec, Preparation preparation, Sandbox first) {
         this.provider = provider;
         this.spec = spec;
+        this.preparation = preparation;
         this.current = first;
     }
 
     public static RunSandbox provision(SandboxProvider provider, SandboxSpec spec) throws SandboxException {
-        return new RunSandbox(provider, spec, provider.create(spec));
+        return provision(provider, spec, Preparation.NONE);
+    }
+
+    /** Provisions the first sandbox and prepares it; a sandbox that cannot be prepared is destroyed. */
+    public static RunSandbox provision(SandboxProvider provider, SandboxSpec spec, Preparation preparation)
+            throws SandboxException {
+        Sandbox first = provider.create(spec);
+        try {
+            preparation.prepare(first);
+        } catch (SandboxException | RuntimeException e) {
+            first.destroy();
+            throw e;
+        }
+        return new RunSandbox(provider, spec, preparation, first);
     }
 
     public SandboxSpec spec() {
@@ -80,8 +103,11 @@ public final class RunSandbox implements AutoCloseable {
         try {
             if (lastSnapshot != null) {
                 replacement.restore(lastSnapshot);
+            } else {
+                // Nothing changed since provisioning: prepare it again as the first one was.
+                preparation.prepare(replacement);
             }
-        } catch (SandboxException e) {
+        } catch (SandboxException | RuntimeException e) {
             replacement.destroy();
             throw new SandboxException("the sandbox was lost and could not be restored: " + e.getMessage(), e);
         }

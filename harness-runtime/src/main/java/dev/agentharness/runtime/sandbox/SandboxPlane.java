@@ -4,11 +4,15 @@ import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestProblem;
 import dev.agentharness.runtime.agent.FunctionTool;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
+import dev.agentharness.runtime.storage.PresignedTransfer;
+import dev.agentharness.runtime.storage.Storage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,21 +31,42 @@ public class SandboxPlane {
     static final List<String> AVAILABLE = List.of("local");
 
     private final Optional<SandboxProvider> provider;
+    private final Optional<BucketMounts> mounts;
     private final Duration defaultTimeout;
     private final Duration maxExec;
     private final Set<String> active = ConcurrentHashMap.newKeySet();
+    private final Map<String, BucketMounts.RunMounts> runMounts = new ConcurrentHashMap<>();
 
     @Inject
     public SandboxPlane(@ConfigProperty(name = "harness.sandbox.provider") Optional<String> providerName,
                         @ConfigProperty(name = "harness.data-dir") String dataDir,
                         @ConfigProperty(name = "harness.sandbox.timeout-seconds") int timeoutSeconds,
-                        @ConfigProperty(name = "harness.sandbox.exec-max-seconds") int execMaxSeconds) {
+                        @ConfigProperty(name = "harness.sandbox.exec-max-seconds") int execMaxSeconds,
+                        @ConfigProperty(name = "harness.sandbox.mount-max-objects", defaultValue = "1000") int mountMaxObjects,
+                        @ConfigProperty(name = "harness.sandbox.mount-max-bytes", defaultValue = "104857600") long mountMaxBytes,
+                        Storage storage) {
+        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir)),
+                Optional.of(new BucketMounts(storage.store(), storage.bucket(),
+                        new PresignedTransfer(storage.store(), Duration.ofSeconds(60)),
+                        new BucketMounts.Limits(mountMaxObjects, mountMaxBytes, Duration.ofMinutes(5)))),
+                Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds));
+    }
+
+    /** A plane without artifact storage (it refuses bucket mounts), for tests and tools. */
+    public SandboxPlane(Optional<String> providerName, String dataDir, int timeoutSeconds, int execMaxSeconds) {
         this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir)),
                 Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds));
     }
 
     public SandboxPlane(Optional<SandboxProvider> provider, Duration defaultTimeout, Duration maxExec) {
+        this(provider, Optional.empty(), defaultTimeout, maxExec);
+    }
+
+    /** @param mounts how bucket mounts are materialised; empty = a harness without storage, which refuses them */
+    public SandboxPlane(Optional<SandboxProvider> provider, Optional<BucketMounts> mounts, Duration defaultTimeout,
+                        Duration maxExec) {
         this.provider = provider;
+        this.mounts = mounts;
         this.defaultTimeout = defaultTimeout;
         this.maxExec = maxExec;
         provider.ifPresent(p -> LOG.infof("Sandbox provider: %s", p.name()));
@@ -68,8 +93,15 @@ public class SandboxPlane {
         return provider.map(SandboxProvider::healthy).orElse(false);
     }
 
+    /** What the provider cannot provision, and mounts this harness cannot serve. */
     public List<ManifestProblem> unsupported(Manifest manifest) {
-        return provider.map(p -> p.unsupported(manifest)).orElse(List.of());
+        List<ManifestProblem> problems = new ArrayList<>(provider.map(p -> p.unsupported(manifest)).orElse(List.of()));
+        if (mounts.isPresent()) {
+            problems.addAll(mounts.get().problems(manifest));
+        } else if (BucketMounts.any(manifest)) {
+            problems.add(new ManifestProblem("entries", "this harness has no artifact storage to mount"));
+        }
+        return problems;
     }
 
     /**
@@ -95,6 +127,12 @@ public class SandboxPlane {
         // Active before it exists: the reaper must not take a sandbox that is being created.
         active.add(runId);
         try {
+            if (mounts.isPresent() && BucketMounts.any(manifest)) {
+                BucketMounts.RunMounts forRun = mounts.get().forRun(spec);
+                RunSandbox sandbox = RunSandbox.provision(p, spec, forRun::materialise);
+                runMounts.put(runId, forRun);
+                return sandbox;
+            }
             return RunSandbox.provision(p, spec);
         } catch (SandboxException | RuntimeException e) {
             active.remove(runId);
@@ -102,10 +140,20 @@ public class SandboxPlane {
         }
     }
 
+    /**
+     * The end of a run, before {@link #close}: uploads the new and changed files of its writable
+     * mounts. Never throws; what failed is in the result.
+     */
+    public BucketMounts.Uploads finish(String runId, RunSandbox sandbox) {
+        BucketMounts.RunMounts forRun = runMounts.get(runId);
+        return forRun == null ? BucketMounts.Uploads.NONE : forRun.uploadChanges(sandbox);
+    }
+
     public void close(String runId, RunSandbox sandbox) {
         try {
             sandbox.close();
         } finally {
+            runMounts.remove(runId);
             active.remove(runId);
         }
     }

@@ -20,7 +20,12 @@ public interface SandboxProvider {
      */
     List<ManifestProblem> unsupported(Manifest manifest);
 
-    /** Provisions a sandbox and materialises the manifest's entries in its workspace. */
+    /**
+     * Provisions a sandbox and materialises the manifest's {@code file}, {@code dir} (and, where
+     * supported, {@code git_repo}) entries in its workspace. Bucket mounts are not the provider's:
+     * the plane fills them afterwards through the sandbox's file API ({@link BucketMounts}), so no
+     * provider ever sees a storage credential or a presigned link.
+     */
     Sandbox create(SandboxSpec spec) throws SandboxException;
 
     /** True when sandboxes can be created right now (for {@code /health}). Never throws. */

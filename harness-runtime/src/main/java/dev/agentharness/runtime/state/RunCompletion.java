@@ -26,6 +26,22 @@ public record RunCompletion(String runId, String workerId, RunStatus status, Str
 
     public RunCompletion withUsedSandbox(boolean used) {
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, used,
-                traceJson, artifacts, audit);
+                traceJson, artifacts, audit, artifactError);
+    }
+
+    /**
+     * This completion plus {@code more} artifact rows (a row whose name is already recorded is kept
+     * as it was) and {@code moreError} appended to the artifact error.
+     */
+    public RunCompletion withArtifacts(List<ArtifactRow> more, String moreError) {
+        List<ArtifactRow> all = new java.util.ArrayList<>(artifacts);
+        for (ArtifactRow row : more) {
+            if (all.stream().noneMatch(existing -> existing.name().equals(row.name()))) {
+                all.add(row);
+            }
+        }
+        String error = moreError == null ? artifactError : artifactError == null ? moreError : artifactError + "; " + moreError;
+        return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
+                traceJson, all, audit, error);
     }
 }

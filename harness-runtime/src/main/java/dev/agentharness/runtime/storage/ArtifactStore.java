@@ -2,6 +2,7 @@ package dev.agentharness.runtime.storage;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,15 @@ public interface ArtifactStore {
     URI presignPut(String key, Duration ttl);
 
     Optional<StoredObject> head(String key);
+
+    /**
+     * The objects whose keys start with {@code prefix} (a validated key prefix such as
+     * {@code inputs/s-1/}), sorted by key, at most {@code max}; {@code sha256} and
+     * {@code contentType} may be null where the store does not list them.
+     *
+     * @throws StorageException when more than {@code max} objects match, so a caller never works on a silently cut list
+     */
+    List<StoredObject> list(String prefix, int max);
 
     /** True when the store answers right now (HeadBucket for S3, a writable directory for local). */
     boolean healthy();

@@ -13,6 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -89,6 +91,72 @@ public final class LocalArtifactStore implements ArtifactStore {
         } catch (IOException e) {
             throw new StorageException("the local store could not read " + key + " (" + e.getClass().getSimpleName() + ")");
         }
+    }
+
+    @Override
+    public List<StoredObject> list(String prefix, int max) {
+        ObjectKeys.checkPrefix(prefix);
+        Path dir = objects.resolve(prefix).normalize();
+        if (!dir.startsWith(objects) || !Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<StoredObject> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                String key = objects.relativize(file).toString().replace('\\', '/');
+                if (file.getFileName().toString().startsWith(".upload-")) {
+                    continue;
+                }
+                if (found.size() == max) {
+                    throw new StorageException("more than " + max + " objects under " + prefix);
+                }
+                Properties meta = readMeta(key);
+                found.add(new StoredObject(key, Files.size(file), meta.getProperty("sha256"),
+                        meta.getProperty("content-type", "application/octet-stream")));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new StorageException("the local store could not list " + prefix + " (" + e.getClass().getSimpleName() + ")");
+        }
+        return found;
+    }
+
+    /**
+     * The key behind a link this store signed, when the link is valid for {@code method}: how the
+     * harness follows its own relative links in-process, with exactly the checks the
+     * {@code /storage/} endpoint applies.
+     *
+     * @throws StorageException naming why the link is refused (expired, bad signature, not a link of this store)
+     */
+    public String keyOf(String method, URI link) {
+        String path = link.getRawPath();
+        if (link.isAbsolute() && (baseUrl == null || !link.toString().startsWith(stripTrailingSlash(baseUrl.toString()))) 
+                || path == null || !path.contains(PATH_PREFIX)) {
+            throw new StorageException("not a link of this harness's local store");
+        }
+        String key = java.net.URLDecoder.decode(path.substring(path.indexOf(PATH_PREFIX) + PATH_PREFIX.length())
+                .replace("+", "%2B"), StandardCharsets.UTF_8);
+        String expires = null;
+        String signature = null;
+        for (String pair : link.getRawQuery() == null ? new String[0] : link.getRawQuery().split("&")) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            if (name.equals(EXPIRES_PARAM)) {
+                expires = value;
+            } else if (name.equals(SIGNATURE_PARAM)) {
+                signature = value;
+            }
+        }
+        try {
+            ObjectKeys.checkKey(key);
+        } catch (ObjectKeys.InvalidNameException e) {
+            throw new StorageException("this link is not valid");
+        }
+        return switch (verify(method, key, expires, signature)) {
+            case VALID -> key;
+            case EXPIRED -> throw new StorageException("the link has expired");
+            case BAD_SIGNATURE -> throw new StorageException("the link's signature does not match");
+        };
     }
 
     /** The bytes behind a verified link; empty when the object does not exist. */

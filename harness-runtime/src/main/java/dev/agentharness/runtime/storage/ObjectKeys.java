@@ -72,6 +72,18 @@ public final class ObjectKeys {
         return key;
     }
 
+    /** A key prefix to list: a known prefix followed by safe directory names, ending with '/'. */
+    public static String checkPrefix(String prefix) {
+        if (prefix == null || !prefix.endsWith("/")) {
+            throw new InvalidNameException("a key prefix ends with '/'");
+        }
+        if (prefix.equals(INPUTS) || prefix.equals(OUTPUTS) || prefix.equals(KNOWLEDGE)) {
+            return prefix;
+        }
+        checkKey(prefix.substring(0, prefix.length() - 1));
+        return prefix;
+    }
+
     private static String id(String id) {
         if (id == null || !ID.matcher(id).matches()) {
             throw new InvalidNameException("an id in an object key must match " + ID.pattern());

@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.net.URI;
@@ -104,6 +105,23 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
         } catch (NotFound e) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public List<StoredObject> list(String prefix, int max) {
+        ObjectKeys.checkPrefix(prefix);
+        List<StoredObject> objects = new ArrayList<>();
+        call("list " + prefix, () -> {
+            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(prefix)
+                    .maxKeys(Math.min(1000, max + 1))).contents()) {
+                if (objects.size() == max) {
+                    throw new StorageException("more than " + max + " objects under " + prefix);
+                }
+                objects.add(new StoredObject(object.key(), object.size(), null, null));
+            }
+            return objects;
+        });
+        return objects;
     }
 
     @Override

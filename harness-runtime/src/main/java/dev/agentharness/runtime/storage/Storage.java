@@ -110,6 +110,11 @@ public class Storage {
         return store;
     }
 
+    /** The bucket of an R2/S3 store; empty for the local store. */
+    public Optional<String> bucket() {
+        return store instanceof S3ArtifactStore s3 ? Optional.of(s3.settings().bucket()) : Optional.empty();
+    }
+
     /** How long links in API responses live ({@code harness.storage.url-ttl}, capped by the maximum). */
     public Duration linkTtl() {
         return linkTtl;

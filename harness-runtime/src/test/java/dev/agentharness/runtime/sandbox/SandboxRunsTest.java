@@ -219,7 +219,8 @@ class SandboxRunsTest {
                 .body(runBody("x", "{\"entries\":{\"data\":{\"type\":\"r2_mount\",\"bucket\":\"inputs\",\"prefix\":\"{session_id}/\"}}}"))
                 .post("/runs")
                 .then().statusCode(422)
-                .body("detail", containsString("the local sandbox provider cannot provision it: entries['data']: r2_mount is not supported yet"));
+                .body("detail", containsString("the local sandbox provider cannot provision it: entries['data'].prefix: "
+                        + "a run may mount its session's inputs ('inputs/{session_id}/…'), its own outputs"));
         given().contentType("application/json")
                 .body(runBody("x", "{\"root\":\"/usr/work\"}"))
                 .post("/runs")

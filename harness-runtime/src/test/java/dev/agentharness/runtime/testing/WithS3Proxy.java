@@ -5,7 +5,10 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.List;
 import java.util.Map;
 
-/** The harness with the FAKE model and artifacts on a real S3 server (s3proxy); logs go to a file the tests scan. */
+/**
+ * The harness with the FAKE model and artifacts on a real S3 server (s3proxy); logs go to a file the tests scan.
+ * The local sandbox provider and the example agents are on too, so runs can mount the bucket.
+ */
 public class WithS3Proxy implements QuarkusTestProfile {
 
     public static final String LOG_FILE = "target/with-s3proxy.log";
@@ -19,7 +22,10 @@ public class WithS3Proxy implements QuarkusTestProfile {
                 // DEBUG goes to the scanned file only; the console (the CI log) stays at INFO.
                 "quarkus.log.console.level", "INFO",
                 "quarkus.log.category.\"dev.agentharness\".level", "DEBUG",
-                "quarkus.log.category.\"software.amazon.awssdk\".level", "DEBUG");
+                "quarkus.log.category.\"software.amazon.awssdk\".level", "DEBUG",
+                "harness.sandbox.provider", "local",
+                "harness.agents.dir", "../examples/agents",
+                "harness.sandbox.reaper-interval-seconds", "3600");
     }
 
     @Override

@@ -78,11 +78,6 @@ public final class LocalSandboxProvider implements SandboxProvider {
             }
         }
         manifest.entries().forEach((path, entry) -> {
-            if (entry instanceof ManifestEntry.BucketMount mount) {
-                problems.add(new ManifestProblem("entries['" + path + "']", mount.type() + " is not supported yet: "
-                        + "storage mounts need the artifact storage plane, which this harness does not have; "
-                        + "put small inputs in 'file' entries"));
-            }
             if (entry instanceof ManifestEntry.GitRepo) {
                 problems.add(new ManifestProblem("entries['" + path + "']", "git_repo is not supported by the local "
                         + "provider yet; put the files in 'file' entries"));
@@ -134,6 +129,8 @@ public final class LocalSandboxProvider implements SandboxProvider {
                     Files.createDirectories(target.getParent());
                     Files.writeString(target, file.content(), StandardCharsets.UTF_8);
                 }
+                // Filled by the sandbox plane through presigned links once the sandbox exists.
+                case ManifestEntry.BucketMount mount -> { }
                 default -> throw new SandboxException("entries['" + e.getKey() + "']: " + e.getValue().type()
                         + " is not supported by the local provider");
             }
