@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,6 +106,28 @@ class ArtifactStoreContractTest {
         assertEquals(200, response.statusCode());
         assertArrayEquals(bytes, response.body());
         assertEquals("text/markdown; charset=utf-8", response.headers().firstValue("Content-Type").orElse(""));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3proxy", "local"})
+    void listingAPrefixFindsItsObjectsSortedAndRefusesToCutALongList(String name) throws Exception {
+        Backend backend = backend(name);
+        String run = "run-list-" + UUID.randomUUID();
+        for (String file : List.of("b.txt", "a/deep.txt", "c.txt")) {
+            backend.store().put("outputs/" + run + "/" + file, file.getBytes(StandardCharsets.UTF_8), "text/plain");
+        }
+        backend.store().put("outputs/" + run + "-other/x.txt", "x".getBytes(StandardCharsets.UTF_8), "text/plain");
+
+        List<StoredObject> listed = backend.store().list("outputs/" + run + "/", 10);
+
+        assertEquals(List.of("outputs/" + run + "/a/deep.txt", "outputs/" + run + "/b.txt", "outputs/" + run + "/c.txt"),
+                listed.stream().map(StoredObject::key).toList(), "a neighbour with the same leading characters is not listed");
+        assertEquals(List.of(10L, 5L, 5L), listed.stream().map(StoredObject::size).toList());
+        assertEquals(List.of(), backend.store().list("outputs/" + run + "-none/", 10));
+        StorageException cut = assertThrows(StorageException.class, () -> backend.store().list("outputs/" + run + "/", 2));
+        assertEquals("more than 2 objects under outputs/" + run + "/", cut.getMessage());
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> backend.store().list("outputs/../", 2));
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> backend.store().list("secrets/", 2));
     }
 
     @ParameterizedTest
