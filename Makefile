@@ -5,7 +5,7 @@ export JAVA_HOME
 MVNW := ./mvnw -B -ntp
 RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
 
-.PHONY: build run test demo bench clean
+.PHONY: build run test demo bench generate clean
 
 ## Build everything without running tests.
 build:
@@ -22,6 +22,11 @@ test:
 ## A Maya conversation end to end: harness + FAKE model server (unless OPENAI_API_KEY is set).
 demo: build
 	scripts/demo.sh
+
+## Rewrite the derived deploy files: chart CRD templates (from crds/), deploy/aca/containerapp.yaml (from the
+## chart values), examples/argocd/argocd-cm-patch.yaml (from the Lua files). Tests fail while any is stale.
+generate:
+	$(MVNW) -q -pl deploy compile exec:java
 
 ## The 1,000 concurrent runs benchmark (see docs/benchmarks.md).
 bench: build

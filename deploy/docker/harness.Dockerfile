@@ -1,0 +1,39 @@
+# The harness image (SPEC §10): multi-stage, JRE 25, non-root, port 8000, forwarded headers on.
+# Build from the repository root (the context must be the root; .dockerignore keeps build output, .env files and
+# data/ out of it):
+#   docker build -f deploy/docker/harness.Dockerfile -t agent-harness/harness:dev .
+#   az acr build -r <registry> -f deploy/docker/harness.Dockerfile -t agent-harness/harness:<tag> .
+# Base images are pinned by tag; pin them by digest in your own mirror for bit-for-bit rebuilds.
+
+FROM eclipse-temurin:25-jdk-noble AS build
+WORKDIR /src
+COPY . .
+# The runtime and what it depends on in the reactor; tests run in CI, not in the image build. mdep.skip: the S3
+# test servers the runtime's tests download are not needed here.
+RUN ./mvnw -B -ntp -pl harness-runtime -am package -Dmaven.test.skip=true -Dmdep.skip=true
+
+FROM eclipse-temurin:25-jre-noble
+# A fixed numeric user (Kubernetes can check runAsNonRoot against it; the chart runs pods as 10001:10001). The
+# embedded PostgreSQL's initdb needs the user in /etc/passwd. /data is the only directory it writes to.
+RUN groupadd --system --gid 10001 harness \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin harness \
+    && mkdir -p /data \
+    && chown 10001:10001 /data
+WORKDIR /app
+# Quarkus fast-jar layout, dependencies first: they change least, so their layer is reused most.
+COPY --from=build /src/harness-runtime/target/quarkus-app/lib/ /app/lib/
+COPY --from=build /src/harness-runtime/target/quarkus-app/quarkus/ /app/quarkus/
+COPY --from=build /src/harness-runtime/target/quarkus-app/*.jar /app/
+COPY --from=build /src/harness-runtime/target/quarkus-app/app/ /app/app/
+# TLS terminates at the ingress (AKS ingress controller, Azure Container Apps): trust X-Forwarded-* / Forwarded so
+# redirects and signed links carry the public scheme and host. (Also the runtime's application.properties default.)
+ENV PORT=8000 \
+    HARNESS_DATA_DIR=/data \
+    QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING=true \
+    QUARKUS_HTTP_PROXY_ALLOW_X_FORWARDED=true \
+    QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_HOST=true \
+    QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_PREFIX=true
+EXPOSE 8000
+USER 10001:10001
+# `migrate` as the only argument applies the schema migrations and exits (the chart's migration Job does that).
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/quarkus-run.jar"]

@@ -1,0 +1,23 @@
+# The operator image (SPEC §9): multi-stage, JRE 25, non-root. Build from the repository root:
+#   docker build -f deploy/docker/operator.Dockerfile -t agent-harness/operator:dev .
+# Base images are pinned by tag; pin them by digest in your own mirror for bit-for-bit rebuilds.
+
+FROM eclipse-temurin:25-jdk-noble AS build
+WORKDIR /src
+COPY . .
+RUN ./mvnw -B -ntp -pl operator -am package -Dmaven.test.skip=true -Dmdep.skip=true
+
+FROM eclipse-temurin:25-jre-noble
+RUN groupadd --system --gid 10001 operator \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin operator
+WORKDIR /app
+COPY --from=build /src/operator/target/quarkus-app/lib/ /app/lib/
+COPY --from=build /src/operator/target/quarkus-app/quarkus/ /app/quarkus/
+COPY --from=build /src/operator/target/quarkus-app/*.jar /app/
+COPY --from=build /src/operator/target/quarkus-app/app/ /app/app/
+# Health and metrics on the Quarkus management interface (/q/health/live, /q/health/ready, /q/metrics).
+ENV QUARKUS_MANAGEMENT_ENABLED=true \
+    QUARKUS_MANAGEMENT_PORT=9000
+EXPOSE 9000
+USER 10001:10001
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/quarkus-run.jar"]

@@ -1,0 +1,200 @@
+package dev.agentharness.deploy.docker;
+
+import dev.agentharness.deploy.testing.RepositoryFiles;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * No Docker daemon runs here, so the images cannot be built. What can be checked is checked: each Dockerfile's shape
+ * (two stages, JRE 25 runtime, numeric non-root user, pinned tags, exec-form entrypoint on the copied jar) and — the
+ * part that breaks silently — that every path the runtime stage copies from the build stage is produced by
+ * `package` of the module the build stage builds.
+ *
+ * <p>A Dockerfile whose module is not in the reactor yet (the operator, until its module lands) is skipped with a
+ * message saying so; the copy check needs the module packaged, which `make test` guarantees (deploy is the last
+ * module of the reactor) — a missing package output is a failure under CI=true and a skip locally.
+ */
+class DockerfileTest {
+
+    private static final Path ROOT = RepositoryFiles.root();
+    private static final Pattern COPY_FROM_BUILD = Pattern.compile("^COPY\\s+--from=build\\s+(.+)\\s+(\\S+)$");
+    private static final Pattern BUILT_MODULE = Pattern.compile("-pl\\s+(\\S+)");
+
+    record Dockerfile(String name, List<String> instructions) {
+        @Override
+        public String toString() {
+            return name;
+        }
+
+        List<String> stage(int index) {
+            List<String> stage = new ArrayList<>();
+            int current = -1;
+            for (String i : instructions) {
+                if (i.startsWith("FROM ")) current++;
+                if (current == index) stage.add(i);
+            }
+            return stage;
+        }
+
+        String module() {
+            for (String i : stage(0)) {
+                Matcher m = BUILT_MODULE.matcher(i);
+                if (i.startsWith("RUN ") && m.find()) return m.group(1);
+            }
+            throw new AssertionError(name + ": the build stage builds no module (-pl <module>)");
+        }
+    }
+
+    static Stream<Dockerfile> dockerfiles() throws IOException {
+        try (var files = Files.list(ROOT.resolve("deploy/docker"))) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".Dockerfile")).sorted()
+                    .map(DockerfileTest::parse).toList().stream();
+        }
+    }
+
+    /** Instructions with line continuations joined, comments and blank lines dropped. */
+    static Dockerfile parse(Path file) {
+        try {
+            List<String> instructions = new ArrayList<>();
+            StringBuilder current = new StringBuilder();
+            for (String raw : Files.readAllLines(file)) {
+                String line = raw.strip();
+                if (line.startsWith("#") || (line.isEmpty() && current.isEmpty())) continue;
+                boolean continues = line.endsWith("\\");
+                current.append(continues ? line.substring(0, line.length() - 1).strip() : line).append(continues ? " " : "");
+                if (!continues) {
+                    instructions.add(current.toString().replaceAll("\\s+", " "));
+                    current.setLength(0);
+                }
+            }
+            return new Dockerfile(file.getFileName().toString(), instructions);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dockerfiles")
+    void everyPathTheRuntimeStageCopiesIsProducedByPackage(Dockerfile dockerfile) throws IOException {
+        String module = dockerfile.module();
+        List<String> reactor = reactorModules();
+        Assumptions.assumeTrue(reactor.contains(module), () -> dockerfile + ": module '" + module
+                + "' is not in the reactor yet (parent pom.xml <modules> " + reactor + "); checked once it is");
+        Path quarkusApp = ROOT.resolve(module).resolve("target/quarkus-app");
+        if (!Files.isDirectory(quarkusApp)) {
+            String message = dockerfile + ": " + ROOT.relativize(quarkusApp) + " does not exist; run `./mvnw package` (make test"
+                    + " packages every module before the deploy module's tests)";
+            if (RepositoryFiles.ci()) throw new AssertionError(message);
+            Assumptions.abort(message);
+        }
+        List<String> copies = dockerfile.stage(1).stream().filter(i -> i.startsWith("COPY --from=build")).toList();
+        assertFalse(copies.isEmpty(), dockerfile + " copies nothing from the build stage");
+        List<String> copiedJars = new ArrayList<>();
+        for (String copy : copies) {
+            Matcher m = COPY_FROM_BUILD.matcher(copy);
+            assertTrue(m.matches(), copy);
+            for (String source : m.group(1).split(" ")) {
+                assertTrue(source.startsWith("/src/" + module + "/target/"),
+                        dockerfile + ": copies " + source + " which is not output of the module it builds (" + module + ")");
+                String relative = source.substring("/src/".length());
+                List<Path> matches = glob(relative);
+                assertFalse(matches.isEmpty(), dockerfile + ": `package` does not produce " + relative);
+                if (relative.endsWith("/")) {
+                    matches.forEach(p -> assertTrue(Files.isDirectory(p), p + " should be a directory"));
+                }
+                matches.stream().map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).forEach(copiedJars::add);
+            }
+        }
+        assertTrue(copiedJars.contains("quarkus-run.jar"), dockerfile + ": the entrypoint jar is not copied");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dockerfiles")
+    void twoStagesAJre25RuntimeANumericNonRootUserAndAnExecEntrypoint(Dockerfile dockerfile) {
+        List<String> froms = dockerfile.instructions().stream().filter(i -> i.startsWith("FROM ")).toList();
+        assertEquals(2, froms.size(), dockerfile + ": a build stage and a runtime stage");
+        assertTrue(froms.get(0).matches("FROM eclipse-temurin:25-jdk[-a-z0-9.]* AS build"), froms.get(0));
+        assertTrue(froms.get(1).matches("FROM eclipse-temurin:25-jre[-a-z0-9.]*"), froms.get(1) + ": JRE 25, pinned by tag");
+        assertTrue(dockerfile.stage(0).stream().anyMatch(i -> i.startsWith("RUN ./mvnw ") && i.contains(" package")),
+                "built with the Maven wrapper");
+        List<String> runtime = dockerfile.stage(1);
+        String user = runtime.stream().filter(i -> i.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
+        assertTrue(user.matches("USER [1-9][0-9]{3,}(:[1-9][0-9]{3,})?"), user + ": numeric and not root");
+        String entrypoint = runtime.stream().filter(i -> i.startsWith("ENTRYPOINT ")).findFirst().orElseThrow();
+        assertTrue(entrypoint.startsWith("ENTRYPOINT [\"java\"") && entrypoint.endsWith("\"-jar\", \"/app/quarkus-run.jar\"]"),
+                entrypoint + ": exec form (signals reach the JVM)");
+        assertEquals(List.of(), runtime.stream().filter(i -> i.startsWith("ADD ")).toList(), "no ADD");
+    }
+
+    @Test
+    void theHarnessImageServesPort8000BehindATlsTerminatingProxy() {
+        Dockerfile harness = parse(ROOT.resolve("deploy/docker/harness.Dockerfile"));
+        List<String> runtime = harness.stage(1);
+        assertTrue(runtime.contains("EXPOSE 8000"));
+        String env = String.join(" ", runtime.stream().filter(i -> i.startsWith("ENV ")).toList());
+        for (String setting : List.of("PORT=8000", "HARNESS_DATA_DIR=/data", "QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING=true",
+                "QUARKUS_HTTP_PROXY_ALLOW_X_FORWARDED=true", "QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_HOST=true")) {
+            assertTrue(env.contains(setting), setting);
+        }
+        assertEquals("harness-runtime", harness.module());
+    }
+
+    @Test
+    void theRuntimeDefaultsTrustForwardedHeadersToo() throws IOException {
+        String properties = Files.readString(ROOT.resolve("harness-runtime/src/main/resources/application.properties"));
+        assertTrue(properties.contains("quarkus.http.proxy.proxy-address-forwarding=true"));
+        assertTrue(properties.contains("quarkus.http.proxy.allow-x-forwarded=true"));
+    }
+
+    @Test
+    void theBuildContextExcludesBuildOutputEnvFilesAndTheDataDirButNotTheSources() throws IOException {
+        List<String> patterns = Files.readAllLines(ROOT.resolve(".dockerignore")).stream()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        for (String required : List.of("**/target", ".env", "**/.env", ".env.*", "data", ".git")) {
+            assertTrue(patterns.contains(required), ".dockerignore lacks " + required);
+        }
+        for (String needed : List.of("mvnw", ".mvn/wrapper/maven-wrapper.properties", "pom.xml", "schema/migrations.txt",
+                "harness-runtime/pom.xml", "harness-runtime/src/main/resources/application.properties")) {
+            assertTrue(Files.exists(ROOT.resolve(needed)), needed);
+            for (String pattern : patterns) {
+                assertFalse(FileSystems.getDefault().getPathMatcher("glob:" + pattern).matches(Path.of(needed))
+                        || needed.startsWith(pattern + "/"), ".dockerignore pattern " + pattern + " excludes " + needed);
+            }
+        }
+    }
+
+    private static List<Path> glob(String relative) throws IOException {
+        if (!relative.contains("*")) {
+            Path path = ROOT.resolve(relative);
+            return Files.exists(path) ? List.of(path) : List.of();
+        }
+        Path dir = ROOT.resolve(relative.substring(0, relative.lastIndexOf('/')));
+        var matcher = FileSystems.getDefault().getPathMatcher("glob:" + relative.substring(relative.lastIndexOf('/') + 1));
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> matcher.matches(f.getFileName())).toList();
+        }
+    }
+
+    private static List<String> reactorModules() throws IOException {
+        Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+        List<String> modules = new ArrayList<>();
+        while (m.find()) modules.add(m.group(1).strip());
+        return modules;
+    }
+}

@@ -1,0 +1,278 @@
+package dev.agentharness.deploy.helm;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentharness.deploy.testing.RepositoryFiles;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `helm template` with the real engine, with the defaults and with every toggle (ValuesProfiles). */
+class ChartRenderingTest {
+
+    /** Every variable that carries a secret: it may only ever come from a secretKeyRef. */
+    static final Set<String> SECRET_VARIABLES = Set.of("HARNESS_API_KEYS", "HARNESS_API_TOKEN", "OPENAI_API_KEY",
+            "AZURE_OPENAI_API_KEY", "DATABASE_URL", "DATABASE_DIRECT_URL", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
+            "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY");
+    /** Shapes of secret values: an OpenAI/E2B key, a DSN with a password, a private key. */
+    private static final Pattern SECRET_LOOKING = Pattern.compile(
+            "sk-[A-Za-z0-9_-]{8,}|e2b_[A-Za-z0-9]{8,}|[a-z]+://[^\\s/:@]+:[^\\s/@]+@|-----BEGIN [A-Z ]*PRIVATE KEY");
+    private static final Set<String> CLUSTER_SCOPED = Set.of("ClusterRole", "ClusterRoleBinding", "Namespace",
+            "CustomResourceDefinition");
+
+    static final HelmChart CHART = new HelmChart(RepositoryFiles.resolve("helm/agent-harness"));
+
+    static Stream<ValuesProfiles.Profile> profiles() {
+        return ValuesProfiles.all().stream();
+    }
+
+    static List<HasMetadata> typed(HelmChart.Rendered rendered) {
+        return rendered.objects().stream().map(TypedKubernetesObjects::parse).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("profiles")
+    void everyRenderedObjectParsesIntoTheTypedModelWithNoUnknownField(ValuesProfiles.Profile profile) {
+        List<HasMetadata> objects = typed(CHART.template(profile.values()));
+        assertFalse(objects.isEmpty());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("profiles")
+    void everyPodTemplateMeetsTheRestrictedPodSecurityStandard(ValuesProfiles.Profile profile) {
+        List<String> violations = new ArrayList<>();
+        Map<String, PodSpec> pods = podSpecs(typed(CHART.template(profile.values())));
+        assertFalse(pods.isEmpty());
+        pods.forEach((owner, spec) -> violations.addAll(RestrictedPodSecurity.violations(owner, spec)));
+        assertEquals(List.of(), violations);
+        pods.forEach((owner, spec) -> spec.getContainers().forEach(c -> {
+            assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem(), owner + ": read-only root filesystem");
+            assertNotNull(c.getResources().getRequests(), owner + ": resource requests");
+            assertNotNull(c.getResources().getLimits().get("memory"), owner + ": memory limit");
+        }));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("profiles")
+    void noSecretValueIsEverInlined(ValuesProfiles.Profile profile) {
+        HelmChart.Rendered rendered = CHART.template(profile.values());
+        List<HasMetadata> objects = typed(rendered);
+        assertEquals(List.of(), objects.stream().filter(o -> o.getKind().equals("Secret")).map(o -> o.getMetadata().getName()).toList(),
+                "the chart creates no Secret");
+        podSpecs(objects).forEach((owner, spec) -> containers(spec).forEach(c -> {
+            for (EnvVar env : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+                if (SECRET_VARIABLES.contains(env.getName())) {
+                    assertNull(env.getValue(), owner + ": " + env.getName() + " has an inline value");
+                    assertNotNull(env.getValueFrom().getSecretKeyRef(), owner + ": " + env.getName() + " must come from a Secret");
+                }
+            }
+        }));
+        assertFalse(SECRET_LOOKING.matcher(rendered.text()).find(), "a secret-looking value in the manifest");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("profiles")
+    void namespacedObjectsLandInTheReleaseNamespaceOrTheSandboxNamespace(ValuesProfiles.Profile profile) {
+        for (HasMetadata o : typed(CHART.template(profile.values()))) {
+            if (CLUSTER_SCOPED.contains(o.getKind())) {
+                assertNull(o.getMetadata().getNamespace(), o.getKind() + " is cluster-scoped");
+            } else {
+                assertTrue(Set.of(HelmChart.NAMESPACE, "agent-harness-sandboxes", "agent-sandboxes")
+                        .contains(o.getMetadata().getNamespace()), o.getKind() + "/" + o.getMetadata().getName());
+            }
+            assertEquals("agent-harness", o.getMetadata().getLabels().get("app.kubernetes.io/part-of"));
+        }
+    }
+
+    @Test
+    void defaultsInstallTheHarnessTheOperatorTheirRbacAndNetworkPolicies() {
+        Set<String> kinds = typed(CHART.template("")).stream()
+                .filter(o -> !o.getKind().equals("CustomResourceDefinition"))
+                .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(new TreeSet<>(List.of(
+                "ClusterRole/ah-agent-harness-operator",
+                "ClusterRoleBinding/ah-agent-harness-operator",
+                "Deployment/ah-agent-harness-harness",
+                "Deployment/ah-agent-harness-operator",
+                "NetworkPolicy/ah-agent-harness-harness",
+                "NetworkPolicy/ah-agent-harness-operator",
+                "PodDisruptionBudget/ah-agent-harness-harness",
+                "Role/ah-agent-harness-operator-leader-election",
+                "RoleBinding/ah-agent-harness-operator-leader-election",
+                "Service/ah-agent-harness-harness",
+                "ServiceAccount/ah-agent-harness-harness",
+                "ServiceAccount/ah-agent-harness-operator")), kinds);
+    }
+
+    @Test
+    void theHarnessServesPort8000WithItsProbesAndKeepsStateOnWritableVolumesOnly() {
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template("").one("Deployment", "ah-agent-harness-harness"));
+        PodSpec pod = harness.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+        assertEquals(8000, c.getPorts().get(0).getContainerPort());
+        assertEquals("/health", c.getStartupProbe().getHttpGet().getPath());
+        assertEquals("/q/health/live", c.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("8000", env(c, "PORT"));
+        assertEquals("/data", env(c, "HARNESS_DATA_DIR"));
+        assertEquals("agent-harness-api-keys", c.getEnv().stream().filter(e -> e.getName().equals("HARNESS_API_KEYS"))
+                .findFirst().orElseThrow().getValueFrom().getSecretKeyRef().getName());
+        assertFalse(pod.getAutomountServiceAccountToken(), "no Kubernetes token without the kubernetes sandbox provider");
+        assertEquals(Set.of("/tmp", "/data"), c.getVolumeMounts().stream().map(m -> m.getMountPath()).collect(Collectors.toSet()));
+        assertNotNull(pod.getVolumes().stream().filter(v -> v.getName().equals("data")).findFirst().orElseThrow().getEmptyDir());
+        assertEquals(1, harness.getSpec().getReplicas());
+        Service service = (Service) TypedKubernetesObjects.parse(CHART.template("").one("Service", "ah-agent-harness-harness"));
+        assertEquals("http", service.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+    }
+
+    @Test
+    void theOperatorFindsTheHarnessServiceAndReadsItsTokenFromASecret() {
+        Deployment operator = (Deployment) TypedKubernetesObjects.parse(CHART.template("").one("Deployment", "ah-agent-harness-operator"));
+        Container c = operator.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("http://ah-agent-harness-harness.agents.svc:80", env(c, "HARNESS_URL"));
+        var token = c.getEnv().stream().filter(e -> e.getName().equals("HARNESS_API_TOKEN")).findFirst().orElseThrow();
+        assertEquals("agent-harness-api-keys", token.getValueFrom().getSecretKeyRef().getName());
+        assertEquals("HARNESS_API_TOKEN", token.getValueFrom().getSecretKeyRef().getKey());
+        assertEquals("/q/health/live", c.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath());
+    }
+
+    @Test
+    void aDatabaseSecretBringsTheMigrationHookAgainstTheDirectEndpoint() {
+        assertTrue(CHART.template("").ofKind("Job").isEmpty(), "no database, no migration job");
+        HelmChart.Rendered rendered = CHART.template(ValuesProfiles.ALL_SECRETS);
+        Job job = (Job) TypedKubernetesObjects.parse(rendered.one("Job", "ah-agent-harness-migrations"));
+        assertEquals("pre-install,pre-upgrade", job.getMetadata().getAnnotations().get("helm.sh/hook"));
+        assertEquals("before-hook-creation,hook-succeeded", job.getMetadata().getAnnotations().get("helm.sh/hook-delete-policy"));
+        Container migrate = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(List.of("migrate"), migrate.getArgs());
+        assertEquals("ghcr.io/agent-harness/harness:0.1.0", migrate.getImage());
+        assertEquals(Set.of("DATABASE_URL", "DATABASE_DIRECT_URL"), migrate.getEnv().stream().map(EnvVar::getName).collect(Collectors.toSet()));
+        assertEquals("neon", migrate.getEnv().get(1).getValueFrom().getSecretKeyRef().getName());
+        assertEquals("Never", job.getSpec().getTemplate().getSpec().getRestartPolicy());
+        assertFalse(job.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken());
+        assertTrue(CHART.template(ValuesProfiles.ALL_SECRETS + "migrations: {enabled: false}\n").ofKind("Job").isEmpty());
+    }
+
+    @Test
+    void autoscalingHandsTheReplicaCountToTheHpa() {
+        HelmChart.Rendered rendered = CHART.template(ValuesProfiles.ALL_SECRETS + "harness: {autoscaling: {enabled: true, minReplicas: 3, maxReplicas: 9}}\n");
+        var hpa = (HorizontalPodAutoscaler) TypedKubernetesObjects.parse(rendered.one("HorizontalPodAutoscaler", "ah-agent-harness-harness"));
+        assertEquals(3, hpa.getSpec().getMinReplicas());
+        assertEquals(9, hpa.getSpec().getMaxReplicas());
+        assertEquals("ah-agent-harness-harness", hpa.getSpec().getScaleTargetRef().getName());
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(rendered.one("Deployment", "ah-agent-harness-harness"));
+        assertNull(harness.getSpec().getReplicas(), "the HPA owns the replica count");
+        var pdb = (PodDisruptionBudget) TypedKubernetesObjects.parse(rendered.one("PodDisruptionBudget", "ah-agent-harness-harness"));
+        assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal());
+    }
+
+    @Test
+    void theKubernetesSandboxProviderGetsARestrictedDenyAllNamespaceAndPodRightsThereOnly() {
+        HelmChart.Rendered rendered = CHART.template(ValuesProfiles.ALL_SECRETS + "sandbox: {provider: kubernetes}\n");
+        Namespace ns = (Namespace) TypedKubernetesObjects.parse(rendered.one("Namespace", "agent-harness-sandboxes"));
+        assertEquals("restricted", ns.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"));
+        NetworkPolicy denyAll = (NetworkPolicy) TypedKubernetesObjects.parse(rendered.one("NetworkPolicy", "deny-all"));
+        assertEquals("agent-harness-sandboxes", denyAll.getMetadata().getNamespace());
+        assertTrue(denyAll.getSpec().getPodSelector().getMatchLabels() == null || denyAll.getSpec().getPodSelector().getMatchLabels().isEmpty(),
+                "selects every pod of the namespace");
+        assertEquals(List.of("Ingress", "Egress"), denyAll.getSpec().getPolicyTypes());
+        assertTrue(denyAll.getSpec().getIngress() == null || denyAll.getSpec().getIngress().isEmpty(), "no ingress rule");
+        assertTrue(denyAll.getSpec().getEgress() == null || denyAll.getSpec().getEgress().isEmpty(), "no egress rule");
+        var sandboxAccount = TypedKubernetesObjects.parse(rendered.one("ServiceAccount", "ah-agent-harness-sandbox"));
+        assertFalse(((io.fabric8.kubernetes.api.model.ServiceAccount) sandboxAccount).getAutomountServiceAccountToken());
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(rendered.one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("kubernetes", env(c, "SANDBOX_PROVIDER"));
+        assertEquals("agent-harness-sandboxes", env(c, "SANDBOX_KUBERNETES_NAMESPACE"));
+        assertTrue(harness.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken());
+        assertTrue(CHART.template(ValuesProfiles.ALL_SECRETS + "sandbox: {provider: kubernetes, createNamespace: false}\n")
+                .ofKind("Namespace").isEmpty());
+    }
+
+    @Test
+    void theIngressTerminatesTlsInFrontOfTheHarness() {
+        HelmChart.Rendered rendered = CHART.template("""
+                harness: {ingress: {enabled: true, className: nginx, host: agents.example.com, tlsSecretName: agents-tls}}
+                """);
+        Ingress ingress = (Ingress) TypedKubernetesObjects.parse(rendered.one("Ingress", "ah-agent-harness-harness"));
+        assertEquals("agents-tls", ingress.getSpec().getTls().get(0).getSecretName());
+        assertEquals("ah-agent-harness-harness", ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getName());
+    }
+
+    @Test
+    void aMisspeltOrMisplacedFieldIsReportedNotSwallowed() {
+        ObjectNode deployment = CHART.template("").one("Deployment", "ah-agent-harness-harness").deepCopy();
+        ((ObjectNode) deployment.path("spec")).put("replica", 2);
+        ((ObjectNode) deployment.path("spec").path("template").path("spec").path("containers").get(0)).put("imagePullPolicyy", "Always");
+        AssertionError error = assertThrows(AssertionError.class, () -> TypedKubernetesObjects.parse(deployment));
+        assertTrue(error.getMessage().contains("spec: [replica]"), error.getMessage());
+        assertTrue(error.getMessage().contains("containers[0]: [imagePullPolicyy]"), error.getMessage());
+    }
+
+    @Test
+    void thePodSecurityCheckCatchesWhatTheRestrictedProfileForbids() {
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template("").one("Deployment", "ah-agent-harness-harness"));
+        PodSpec pod = harness.getSpec().getTemplate().getSpec();
+        pod.setHostNetwork(true);
+        pod.getContainers().get(0).getSecurityContext().setAllowPrivilegeEscalation(true);
+        pod.getContainers().get(0).getSecurityContext().getCapabilities().setAdd(List.of("SYS_ADMIN"));
+        pod.getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("host")
+                .withNewHostPath().withPath("/").endHostPath().build());
+        pod.getSecurityContext().setSeccompProfile(new io.fabric8.kubernetes.api.model.SeccompProfile(null, "Unconfined"));
+        List<String> violations = RestrictedPodSecurity.violations("harness", pod);
+        assertEquals(5, violations.size(), violations.toString());
+    }
+
+    static Map<String, PodSpec> podSpecs(List<HasMetadata> objects) {
+        Map<String, PodSpec> pods = new java.util.LinkedHashMap<>();
+        for (HasMetadata o : objects) {
+            String owner = o.getKind() + "/" + o.getMetadata().getName();
+            switch (o) {
+                case Deployment d -> pods.put(owner, d.getSpec().getTemplate().getSpec());
+                case Job j -> pods.put(owner, j.getSpec().getTemplate().getSpec());
+                default -> assertFalse(Set.of("StatefulSet", "DaemonSet", "CronJob", "Pod", "ReplicaSet").contains(o.getKind()),
+                        "a pod-bearing kind the checks do not cover: " + owner);
+            }
+        }
+        return pods;
+    }
+
+    private static Stream<Container> containers(PodSpec spec) {
+        return Stream.concat(spec.getContainers().stream(),
+                spec.getInitContainers() == null ? Stream.empty() : spec.getInitContainers().stream());
+    }
+
+    private static String env(Container c, String name) {
+        return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+                .map(EnvVar::getValue).orElseThrow(() -> new AssertionError("no env " + name));
+    }
+}

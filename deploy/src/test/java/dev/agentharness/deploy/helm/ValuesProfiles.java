@@ -1,0 +1,86 @@
+package dev.agentharness.deploy.helm;
+
+import java.util.List;
+
+/** Named values files that, together, switch every toggle of the chart at least once. */
+final class ValuesProfiles {
+
+    record Profile(String name, String values) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static final String ALL_SECRETS = """
+            secrets:
+              model: {existingSecret: openai}
+              database: {existingSecret: neon}
+              r2: {existingSecret: r2}
+              e2b: {existingSecret: e2b}
+            """;
+
+    static List<Profile> all() {
+        return List.of(
+                new Profile("defaults", ""),
+                new Profile("production: every secret, 3 replicas, ingress with TLS, e2b, pull secret", ALL_SECRETS + """
+                        imagePullSecrets: [{name: registry}]
+                        harness:
+                          replicaCount: 3
+                          env: {MODEL: gpt-5.4, HARNESS_PUBLIC_URL: "https://agents.example.com", OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel:4318"}
+                          ingress: {enabled: true, className: nginx, host: agents.example.com, tlsSecretName: agents-tls,
+                                    annotations: {cert-manager.io/cluster-issuer: letsencrypt}}
+                          podAnnotations: {team: agents}
+                          nodeSelector: {kubernetes.io/os: linux}
+                          tolerations: [{key: dedicated, operator: Equal, value: agents, effect: NoSchedule}]
+                        networkPolicy:
+                          harnessIngressFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
+                        sandbox: {provider: e2b}
+                        """),
+                new Profile("autoscaling with the kubernetes sandbox provider", ALL_SECRETS + """
+                        harness:
+                          autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 20, targetCPUUtilizationPercentage: 60}
+                          serviceAccount: {annotations: {azure.workload.identity/client-id: 00000000-0000-0000-0000-000000000000}}
+                        sandbox: {provider: kubernetes, namespace: agent-sandboxes}
+                        """),
+                new Profile("sandbox namespace managed elsewhere", ALL_SECRETS + """
+                        sandbox: {provider: kubernetes, createNamespace: false}
+                        """),
+                new Profile("embedded database on a volume claim", """
+                        harness:
+                          persistence: {enabled: true, size: 20Gi, storageClass: managed-csi}
+                        """),
+                new Profile("existing claim, no PDB, no network policies, no CRDs", """
+                        crds: {install: false}
+                        harness:
+                          persistence: {enabled: true, existingClaim: harness-data}
+                          podDisruptionBudget: {enabled: false}
+                        networkPolicy: {enabled: false}
+                        """),
+                new Profile("harness alone (no operator), no migration job, own service accounts", """
+                        secrets:
+                          apiKeys: {existingSecret: keys}
+                          database: {existingSecret: neon}
+                        operator: {enabled: false}
+                        migrations: {enabled: false}
+                        harness:
+                          serviceAccount: {create: false, name: harness-sa}
+                        """),
+                new Profile("operator with its own settings and Azure OpenAI", """
+                        secrets:
+                          model: {existingSecret: azure-openai, keys: [{env: AZURE_OPENAI_API_KEY, key: key}]}
+                        harness:
+                          env: {AZURE_OPENAI_ENDPOINT: "https://x.openai.azure.com", AZURE_OPENAI_DEPLOYMENT: gpt-5-mini}
+                        operator:
+                          harnessUrl: "https://harness.example.com"
+                          harnessToken: {existingSecret: operator-token, key: token}
+                          replicaCount: 2
+                          env: {QUARKUS_LOG_LEVEL: DEBUG}
+                          serviceAccount: {create: false, name: operator-sa}
+                        fullnameOverride: agents
+                        """));
+    }
+
+    private ValuesProfiles() {
+    }
+}

@@ -1,0 +1,44 @@
+package dev.agentharness.deploy.helm;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** values.schema.json, enforced by the real Helm engine: each bad value is refused, naming the field. */
+class ValuesSchemaTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            a secret inlined as plain env                   | harness: {env: {OPENAI_API_KEY: sk-abc}}                                   | invalid propertyName 'OPENAI_API_KEY'
+            a DSN inlined as plain env                      | harness: {env: {DATABASE_URL: 'postgresql://u:p@h/db'}}                    | invalid propertyName 'DATABASE_URL'
+            any *_KEY variable as plain env                 | harness: {env: {HARNESS_STORAGE_SIGNING_KEY: abc}}                          | invalid propertyName 'HARNESS_STORAGE_SIGNING_KEY'
+            a chart-managed variable                        | harness: {env: {PORT: '9000'}}                                             | invalid propertyName 'PORT'
+            a non-string env value                          | harness: {env: {MODEL_MAX_RETRIES: 3}}                                     | MODEL_MAX_RETRIES
+            an unknown top-level key                        | harnes: {replicaCount: 2}                                                  | harnes
+            an unknown nested key                           | harness: {replicas: 2}                                                     | replicas
+            a Secret name that is not a DNS name            | secrets: {model: {existingSecret: My_Secret}}                              | existingSecret
+            a secret key mapped to a foreign variable       | secrets: {database: {existingSecret: neon, keys: [{env: OPENAI_API_KEY, key: k}]}} | env
+            two replicas on the embedded database           | harness: {replicaCount: 2}                                                 | replicaCount
+            autoscaling on the embedded database            | harness: {autoscaling: {enabled: true}}                                    | enabled
+            two replicas on one ReadWriteOnce volume        | secrets: {database: {existingSecret: neon}}, harness: {replicaCount: 2, persistence: {enabled: true}} | replicaCount
+            e2b without its key                             | sandbox: {provider: e2b}                                                   | existingSecret
+            the local sandbox provider in a cluster         | sandbox: {provider: local}                                                 | provider
+            an operator without its token                   | operator: {harnessToken: {existingSecret: ''}}                             | existingSecret
+            a probe beyond Azure Container Apps' limits     | harness: {probes: {startup: {failureThreshold: 30}}}                       | failureThreshold
+            a probe path that is not a path                 | harness: {probes: {liveness: {path: health}}}                              | path
+            a negative replica count                        | harness: {replicaCount: -1}                                                | replicaCount
+            a port out of range                             | harness: {port: 70000}                                                     | port
+            an image tag with a space                       | harness: {image: {tag: 'v 1'}}                                             | tag
+            an unknown pull policy                          | operator: {image: {pullPolicy: Sometimes}}                                 | pullPolicy
+            a CPU request that is no quantity               | harness: {resources: {requests: {cpu: lots}}}                              | cpu
+            crds.install as a string                        | crds: {install: 'yes'}                                                     | install
+            """)
+    void badValuesAreRefusedNamingTheField(String description, String flowValues, String field) {
+        String values = "{" + flowValues + "}\n";
+        Exception error = assertThrows(Exception.class, () -> ChartRenderingTest.CHART.template(values), description);
+        assertTrue(error.getMessage().contains("values don't meet the specifications of the schema"), error.getMessage());
+        assertTrue(error.getMessage().contains(field), description + " → " + error.getMessage());
+    }
+}

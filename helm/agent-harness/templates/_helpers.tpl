@@ -1,0 +1,130 @@
+{{/* Chart name, possibly overridden. */}}
+{{- define "agent-harness.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Release-qualified name (63 characters at most, the DNS label limit). */}}
+{{- define "agent-harness.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Name of one component's objects: <fullname>-<component>, cut so the suffix always survives. */}}
+{{- define "agent-harness.componentName" -}}
+{{- $full := include "agent-harness.fullname" .ctx }}
+{{- printf "%s-%s" ($full | trunc (int (sub 62 (len .component))) | trimSuffix "-") .component }}
+{{- end }}
+
+{{/* Labels every object carries. */}}
+{{- define "agent-harness.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "agent-harness.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: agent-harness
+{{- end }}
+
+{{/* Labels of one component (dict "ctx" $ "component" "harness"). */}}
+{{- define "agent-harness.componentLabels" -}}
+{{ include "agent-harness.labels" .ctx }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Selector labels of one component: stable across upgrades (no version in them). */}}
+{{- define "agent-harness.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "agent-harness.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* image reference: (dict "image" .Values.harness.image "ctx" $) */}}
+{{- define "agent-harness.image" -}}
+{{- printf "%s:%s" .image.repository (default .ctx.Chart.AppVersion .image.tag) }}
+{{- end }}
+
+{{- define "agent-harness.harnessServiceAccountName" -}}
+{{- if .Values.harness.serviceAccount.create }}
+{{- default (include "agent-harness.componentName" (dict "ctx" . "component" "harness")) .Values.harness.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.harness.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "agent-harness.operatorServiceAccountName" -}}
+{{- if .Values.operator.serviceAccount.create }}
+{{- default (include "agent-harness.componentName" (dict "ctx" . "component" "operator")) .Values.operator.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.operator.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Environment variables read from the user's Secrets, one secretKeyRef each: the chart never sees a value.
+(dict "ctx" $ "groups" (list "database" ...)) — a group whose existingSecret is empty is skipped.
+*/}}
+{{- define "agent-harness.secretEnv" -}}
+{{- range $group := .groups }}
+{{- $secret := index $.ctx.Values.secrets $group }}
+{{- if $secret.existingSecret }}
+{{- range $secret.keys }}
+- name: {{ .env }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret.existingSecret }}
+      key: {{ .key }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Pod-level securityContext: the Pod Security "restricted" profile, with the images' numeric non-root user. */}}
+{{- define "agent-harness.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Container-level securityContext: no privilege escalation, no capabilities, read-only root filesystem. */}}
+{{- define "agent-harness.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* One HTTP probe from harness.probes.<kind>. */}}
+{{- define "agent-harness.httpProbe" -}}
+httpGet:
+  path: {{ .path }}
+  port: http
+initialDelaySeconds: {{ .initialDelaySeconds }}
+periodSeconds: {{ .periodSeconds }}
+timeoutSeconds: {{ .timeoutSeconds }}
+failureThreshold: {{ .failureThreshold }}
+{{- end }}
+
+{{/* URL of the harness for the operator. */}}
+{{- define "agent-harness.harnessUrl" -}}
+{{- if .Values.operator.harnessUrl }}
+{{- .Values.operator.harnessUrl }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%v" (include "agent-harness.componentName" (dict "ctx" . "component" "harness")) .Release.Namespace .Values.harness.service.port }}
+{{- end }}
+{{- end }}
