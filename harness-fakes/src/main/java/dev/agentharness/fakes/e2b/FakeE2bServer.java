@@ -82,6 +82,8 @@ public final class FakeE2bServer implements AutoCloseable {
     private volatile int keepalives;
     private volatile boolean splitUtf8;
     private volatile String domain;
+    private final Map<String, Path> imageTrees = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> imageFiles = new ConcurrentHashMap<>();
     private Path vmBase;
     private HttpServer server;
     private ExecutorService executor;
@@ -147,6 +149,18 @@ public final class FakeE2bServer implements AutoCloseable {
     /** When true, output chunks are cut inside the first multi-byte UTF-8 character of each read. */
     public FakeE2bServer splitUtf8(boolean split) {
         this.splitUtf8 = split;
+        return this;
+    }
+
+    /** A file every sandbox created from now on starts with (the template's image), e.g. {@code /etc/gitconfig}. */
+    public FakeE2bServer imageFile(String vmPath, String content) {
+        imageFiles.put(vmPath, content.getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
+    /** A host directory copied to {@code vmPath} in every sandbox created from now on (e.g. a git mirror). */
+    public FakeE2bServer imageTree(String vmPath, Path hostDirectory) {
+        imageTrees.put(vmPath, hostDirectory);
         return this;
     }
 
@@ -376,6 +390,14 @@ public final class FakeE2bServer implements AutoCloseable {
                 body.has("allow_internet_access") ? body.get("allow_internet_access").asBoolean() : null,
                 strings(body.path("metadata")), strings(body.path("envVars")), body.get("network"),
                 secure ? token() : "", Instant.now().plusSeconds(timeout), vmBase.resolve(id));
+        for (Map.Entry<String, byte[]> file : imageFiles.entrySet()) {
+            Path target = vm.host(file.getKey()).orElseThrow();
+            Files.createDirectories(target.getParent());
+            Files.write(target, file.getValue());
+        }
+        for (Map.Entry<String, Path> tree : imageTrees.entrySet()) {
+            copyTree(tree.getValue(), vm.host(tree.getKey()).orElseThrow());
+        }
         sandboxes.put(id, vm);
         respond(exchange, operation, 201, sandbox(vm));
     }
@@ -533,6 +555,19 @@ public final class FakeE2bServer implements AutoCloseable {
             query.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
         }
         return query;
+    }
+
+    private static void copyTree(Path source, Path target) throws IOException {
+        try (var paths = Files.walk(source)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Path destination = target.resolve(source.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(path, destination, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     private static Map<String, String> strings(JsonNode object) {

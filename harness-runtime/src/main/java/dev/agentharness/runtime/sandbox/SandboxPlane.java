@@ -3,6 +3,7 @@ package dev.agentharness.runtime.sandbox;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestProblem;
 import dev.agentharness.runtime.agent.FunctionTool;
+import dev.agentharness.runtime.sandbox.e2b.E2bConfig;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,8 +24,8 @@ import org.jboss.logging.Logger;
 public class SandboxPlane {
 
     private static final Logger LOG = Logger.getLogger(SandboxPlane.class);
-    /** Providers this build has; e2b, kubernetes and cloudflare come with the next slice. */
-    static final List<String> AVAILABLE = List.of("local");
+    /** Providers this build has; kubernetes and cloudflare come with the next slice. */
+    static final List<String> AVAILABLE = List.of("local", "e2b");
 
     private final Optional<SandboxProvider> provider;
     private final Duration defaultTimeout;
@@ -35,8 +36,9 @@ public class SandboxPlane {
     public SandboxPlane(@ConfigProperty(name = "harness.sandbox.provider") Optional<String> providerName,
                         @ConfigProperty(name = "harness.data-dir") String dataDir,
                         @ConfigProperty(name = "harness.sandbox.timeout-seconds") int timeoutSeconds,
-                        @ConfigProperty(name = "harness.sandbox.exec-max-seconds") int execMaxSeconds) {
-        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir)),
+                        @ConfigProperty(name = "harness.sandbox.exec-max-seconds") int execMaxSeconds,
+                        E2bConfig e2b) {
+        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir), e2b),
                 Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds));
     }
 
@@ -47,12 +49,13 @@ public class SandboxPlane {
         provider.ifPresent(p -> LOG.infof("Sandbox provider: %s", p.name()));
     }
 
-    private static Optional<SandboxProvider> select(Optional<String> name, Path dataDir) {
+    private static Optional<SandboxProvider> select(Optional<String> name, Path dataDir, E2bConfig e2b) {
         if (name.isEmpty()) {
             return Optional.empty();
         }
         return switch (name.get()) {
             case "local" -> Optional.of(new LocalSandboxProvider(dataDir.resolve("sandboxes")));
+            case "e2b" -> Optional.of(e2b.provider());
             default -> throw new IllegalStateException("SANDBOX_PROVIDER='" + name.get()
                     + "' is not available in this version of the harness (available: " + String.join(", ", AVAILABLE)
                     + "; unset it for no sandbox)");
