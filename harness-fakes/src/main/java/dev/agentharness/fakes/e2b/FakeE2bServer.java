@@ -46,9 +46,13 @@ import java.util.regex.Pattern;
  *   {@code /files}, {@code /health}; {@code X-Access-Token} is required for secure sandboxes.</li>
  * </ul>
  * Commands really run, each sandbox's filesystem being a private temporary directory bound at
- * {@code /} under bubblewrap ({@link FakeVm}). Sandboxes expire at their {@code timeout}. Tests can
- * kill or pause a sandbox behind the client's back, make the stream send keepalives or split a
- * UTF-8 character across two chunks, fail control-plane calls transiently, and read every request.
+ * {@code /} under bubblewrap ({@link FakeVm}; without {@code /usr/bin/bwrap} a command ends with
+ * {@code unavailable}). Sandboxes expire at their {@code timeout}. Tests can kill or pause a sandbox
+ * behind the client's back, make the stream send keepalives or split a UTF-8 character across two
+ * chunks, fail control-plane calls transiently, put files into the "template image" (a git mirror and
+ * an {@code /etc/gitconfig} redirecting a GitHub URL to it, for example), and read every request.
+ * The fake is stricter than E2B where that catches client bugs (unknown fields are violations) and
+ * rotates a sandbox's envd token when {@code connect} resumes it, so a client must use the new one.
  */
 public final class FakeE2bServer implements AutoCloseable {
 
