@@ -3,6 +3,7 @@ package dev.agentharness.runtime.sandbox;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestProblem;
 import dev.agentharness.runtime.agent.FunctionTool;
+import dev.agentharness.runtime.sandbox.e2b.E2bConfig;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import dev.agentharness.runtime.storage.PresignedTransfer;
 import dev.agentharness.runtime.storage.Storage;
@@ -27,8 +28,8 @@ import org.jboss.logging.Logger;
 public class SandboxPlane {
 
     private static final Logger LOG = Logger.getLogger(SandboxPlane.class);
-    /** Providers this build has; e2b, kubernetes and cloudflare come with the next slice. */
-    static final List<String> AVAILABLE = List.of("local");
+    /** Providers this build has; kubernetes and cloudflare come with the next slice. */
+    static final List<String> AVAILABLE = List.of("local", "e2b");
 
     private final Optional<SandboxProvider> provider;
     private final Optional<BucketMounts> mounts;
@@ -44,8 +45,8 @@ public class SandboxPlane {
                         @ConfigProperty(name = "harness.sandbox.exec-max-seconds") int execMaxSeconds,
                         @ConfigProperty(name = "harness.sandbox.mount-max-objects", defaultValue = "1000") int mountMaxObjects,
                         @ConfigProperty(name = "harness.sandbox.mount-max-bytes", defaultValue = "104857600") long mountMaxBytes,
-                        Storage storage) {
-        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir)),
+                        Storage storage, E2bConfig e2b) {
+        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir), e2b),
                 Optional.of(new BucketMounts(storage.store(), storage.bucket(),
                         new PresignedTransfer(storage.store(), Duration.ofSeconds(60)),
                         new BucketMounts.Limits(mountMaxObjects, mountMaxBytes, Duration.ofMinutes(5)))),
@@ -53,8 +54,9 @@ public class SandboxPlane {
     }
 
     /** A plane without artifact storage (it refuses bucket mounts), for tests and tools. */
-    public SandboxPlane(Optional<String> providerName, String dataDir, int timeoutSeconds, int execMaxSeconds) {
-        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir)),
+    public SandboxPlane(Optional<String> providerName, String dataDir, int timeoutSeconds, int execMaxSeconds,
+                        E2bConfig e2b) {
+        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir), e2b),
                 Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds));
     }
 
@@ -72,12 +74,13 @@ public class SandboxPlane {
         provider.ifPresent(p -> LOG.infof("Sandbox provider: %s", p.name()));
     }
 
-    private static Optional<SandboxProvider> select(Optional<String> name, Path dataDir) {
+    private static Optional<SandboxProvider> select(Optional<String> name, Path dataDir, E2bConfig e2b) {
         if (name.isEmpty()) {
             return Optional.empty();
         }
         return switch (name.get()) {
             case "local" -> Optional.of(new LocalSandboxProvider(dataDir.resolve("sandboxes")));
+            case "e2b" -> Optional.of(e2b.provider());
             default -> throw new IllegalStateException("SANDBOX_PROVIDER='" + name.get()
                     + "' is not available in this version of the harness (available: " + String.join(", ", AVAILABLE)
                     + "; unset it for no sandbox)");

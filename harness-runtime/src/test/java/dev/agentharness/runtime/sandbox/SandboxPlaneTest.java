@@ -6,15 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.api.sandbox.Manifest;
+import dev.agentharness.runtime.sandbox.e2b.E2bConfig;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** SANDBOX_PROVIDER: unset = no sandbox, local = bubblewrap, anything else stops the boot with a clear message. */
+/** SANDBOX_PROVIDER: unset = no sandbox, local = bubblewrap, e2b = E2B; anything else (or e2b without a key) stops the boot with a clear message. */
 class SandboxPlaneTest {
+
+    static final E2bConfig NO_E2B = e2b(null);
+
+    static E2bConfig e2b(String key) {
+        return new E2bConfig(Optional.ofNullable(key), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty());
+    }
 
     @Test
     void unsetMeansNoSandboxAndAnUnhealthyPlane() {
-        SandboxPlane plane = new SandboxPlane(Optional.of("  "), "target/plane-test", 3600, 300);
+        SandboxPlane plane = new SandboxPlane(Optional.of("  "), "target/plane-test", 3600, 300, NO_E2B);
         assertTrue(plane.provider().isEmpty());
         assertFalse(plane.healthy());
         SandboxException e = assertThrows(SandboxException.class,
@@ -24,15 +32,28 @@ class SandboxPlaneTest {
 
     @Test
     void localSelectsTheBubblewrapProvider() {
-        assertEquals("local", new SandboxPlane(Optional.of("local"), "target/plane-test", 3600, 300)
+        assertEquals("local", new SandboxPlane(Optional.of("local"), "target/plane-test", 3600, 300, NO_E2B)
                 .provider().orElseThrow().name());
+    }
+
+    @Test
+    void e2bSelectsTheE2bProviderWhenItsKeyIsSet() {
+        assertEquals("e2b", new SandboxPlane(Optional.of("e2b"), "target/plane-test", 3600, 300, e2b("e2b_0123456789"))
+                .provider().orElseThrow().name());
+    }
+
+    @Test
+    void e2bWithoutAKeyStopsTheBootNamingTheVariable() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new SandboxPlane(Optional.of("e2b"), "target/plane-test", 3600, 300, NO_E2B));
+        assertEquals("SANDBOX_PROVIDER=e2b is not usable: E2B_API_KEY is not set", e.getMessage());
     }
 
     @Test
     void aProviderThatIsNotBuiltYetStopsTheBootNamingTheAlternatives() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new SandboxPlane(Optional.of("e2b"), "target/plane-test", 3600, 300));
-        assertEquals("SANDBOX_PROVIDER='e2b' is not available in this version of the harness (available: local; "
+                () -> new SandboxPlane(Optional.of("kubernetes"), "target/plane-test", 3600, 300, NO_E2B));
+        assertEquals("SANDBOX_PROVIDER='kubernetes' is not available in this version of the harness (available: local, e2b; "
                 + "unset it for no sandbox)", e.getMessage());
     }
 }

@@ -1,11 +1,10 @@
 package dev.agentharness.runtime.sandbox.local;
 
 import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.WorkspacePath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Maps the paths a model names ({@code notes.txt}, {@code /workspace/notes.txt}) onto the host
@@ -25,37 +24,7 @@ final class WorkspacePaths {
 
     /** The workspace-relative, normalised form of {@code path}; "" is the workspace itself. */
     String relative(String path) throws SandboxException {
-        if (path == null || path.isBlank() || path.equals(".")) {
-            return "";
-        }
-        if (path.indexOf('\0') >= 0) {
-            throw new SandboxException("path must not contain NUL");
-        }
-        String rest = path;
-        if (path.startsWith("/")) {
-            if (path.equals(root) || path.equals(root + "/")) {
-                return "";
-            }
-            if (!path.startsWith(root + "/")) {
-                throw new SandboxException("path '" + path + "' is outside the workspace " + root);
-            }
-            rest = path.substring(root.length() + 1);
-        }
-        List<String> segments = new ArrayList<>();
-        for (String segment : rest.split("/")) {
-            if (segment.isEmpty() || segment.equals(".")) {
-                continue;
-            }
-            if (segment.equals("..")) {
-                if (segments.isEmpty()) {
-                    throw new SandboxException("path '" + path + "' is outside the workspace " + root);
-                }
-                segments.removeLast();
-            } else {
-                segments.add(segment);
-            }
-        }
-        return String.join("/", segments);
+        return WorkspacePath.relative(path, root);
     }
 
     /**
