@@ -3,6 +3,10 @@ package dev.agentharness.runtime.sandbox;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestProblem;
 import dev.agentharness.runtime.agent.FunctionTool;
+import dev.agentharness.runtime.sandbox.cloudflare.CloudflareSandboxProvider;
+import dev.agentharness.runtime.sandbox.cloudflare.CloudflareSettings;
+import dev.agentharness.runtime.sandbox.kubernetes.KubernetesSandboxProvider;
+import dev.agentharness.runtime.sandbox.kubernetes.KubernetesSandboxSettings;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -23,8 +29,8 @@ import org.jboss.logging.Logger;
 public class SandboxPlane {
 
     private static final Logger LOG = Logger.getLogger(SandboxPlane.class);
-    /** Providers this build has; e2b, kubernetes and cloudflare come with the next slice. */
-    static final List<String> AVAILABLE = List.of("local");
+    /** Providers this build has. */
+    static final List<String> AVAILABLE = List.of("local", "kubernetes", "cloudflare");
 
     private final Optional<SandboxProvider> provider;
     private final Duration defaultTimeout;
@@ -53,10 +59,19 @@ public class SandboxPlane {
         }
         return switch (name.get()) {
             case "local" -> Optional.of(new LocalSandboxProvider(dataDir.resolve("sandboxes")));
+            case "kubernetes" -> Optional.of(KubernetesSandboxProvider.connect(KubernetesSandboxSettings.from(config())));
+            case "cloudflare" -> Optional.of(new CloudflareSandboxProvider(CloudflareSettings.resolve(
+                    config().getOptionalValue("harness.sandbox.cloudflare.worker-url", String.class),
+                    config().getOptionalValue("harness.sandbox.cloudflare.api-key", String.class))));
             default -> throw new IllegalStateException("SANDBOX_PROVIDER='" + name.get()
                     + "' is not available in this version of the harness (available: " + String.join(", ", AVAILABLE)
                     + "; unset it for no sandbox)");
         };
+    }
+
+    /** Provider settings are read only for the provider that was selected. */
+    private static Config config() {
+        return ConfigProvider.getConfig();
     }
 
     public Optional<SandboxProvider> provider() {
