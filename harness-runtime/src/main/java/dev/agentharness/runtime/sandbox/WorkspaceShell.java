@@ -39,9 +39,9 @@ public final class WorkspaceShell {
 
     private static final String READ = INSIDE + """
             inside "$1" "$2" || exit 3
-            [ -d "$2" ] && exit 4
+            if [ -d "$2" ]; then exit 4; fi
             [ -f "$2" ] || exit 5
-            [ $(($(wc -c < "$2"))) -gt "$3" ] && exit 6
+            if [ $(($(wc -c < "$2"))) -gt "$3" ]; then exit 6; fi
             exec cat "$2"
             """;
 
@@ -49,7 +49,7 @@ public final class WorkspaceShell {
             inside "$1" "$2" || exit 3
             mkdir -p "$(dirname "$2")" 2>/dev/null || exit 7
             inside "$1" "$2" || exit 3
-            [ -d "$2" ] && exit 4
+            if [ -d "$2" ]; then exit 4; fi
             """;
 
     private static final String LIST = INSIDE + """

@@ -66,7 +66,7 @@ final class CloudflareSandbox implements Sandbox {
         if (absolute.equals(ROOT)) {
             throw new SandboxException("'" + path + "' is a directory; use list_files");
         }
-        byte[] content = worker.readFile(id, absolute, maxBytes);
+        byte[] content = worker.readFile(id, absolute, path, maxBytes);
         if (content == null) {
             throw new SandboxException("no such file: '" + path + "'");
         }
@@ -82,7 +82,7 @@ final class CloudflareSandbox implements Sandbox {
         }
         // Parent directories (and the symlink check) first: the Worker's PUT need not create them.
         helper(WorkspaceShell.prepareWrite(ROOT, absolute), "write", path, 0);
-        worker.writeFile(id, absolute, content);
+        worker.writeFile(id, absolute, path, content);
     }
 
     @Override
@@ -119,7 +119,7 @@ final class CloudflareSandbox implements Sandbox {
     void materialise(List<String> directories, java.util.Map<String, byte[]> files) throws SandboxException {
         helper(WorkspaceShell.makeDirectories(ROOT, directories), "create", ROOT, 0);
         for (var file : files.entrySet()) {
-            worker.writeFile(id, file.getKey(), file.getValue());
+            worker.writeFile(id, file.getKey(), file.getKey(), file.getValue());
         }
     }
 

@@ -166,26 +166,26 @@ final class CloudflareWorkerClient {
     }
 
     /** {@code GET file/{path}}; null when the file does not exist. */
-    byte[] readFile(String id, String absolutePath, int maxBytes) throws SandboxException {
+    byte[] readFile(String id, String absolutePath, String named, int maxBytes) throws SandboxException {
         HttpResponse<InputStream> response = sendStreaming(request("/" + id + "/file/" + encodePath(absolutePath)).GET(),
-                "read '" + absolutePath + "'");
+                "read '" + named + "'");
         try (InputStream body = response.body()) {
             int status = response.statusCode();
             if (status == 404) {
                 return null;
             }
             if (status == 403) {
-                throw new SandboxException("path '" + absolutePath + "' leads outside the workspace");
+                throw new SandboxException("path '" + named + "' leads outside the workspace");
             }
             if (status != 200) {
-                throw failed("read '" + absolutePath + "'", status, body.readNBytes(MAX_ERROR_BODY));
+                throw failed("read '" + named + "'", status, body.readNBytes(MAX_ERROR_BODY));
             }
             // A streamed (SSE-framed, base64) answer is larger than the file: read with room for the framing.
             int limit = maxBytes * 2 + 64 * 1024;
             byte[] raw = body.readNBytes(limit + 1);
             byte[] content = raw.length > limit ? raw : StreamedPayload.decode(raw);
             if (content.length > maxBytes) {
-                throw new SandboxException("'" + absolutePath + "' is larger than " + maxBytes
+                throw new SandboxException("'" + named + "' is larger than " + maxBytes
                         + " bytes; read it in parts with exec_command");
             }
             return content;
@@ -195,14 +195,14 @@ final class CloudflareWorkerClient {
     }
 
     /** {@code PUT file/{path}} (octet-stream). */
-    void writeFile(String id, String absolutePath, byte[] content) throws SandboxException {
+    void writeFile(String id, String absolutePath, String named, byte[] content) throws SandboxException {
         HttpResponse<byte[]> response = send(request("/" + id + "/file/" + encodePath(absolutePath))
                 .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)), "write '" + absolutePath + "'");
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)), "write '" + named + "'");
         if (response.statusCode() == 403) {
-            throw new SandboxException("path '" + absolutePath + "' leads outside the workspace");
+            throw new SandboxException("path '" + named + "' leads outside the workspace");
         }
-        requireOk(response, "write '" + absolutePath + "'");
+        requireOk(response, "write '" + named + "'");
     }
 
     /** {@code GET running}: false for any answer but 200 {@code {"running":true}}, and when the Worker is unreachable. */
