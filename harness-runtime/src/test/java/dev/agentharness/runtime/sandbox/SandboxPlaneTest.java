@@ -9,7 +9,7 @@ import dev.agentharness.api.sandbox.Manifest;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** SANDBOX_PROVIDER: unset = no sandbox, local = bubblewrap, anything else stops the boot with a clear message. */
+/** SANDBOX_PROVIDER: unset = no sandbox, local / kubernetes / cloudflare, anything else stops the boot with a clear message. */
 class SandboxPlaneTest {
 
     @Test
@@ -29,10 +29,25 @@ class SandboxPlaneTest {
     }
 
     @Test
-    void aProviderThatIsNotBuiltYetStopsTheBootNamingTheAlternatives() {
+    void anUnknownProviderStopsTheBootNamingTheAlternatives() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new SandboxPlane(Optional.of("e2b"), "target/plane-test", 3600, 300));
-        assertEquals("SANDBOX_PROVIDER='e2b' is not available in this version of the harness (available: local; "
-                + "unset it for no sandbox)", e.getMessage());
+                () -> new SandboxPlane(Optional.of("docker"), "target/plane-test", 3600, 300));
+        assertTrue(e.getMessage().startsWith("SANDBOX_PROVIDER='docker' is not available in this version of the harness "
+                + "(available: local, "), e.getMessage());
+        assertTrue(e.getMessage().contains("kubernetes") && e.getMessage().contains("cloudflare"), e.getMessage());
+    }
+
+    @Test
+    void kubernetesSelectsThePodProviderWithoutTouchingTheClusterYet() {
+        assertEquals("kubernetes", new SandboxPlane(Optional.of("kubernetes"), "target/plane-test", 3600, 300)
+                .provider().orElseThrow().name());
+    }
+
+    @Test
+    void cloudflareWithoutAWorkerUrlStopsTheBootNamingTheVariable() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new SandboxPlane(Optional.of("cloudflare"), "target/plane-test", 3600, 300));
+        assertEquals("SANDBOX_PROVIDER=cloudflare needs CLOUDFLARE_SANDBOX_WORKER_URL (the URL of your Cloudflare "
+                + "Sandbox bridge Worker)", e.getMessage());
     }
 }
