@@ -122,7 +122,8 @@ public final class CloudflareSandboxProvider implements SandboxProvider {
         }
         int status = worker.probe(HEALTH_PROBE_ID);
         boolean ok = status == 200 || status == 404;
-        if (!ok && lastHealth) {
+        // Logged when it turns bad (or is bad from the start), not on every cached probe.
+        if (!ok && (lastHealth || lastHealthAt.equals(Instant.EPOCH))) {
             LOG.warnf("Cloudflare sandbox Worker health check failed: %s",
                     status < 0 ? "unreachable" : "HTTP " + status + (status == 401 || status == 403
                             ? " (check CLOUDFLARE_SANDBOX_API_KEY)" : ""));
