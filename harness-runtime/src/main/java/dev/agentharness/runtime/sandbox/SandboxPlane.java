@@ -4,6 +4,10 @@ import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestProblem;
 import dev.agentharness.runtime.agent.FunctionTool;
 import dev.agentharness.runtime.sandbox.e2b.E2bConfig;
+import dev.agentharness.runtime.sandbox.cloudflare.CloudflareSandboxProvider;
+import dev.agentharness.runtime.sandbox.cloudflare.CloudflareSettings;
+import dev.agentharness.runtime.sandbox.kubernetes.KubernetesSandboxProvider;
+import dev.agentharness.runtime.sandbox.kubernetes.KubernetesSandboxSettings;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import dev.agentharness.runtime.storage.PresignedTransfer;
 import dev.agentharness.runtime.storage.Storage;
@@ -17,6 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -28,8 +34,8 @@ import org.jboss.logging.Logger;
 public class SandboxPlane {
 
     private static final Logger LOG = Logger.getLogger(SandboxPlane.class);
-    /** Providers this build has; kubernetes and cloudflare come with the next slice. */
-    static final List<String> AVAILABLE = List.of("local", "e2b");
+    /** Providers this build has. */
+    static final List<String> AVAILABLE = List.of("local", "e2b", "kubernetes", "cloudflare");
 
     private final Optional<SandboxProvider> provider;
     private final Optional<BucketMounts> mounts;
@@ -81,10 +87,19 @@ public class SandboxPlane {
         return switch (name.get()) {
             case "local" -> Optional.of(new LocalSandboxProvider(dataDir.resolve("sandboxes")));
             case "e2b" -> Optional.of(e2b.provider());
+            case "kubernetes" -> Optional.of(KubernetesSandboxProvider.connect(KubernetesSandboxSettings.from(config())));
+            case "cloudflare" -> Optional.of(new CloudflareSandboxProvider(CloudflareSettings.resolve(
+                    config().getOptionalValue("harness.sandbox.cloudflare.worker-url", String.class),
+                    config().getOptionalValue("harness.sandbox.cloudflare.api-key", String.class))));
             default -> throw new IllegalStateException("SANDBOX_PROVIDER='" + name.get()
                     + "' is not available in this version of the harness (available: " + String.join(", ", AVAILABLE)
                     + "; unset it for no sandbox)");
         };
+    }
+
+    /** Provider settings are read only for the provider that was selected. */
+    private static Config config() {
+        return ConfigProvider.getConfig();
     }
 
     public Optional<SandboxProvider> provider() {

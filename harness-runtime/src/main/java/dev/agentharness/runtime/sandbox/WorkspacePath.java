@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The lexical rule every provider applies to the paths a model names: {@code notes.txt} and
- * {@code /workspace/notes.txt} are the same file, and nothing may leave the workspace root by
- * {@code ..} or by being absolute elsewhere. Checked before any call reaches a sandbox.
+ * The lexical rule every provider applies to the paths a model names ({@code notes.txt},
+ * {@code /workspace/notes.txt}, {@code a/../b}): normalised, and refused when it leaves the
+ * manifest root by {@code ..} or by being absolute elsewhere — before any call reaches a sandbox.
+ * Symlinks are checked where the files are (the local provider on the host, the remote ones by
+ * {@link WorkspaceShell}).
  */
 public final class WorkspacePath {
 
@@ -14,7 +16,7 @@ public final class WorkspacePath {
     }
 
     /** The workspace-relative, normalised form of {@code path}; "" is the workspace itself. */
-    public static String relative(String path, String root) throws SandboxException {
+    public static String relative(String root, String path) throws SandboxException {
         if (path == null || path.isBlank() || path.equals(".")) {
             return "";
         }
@@ -48,9 +50,9 @@ public final class WorkspacePath {
         return String.join("/", segments);
     }
 
-    /** The absolute path inside the sandbox: {@code root} or {@code root/relative}. */
-    public static String absolute(String path, String root) throws SandboxException {
-        String relative = relative(path, root);
+    /** The absolute, normalised path inside the sandbox ({@code /workspace/outputs/x.txt}). */
+    public static String absolute(String root, String path) throws SandboxException {
+        String relative = relative(root, path);
         return relative.isEmpty() ? root : root + "/" + relative;
     }
 }

@@ -10,7 +10,7 @@ import dev.agentharness.runtime.sandbox.e2b.E2bConfig;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** SANDBOX_PROVIDER: unset = no sandbox, local = bubblewrap, e2b = E2B; anything else (or e2b without a key) stops the boot with a clear message. */
+/** SANDBOX_PROVIDER: unset = no sandbox, local / e2b / kubernetes / cloudflare; anything else (or a provider missing its settings) stops the boot with a clear message. */
 class SandboxPlaneTest {
 
     static final E2bConfig NO_E2B = e2b(null);
@@ -50,10 +50,25 @@ class SandboxPlaneTest {
     }
 
     @Test
-    void aProviderThatIsNotBuiltYetStopsTheBootNamingTheAlternatives() {
+    void anUnknownProviderStopsTheBootNamingTheAlternatives() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new SandboxPlane(Optional.of("kubernetes"), "target/plane-test", 3600, 300, NO_E2B));
-        assertEquals("SANDBOX_PROVIDER='kubernetes' is not available in this version of the harness (available: local, e2b; "
-                + "unset it for no sandbox)", e.getMessage());
+                () -> new SandboxPlane(Optional.of("docker"), "target/plane-test", 3600, 300, NO_E2B));
+        assertTrue(e.getMessage().startsWith("SANDBOX_PROVIDER='docker' is not available in this version of the harness "
+                + "(available: local, "), e.getMessage());
+        assertTrue(e.getMessage().contains("kubernetes") && e.getMessage().contains("cloudflare"), e.getMessage());
+    }
+
+    @Test
+    void kubernetesSelectsThePodProviderWithoutTouchingTheClusterYet() {
+        assertEquals("kubernetes", new SandboxPlane(Optional.of("kubernetes"), "target/plane-test", 3600, 300, NO_E2B)
+                .provider().orElseThrow().name());
+    }
+
+    @Test
+    void cloudflareWithoutAWorkerUrlStopsTheBootNamingTheVariable() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new SandboxPlane(Optional.of("cloudflare"), "target/plane-test", 3600, 300, NO_E2B));
+        assertEquals("SANDBOX_PROVIDER=cloudflare needs CLOUDFLARE_SANDBOX_WORKER_URL (the URL of your Cloudflare "
+                + "Sandbox bridge Worker)", e.getMessage());
     }
 }

@@ -72,7 +72,7 @@ final class E2bSandbox implements Sandbox {
 
     @Override
     public ExecResult exec(String command, String workdir, Duration timeout, int maxOutputBytes) throws SandboxException {
-        String cwd = WorkspacePath.absolute(workdir, root);
+        String cwd = WorkspacePath.absolute(root, workdir);
         Utf8StreamDecoder stdout = new Utf8StreamDecoder(maxOutputBytes);
         Utf8StreamDecoder stderr = new Utf8StreamDecoder(maxOutputBytes);
         long started = System.nanoTime();
@@ -105,7 +105,7 @@ final class E2bSandbox implements Sandbox {
 
     @Override
     public byte[] readFile(String path, int maxBytes) throws SandboxException {
-        String absolute = WorkspacePath.absolute(path, root);
+        String absolute = WorkspacePath.absolute(root, path);
         byte[] content;
         try {
             content = envd.download(absolute, maxBytes);
@@ -124,11 +124,11 @@ final class E2bSandbox implements Sandbox {
 
     @Override
     public void writeFile(String path, byte[] content) throws SandboxException {
-        if (WorkspacePath.relative(path, root).isEmpty()) {
+        if (WorkspacePath.relative(root, path).isEmpty()) {
             throw new SandboxException("write_file needs a file path, not the workspace root");
         }
         try {
-            envd.upload(WorkspacePath.absolute(path, root), content);
+            envd.upload(WorkspacePath.absolute(root, path), content);
         } catch (EnvdClient.EnvdException e) {
             throw e.status() == 400 ? new SandboxException("cannot write '" + path + "': it is a directory") : gone(e);
         }
@@ -136,7 +136,7 @@ final class E2bSandbox implements Sandbox {
 
     @Override
     public List<WorkspaceFile> listFiles(String path) throws SandboxException {
-        String absolute = WorkspacePath.absolute(path, root);
+        String absolute = WorkspacePath.absolute(root, path);
         JsonNode answer;
         try {
             answer = envd.unary("filesystem.Filesystem/ListDir", JSON.createObjectNode().put("path", absolute).put("depth", 1));

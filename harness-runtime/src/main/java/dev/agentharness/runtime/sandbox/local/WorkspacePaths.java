@@ -24,7 +24,7 @@ final class WorkspacePaths {
 
     /** The workspace-relative, normalised form of {@code path}; "" is the workspace itself. */
     String relative(String path) throws SandboxException {
-        return WorkspacePath.relative(path, root);
+        return WorkspacePath.relative(root, path);
     }
 
     /**

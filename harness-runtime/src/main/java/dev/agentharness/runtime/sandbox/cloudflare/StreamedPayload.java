@@ -1,0 +1,83 @@
+package dev.agentharness.runtime.sandbox.cloudflare;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * The Worker may answer {@code GET file/…} and {@code POST persist} with the Sandbox SDK's streamed
+ * form instead of raw bytes: server-sent {@code message} events carrying
+ * {@code {"type":"metadata","isBinary":b}}, then {@code {"type":"chunk","data":…}} (base64 when
+ * binary) and finally {@code {"type":"complete"}}. The Agents SDK accepts both; so does this.
+ */
+final class StreamedPayload {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] PREFIX = "data: {".getBytes(StandardCharsets.US_ASCII);
+
+    private StreamedPayload() {
+    }
+
+    /** The payload's bytes: decoded when it is the streamed form, as given otherwise. */
+    static byte[] decode(byte[] body) throws IOException {
+        if (!startsWithPrefix(body)) {
+            return body;
+        }
+        ServerSentEvents events = new ServerSentEvents(new ByteArrayInputStream(body));
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        boolean binary = false;
+        boolean metadata = false;
+        boolean complete = false;
+        ServerSentEvents.Event event;
+        try {
+            while ((event = events.next()) != null) {
+                if (!event.event().equals("message") || event.data().isEmpty()) {
+                    continue;
+                }
+                JsonNode message = JSON.readTree(event.data());
+                switch (message.path("type").asText()) {
+                    case "metadata" -> {
+                        binary = message.path("isBinary").asBoolean(false);
+                        metadata = true;
+                    }
+                    case "chunk" -> {
+                        if (!metadata) {
+                            return body;
+                        }
+                        String data = message.path("data").asText("");
+                        content.write(binary ? Base64.getDecoder().decode(data) : data.getBytes(StandardCharsets.UTF_8));
+                    }
+                    case "complete" -> complete = true;
+                    default -> {
+                    }
+                }
+            }
+        } catch (IOException | IllegalArgumentException notStreamed) {
+            // A file that merely starts with "data: {" is returned as it is, like the Agents SDK does.
+            return body;
+        }
+        if (!metadata) {
+            return body;
+        }
+        if (!complete) {
+            throw new IOException("the Worker's streamed payload ended without its 'complete' event");
+        }
+        return content.toByteArray();
+    }
+
+    private static boolean startsWithPrefix(byte[] body) {
+        if (body.length < PREFIX.length) {
+            return false;
+        }
+        for (int i = 0; i < PREFIX.length; i++) {
+            if (body[i] != PREFIX[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
