@@ -65,6 +65,9 @@ public class AgentRunStatus {
     @JsonPropertyDescription("The run's OpenTelemetry trace id.")
     private String traceId;
 
+    @JsonPropertyDescription("True once the operator asked the harness to cancel the run (spec.cancel).")
+    private Boolean cancelRequested;
+
     public Optional<Condition> condition(String type) {
         return conditions == null ? Optional.empty()
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
@@ -188,5 +191,13 @@ public class AgentRunStatus {
 
     public void setTraceId(String traceId) {
         this.traceId = traceId;
+    }
+
+    public Boolean getCancelRequested() {
+        return cancelRequested;
+    }
+
+    public void setCancelRequested(Boolean cancelRequested) {
+        this.cancelRequested = cancelRequested;
     }
 }

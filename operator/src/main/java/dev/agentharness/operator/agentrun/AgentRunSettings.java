@@ -1,0 +1,15 @@
+package dev.agentharness.operator.agentrun;
+
+import java.time.Duration;
+
+/**
+ * How the AgentRun controller paces itself.
+ *
+ * @param pollInterval          period of the bulk feed {@code GET /runs?updated_since=}
+ * @param sandboxManifestGrace  how long a missing SandboxManifest is waited for before ValidationFailed
+ * @param timeoutGrace          slack past {@code timeoutSeconds} before the operator cancels and reports TimedOut
+ * @param cleanupGiveUpAfter    how long a deletion waits for an unreachable harness before dropping the finalizer
+ */
+public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
+                               Duration cleanupGiveUpAfter) {
+}
