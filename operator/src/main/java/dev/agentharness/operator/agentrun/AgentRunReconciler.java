@@ -27,7 +27,6 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -41,6 +40,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -58,7 +59,7 @@ import java.util.stream.Collectors;
  *   <li><b>Follow</b> it through the bulk feed ({@link HarnessRunFeed}); map harness states to phase
  *       and the {@code Succeeded} condition ({@link RunVerdict}); honour {@code cancel},
  *       {@code timeoutSeconds} and {@code ttlSecondsAfterFinished}; emit an Event per transition.</li>
- *   <li><b>Retry</b> an unreachable harness with exponential backoff (JOSDK's retry) while the
+ *   <li><b>Retry</b> an unreachable harness with exponential backoff while the
  *       condition says {@code HarnessUnavailable}: never a failure, never a second run.</li>
  *   <li><b>Clean up</b> through a finalizer: deleting a running AgentRun cancels its run.</li>
  * </ol>
@@ -77,6 +78,8 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     private final EventRecorder events;
     private final Clock clock;
     private final HarnessRunFeed feed;
+    /** Consecutive HarnessUnavailable reconciliations per AgentRun, for the backoff; forgotten on success. */
+    private final Map<ResourceID, Integer> unavailableAttempts = new ConcurrentHashMap<>();
 
     @Inject
     public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, KubernetesClient client, Clock clock) {
@@ -128,7 +131,17 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         AgentRunStatus status = run.getStatus() == null ? new AgentRunStatus() : run.getStatus();
         run.setStatus(status);
         String before = Serialization.asJson(status);
-        UpdateControl<AgentRun> control = decide(run, status, context, clock.instant());
+        ResourceID id = ResourceID.fromResource(run);
+        UpdateControl<AgentRun> control;
+        try {
+            control = decide(run, status, context, clock.instant());
+            if (unavailableAttempts.remove(id) != null) {
+                LOG.infof("AgentRun %s/%s: the harness answers again", run.getMetadata().getNamespace(),
+                        run.getMetadata().getName());
+            }
+        } catch (HarnessUnavailableException e) {
+            control = unavailable(run, status, id, e);
+        }
         if (control.isPatchStatus() && before.equals(Serialization.asJson(run.getStatus()))) {
             // Nothing changed (e.g. a repeated page of the feed): no API call, but keep the schedule.
             UpdateControl<AgentRun> unchanged = UpdateControl.noUpdate();
@@ -413,27 +426,35 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
 
     /**
      * The harness could not be asked: the run is not failed. The condition says why and that the
-     * operator retries (JOSDK's exponential backoff); the next successful reconciliation resumes
-     * where this one stopped, with the same Idempotency-Key.
+     * operator retries with exponential backoff ({@link AgentRunSettings#retryInitial()} doubling up
+     * to {@link AgentRunSettings#retryMax()}); the next successful reconciliation resumes where this
+     * one stopped, with the same Idempotency-Key. Handled here rather than by JOSDK's retry so that
+     * an outage is one log line per AgentRun, not a stack trace per attempt.
      */
-    @Override
-    public ErrorStatusUpdateControl<AgentRun> updateErrorStatus(AgentRun run, Context<AgentRun> context, Exception e) {
-        if (!(e instanceof HarnessUnavailableException unavailable)) {
-            return ErrorStatusUpdateControl.defaultErrorProcessing();
+    private UpdateControl<AgentRun> unavailable(AgentRun run, AgentRunStatus status, ResourceID id,
+                                                HarnessUnavailableException e) {
+        int attempt = unavailableAttempts.merge(id, 1, Integer::sum);
+        if (attempt == 1) {
+            LOG.warnf("AgentRun %s/%s: %s; retrying with backoff", run.getMetadata().getNamespace(),
+                    run.getMetadata().getName(), e.getMessage());
         }
-        AgentRunStatus status = run.getStatus() == null ? new AgentRunStatus() : run.getStatus();
-        run.setStatus(status);
-        if (finished(status)) {
-            return ErrorStatusUpdateControl.noStatusUpdate();
+        Duration delay = settings.retryInitial().multipliedBy(1L << Math.min(attempt - 1, 20));
+        if (delay.compareTo(settings.retryMax()) > 0) {
+            delay = settings.retryMax();
         }
-        int attempt = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0) + 1;
         AgentRunPhase phase = status.getRunId() == null ? AgentRunPhase.Pending
                 : status.getPhase() == null ? AgentRunPhase.Running : status.getPhase();
         setReason(run, status, clock.instant(), phase, AgentRunReason.HarnessUnavailable,
-                unavailable.getMessage() + "; retrying with exponential backoff (attempt " + attempt + "), "
-                        + (status.getRunId() == null ? "nothing was submitted twice" : "run " + status.getRunId()
-                        + " is unaffected"));
-        return ErrorStatusUpdateControl.patchStatus(run);
+                e.getMessage() + "; retrying with exponential backoff (attempt " + attempt + ", next in "
+                        + HumanDuration.of(delay.plusMillis(999)) + "), " + (status.getRunId() == null
+                        ? "nothing is submitted twice" : "run " + status.getRunId() + " is unaffected"));
+        return UpdateControl.patchStatus(run).rescheduleAfter(delay);
+    }
+
+    /** Anything else (a Kubernetes API error, a bug): JOSDK's retry with backoff and its logging. */
+    @Override
+    public ErrorStatusUpdateControl<AgentRun> updateErrorStatus(AgentRun run, Context<AgentRun> context, Exception e) {
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
 
     // ---- 5: finalizer ----
@@ -468,6 +489,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             }
         }
         feed.untrack(id);
+        unavailableAttempts.remove(id);
         return DeleteControl.defaultDelete();
     }
 }

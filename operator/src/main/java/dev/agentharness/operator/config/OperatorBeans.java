@@ -43,7 +43,7 @@ public class OperatorBeans {
     @Singleton
     AgentRunSettings agentRunSettings(OperatorConfig config) {
         return new AgentRunSettings(config.pollInterval(), config.sandboxManifestGrace(), config.timeoutGrace(),
-                config.cleanupGiveUpAfter());
+                config.cleanupGiveUpAfter(), config.retryInitial(), config.retryMax());
     }
 
     @Produces

@@ -35,6 +35,13 @@ public interface OperatorConfig {
     @WithDefault("10M")
     Duration cleanupGiveUpAfter();
 
+    /** First retry delay after the harness was unavailable; doubles per attempt up to {@link #retryMax()}. */
+    @WithDefault("1S")
+    Duration retryInitial();
+
+    @WithDefault("60S")
+    Duration retryMax();
+
     LeaderElection leaderElection();
 
     interface Harness {

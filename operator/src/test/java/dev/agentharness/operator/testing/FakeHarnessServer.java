@@ -93,8 +93,12 @@ public final class FakeHarnessServer implements AutoCloseable {
         return server != null;
     }
 
-    /** The next {@code n} requests of any kind get {@code status} and a problem body. */
-    public void failNext(int n, int status) {
+    /**
+     * The next {@code n} {@code POST /runs} get {@code status} before the fake looks at them. The
+     * problem detail echoes the request's Authorization header, like a careless proxy would: the
+     * operator must never pass that on.
+     */
+    public void failNextSubmissions(int n, int status) {
         failStatus = status;
         failNext.set(n);
     }
@@ -131,8 +135,9 @@ public final class FakeHarnessServer implements AutoCloseable {
             requestLines.add(method + " " + path + (query == null ? "" : "?" + query));
             String authorization = exchange.getRequestHeaders().getFirst("Authorization");
             authorizations.add(String.valueOf(authorization));
-            if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                send(exchange, failStatus, Problem.of(failStatus, "Service Unavailable", "the fake harness is failing on purpose"));
+            if (method.equals("POST") && path.equals("/runs") && failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                send(exchange, failStatus, Problem.of(failStatus, "Failing", "the fake harness is failing on purpose "
+                        + "(request had Authorization: " + authorization + ")"));
                 return;
             }
             if (!path.equals("/health") && !("Bearer " + token).equals(authorization)) {
