@@ -30,7 +30,10 @@ public class LeaderElection {
             return null;
         }
         LeaderElectionConfigurationBuilder builder = LeaderElectionConfigurationBuilder
-                .aLeaderElectionConfiguration(settings.leaseName());
+                .aLeaderElectionConfiguration(settings.leaseName())
+                // A replica that loses the lease exits (and is restarted as a standby) rather than go on
+                // reconciling beside the new leader.
+                .withExitOnStopLeading(true);
         settings.leaseNamespace().ifPresent(builder::withLeaseNamespace);
         LOG.infof("leader election on Lease %s%s", settings.leaseName(),
                 settings.leaseNamespace().map(ns -> " in namespace " + ns).orElse(" in the client's namespace"));
