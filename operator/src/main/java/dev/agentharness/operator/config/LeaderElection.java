@@ -30,13 +30,13 @@ public class LeaderElection {
             return null;
         }
         LeaderElectionConfigurationBuilder builder = LeaderElectionConfigurationBuilder
-                .aLeaderElectionConfiguration(settings.leaseName())
-                // A replica that loses the lease exits (and is restarted as a standby) rather than go on
-                // reconciling beside the new leader.
-                .withExitOnStopLeading(true);
+                .aLeaderElectionConfiguration(settings.leaseName());
         settings.leaseNamespace().ifPresent(builder::withLeaseNamespace);
         LOG.infof("leader election on Lease %s%s", settings.leaseName(),
                 settings.leaseNamespace().map(ns -> " in namespace " + ns).orElse(" in the client's namespace"));
-        return builder.build();
+        // A replica that loses the lease must exit (and come back as a standby) rather than go on reconciling
+        // beside the new leader. JOSDK 5.3.2's build() passes exitOnStopLeading=false and withExitOnStopLeading()
+        // throws; buildForTest(true) is the one builder path that sets it.
+        return builder.buildForTest(true);
     }
 }
