@@ -256,4 +256,18 @@ class AgentRunLifecycleTest {
         cluster.awaitGone("deleted-when-done");
         assertTrue(!fake.cancels().contains(runId));
     }
+
+    @Test
+    void anInPlaceSpecChangeIsIgnoredWithAWarning_whereNoCelRuleStopsIt() {
+        // A real API server refuses this edit (the CRD's CEL rule); the mock server does not evaluate CEL.
+        cluster.create(Cluster.agentRun("mutated", s -> { }));
+        String runId = runOf("mutated");
+        fake.start(runId);
+        cluster.awaitSucceeded("mutated", "Unknown", "Running");
+        cluster.edit("mutated", run -> run.getSpec().setInput("a different question"));
+        await().atMost(Cluster.WAIT).until(() -> cluster.eventReasons("mutated").contains("SpecChangeIgnored"));
+        fake.succeed(runId, "answer to the original question");
+        assertEquals(runId, cluster.awaitSucceeded("mutated", "True", "Succeeded").getStatus().getRunId());
+        assertEquals(1, fake.submissionsFor(NS, "mutated").size());
+    }
 }
