@@ -5,7 +5,7 @@ export JAVA_HOME
 MVNW := ./mvnw -B -ntp
 RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
 
-.PHONY: build run test demo bench generate clean
+.PHONY: build run test demo bench bench-progress generate clean
 
 ## Build everything without running tests.
 build:
@@ -31,6 +31,10 @@ generate:
 ## The 1,000 concurrent runs benchmark (see docs/benchmarks.md).
 bench: build
 	bench/run.sh
+
+## The operator's progress-tracking benchmark: bulk feed vs per-run polling at 1,000 runs.
+bench-progress: build
+	bench/progress.sh
 
 clean:
 	$(MVNW) -q clean

@@ -1,0 +1,495 @@
+package dev.agentharness.operator.agentrun;
+
+import dev.agentharness.api.ArtifactRef;
+import dev.agentharness.api.RunResponse;
+import dev.agentharness.crds.v1alpha1.AgentRun;
+import dev.agentharness.crds.v1alpha1.AgentRunPhase;
+import dev.agentharness.crds.v1alpha1.AgentRunReason;
+import dev.agentharness.crds.v1alpha1.AgentRunSpec;
+import dev.agentharness.crds.v1alpha1.AgentRunStatus;
+import dev.agentharness.crds.v1alpha1.ArtifactReference;
+import dev.agentharness.crds.v1alpha1.ConditionStatus;
+import dev.agentharness.crds.v1alpha1.RunUsage;
+import dev.agentharness.crds.v1alpha1.SandboxManifest;
+import dev.agentharness.operator.harness.HarnessClient;
+import dev.agentharness.operator.harness.HarnessRejectedException;
+import dev.agentharness.operator.harness.HarnessUnavailableException;
+import dev.agentharness.operator.kube.Conditions;
+import dev.agentharness.operator.kube.EventRecorder;
+import dev.agentharness.operator.sandboxmanifest.PortableManifest;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Turns an AgentRun into exactly one harness run and keeps its status true.
+ *
+ * <ol>
+ *   <li><b>Validate</b> the spec and the referenced SandboxManifest (the harness's own validator);
+ *       a problem ends the AgentRun {@code ValidationFailed} with the field in the message, and
+ *       nothing is submitted. A SandboxManifest that does not exist yet is waited for a while.</li>
+ *   <li><b>Submit</b> once, {@code POST /runs} with an {@code Idempotency-Key} derived from namespace,
+ *       name and spec digest ({@link RunSubmission}): a retry, a restarted operator or a re-created
+ *       identical AgentRun gets the same run back.</li>
+ *   <li><b>Follow</b> it through the bulk feed ({@link HarnessRunFeed}); map harness states to phase
+ *       and the {@code Succeeded} condition ({@link RunVerdict}); honour {@code cancel},
+ *       {@code timeoutSeconds} and {@code ttlSecondsAfterFinished}; emit an Event per transition.</li>
+ *   <li><b>Retry</b> an unreachable harness with exponential backoff while the
+ *       condition says {@code HarnessUnavailable}: never a failure, never a second run.</li>
+ *   <li><b>Clean up</b> through a finalizer: deleting a running AgentRun cancels its run.</li>
+ * </ol>
+ */
+@ControllerConfiguration(name = AgentRunReconciler.NAME, finalizerName = AgentRunReconciler.FINALIZER)
+public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRun> {
+
+    public static final String NAME = "agentrun";
+    public static final String FINALIZER = "agentharness.dev/cancel-run";
+    static final String BY_SANDBOX_MANIFEST = "by-sandbox-manifest";
+
+    private static final Logger LOG = Logger.getLogger(AgentRunReconciler.class);
+
+    private final HarnessClient harness;
+    private final AgentRunSettings settings;
+    private final EventRecorder events;
+    private final Clock clock;
+    private final HarnessRunFeed feed;
+    /** Consecutive HarnessUnavailable reconciliations per AgentRun, for the backoff; forgotten on success. */
+    private final Map<ResourceID, Integer> unavailableAttempts = new ConcurrentHashMap<>();
+
+    @Inject
+    public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, KubernetesClient client, Clock clock) {
+        this(harness, settings, new EventRecorder(client, clock), clock);
+    }
+
+    public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, EventRecorder events, Clock clock) {
+        this.harness = harness;
+        this.settings = settings;
+        this.events = events;
+        this.clock = clock;
+        this.feed = new HarnessRunFeed(harness, settings.pollInterval(), clock);
+    }
+
+    public HarnessRunFeed feed() {
+        return feed;
+    }
+
+    @Override
+    public List<EventSource<?, AgentRun>> prepareEventSources(EventSourceContext<AgentRun> context) {
+        context.getPrimaryCache().addIndexer(BY_SANDBOX_MANIFEST, run -> manifestKey(run).map(List::of).orElse(List.of()));
+        // A SandboxManifest that appears (or changes) wakes the AgentRuns waiting for it.
+        InformerEventSource<SandboxManifest, AgentRun> manifests = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(SandboxManifest.class, AgentRun.class)
+                        .withName("sandbox-manifests")
+                        .withSecondaryToPrimaryMapper(manifest -> context.getPrimaryCache()
+                                .byIndex(BY_SANDBOX_MANIFEST, manifest.getMetadata().getNamespace() + "/"
+                                        + manifest.getMetadata().getName())
+                                .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                        .withPrimaryToSecondaryMapper((AgentRun run) -> manifestKey(run)
+                                .map(key -> Set.of(new ResourceID(run.getSpec().getSandboxManifestRef().getName(),
+                                        run.getMetadata().getNamespace())))
+                                .orElse(Set.of()))
+                        .build(),
+                context);
+        return List.of(feed, manifests);
+    }
+
+    private static Optional<String> manifestKey(AgentRun run) {
+        if (run.getSpec() == null || run.getSpec().getSandboxManifestRef() == null
+                || run.getSpec().getSandboxManifestRef().getName() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(run.getMetadata().getNamespace() + "/" + run.getSpec().getSandboxManifestRef().getName());
+    }
+
+    @Override
+    public UpdateControl<AgentRun> reconcile(AgentRun run, Context<AgentRun> context) {
+        AgentRunStatus status = run.getStatus() == null ? new AgentRunStatus() : run.getStatus();
+        run.setStatus(status);
+        String before = Serialization.asJson(status);
+        ResourceID id = ResourceID.fromResource(run);
+        UpdateControl<AgentRun> control;
+        try {
+            control = decide(run, status, context, clock.instant());
+            if (unavailableAttempts.remove(id) != null) {
+                LOG.infof("AgentRun %s/%s: the harness answers again", run.getMetadata().getNamespace(),
+                        run.getMetadata().getName());
+            }
+        } catch (HarnessUnavailableException e) {
+            control = unavailable(run, status, id, e);
+        }
+        if (control.isPatchStatus() && before.equals(Serialization.asJson(run.getStatus()))) {
+            // Nothing changed (e.g. a repeated page of the feed): no API call, but keep the schedule.
+            UpdateControl<AgentRun> unchanged = UpdateControl.noUpdate();
+            control.getScheduleDelay().ifPresent(unchanged::rescheduleAfter);
+            return unchanged;
+        }
+        return control;
+    }
+
+    private UpdateControl<AgentRun> decide(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now) {
+        if (finished(status)) {
+            feed.untrack(ResourceID.fromResource(run));
+            return afterFinish(run, status, context, now, observeGeneration(run, status));
+        }
+        if (status.getRunId() == null) {
+            return submit(run, status, context, now);
+        }
+        return follow(run, status, context, now);
+    }
+
+    // ---- 1 + 2: validate and submit ----
+
+    private UpdateControl<AgentRun> submit(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now) {
+        AgentRunSpec spec = run.getSpec();
+        if (spec != null && Boolean.TRUE.equals(spec.getCancel())) {
+            return finish(run, status, context, now, AgentRunPhase.Cancelled, AgentRunReason.Cancelled,
+                    "cancelled before it was submitted (spec.cancel is true); nothing ran");
+        }
+        Optional<String> problem = SpecValidation.problem(spec);
+        if (problem.isPresent()) {
+            return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.ValidationFailed,
+                    problem.get() + "; nothing ran");
+        }
+        PortableManifest manifest = null;
+        Integer manifestTimeout = null;
+        if (spec.getSandboxManifestRef() != null) {
+            String name = spec.getSandboxManifestRef().getName();
+            Optional<SandboxManifest> found = context.getSecondaryResource(SandboxManifest.class);
+            if (found.isEmpty()) {
+                Duration waited = Duration.between(created(run, now), now);
+                if (waited.compareTo(settings.sandboxManifestGrace()) < 0) {
+                    setReason(run, status, now, AgentRunPhase.Pending, AgentRunReason.Pending,
+                            "waiting for SandboxManifest '" + name + "' in namespace " + run.getMetadata().getNamespace());
+                    return UpdateControl.patchStatus(run).rescheduleAfter(settings.sandboxManifestGrace().minus(waited));
+                }
+                return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.ValidationFailed,
+                        "spec.sandboxManifestRef.name: SandboxManifest '" + name + "' not found in namespace "
+                                + run.getMetadata().getNamespace() + " (waited " + settings.sandboxManifestGrace().toSeconds()
+                                + "s); nothing ran");
+            }
+            manifest = PortableManifest.of(found.get().getSpec());
+            if (!manifest.valid()) {
+                return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.ValidationFailed,
+                        "spec.sandboxManifestRef.name: SandboxManifest '" + name + "' is invalid: " + manifest.summary()
+                                + "; nothing ran");
+            }
+            manifestTimeout = found.get().getSpec().getTimeoutSeconds();
+        }
+        RunSubmission submission = RunSubmission.of(run, manifest == null ? null : manifest.manifest(), manifestTimeout);
+        RunResponse submitted;
+        try {
+            submitted = harness.submit(submission.idempotencyKey(), submission.request());
+        } catch (HarnessRejectedException e) {
+            String message = e.conflict()
+                    ? "the harness already ran this AgentRun (same namespace, name and spec: Idempotency-Key "
+                            + submission.idempotencyKey() + ") with a different request, usually because the referenced "
+                            + "SandboxManifest changed since; it was not run again. Set a new spec.runNonce or use a new "
+                            + "name to run it again"
+                    : "the harness rejected the run: " + e.detail() + "; nothing ran";
+            return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.ValidationFailed, message);
+        }
+        status.setRunId(submitted.runId());
+        status.setIdempotencyKey(submission.idempotencyKey());
+        LOG.infof("AgentRun %s/%s submitted as run %s", run.getMetadata().getNamespace(), run.getMetadata().getName(),
+                submitted.runId());
+        events.normal(run, "Submitted", "submitted to the harness as run " + submitted.runId());
+        ResourceID id = ResourceID.fromResource(run);
+        feed.track(id, submitted.runId());
+        feed.remember(id, submitted);
+        return apply(run, status, context, now, submitted);
+    }
+
+    // ---- 3: follow ----
+
+    private UpdateControl<AgentRun> follow(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now) {
+        ResourceID id = ResourceID.fromResource(run);
+        String runId = status.getRunId();
+        feed.track(id, runId);
+        if (!runSpecUnchanged(run, status)) {
+            events.warning(run, "SpecChangeIgnored", "spec is immutable once submitted (run " + runId + " keeps "
+                    + "running as submitted); to run something else, create an AgentRun with a new name or a new "
+                    + "spec.runNonce");
+        }
+        RunResponse current;
+        Optional<RunResponse> cached = feed.latest(id);
+        if (cached.isPresent()) {
+            current = cached.get();
+        } else {
+            try {
+                current = harness.run(runId);
+            } catch (HarnessRejectedException e) {
+                return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.Failed,
+                        "the harness no longer knows run " + runId + " (" + e.detail() + "): its state was lost, "
+                                + "or the operator now uses another API token");
+            }
+            feed.remember(id, current);
+        }
+        if (!current.status().terminal()) {
+            if (Boolean.TRUE.equals(run.getSpec().getCancel())) {
+                if (!Boolean.TRUE.equals(status.getCancelRequested())) {
+                    current = cancel(run, runId, current);
+                    status.setCancelRequested(true);
+                    feed.remember(id, current);
+                }
+            } else {
+                Optional<Instant> deadline = deadline(run, current);
+                if (deadline.isPresent() && !now.isBefore(deadline.get())) {
+                    RunResponse cancelled = cancel(run, runId, current);
+                    fill(status, cancelled);
+                    return finish(run, status, context, now, AgentRunPhase.TimedOut, AgentRunReason.TimedOut,
+                            "run " + runId + " exceeded spec.timeoutSeconds=" + run.getSpec().getTimeoutSeconds()
+                                    + "; the operator cancelled it on the harness");
+                }
+            }
+        }
+        return apply(run, status, context, now, current);
+    }
+
+    private RunResponse cancel(AgentRun run, String runId, RunResponse current) {
+        try {
+            RunResponse cancelled = harness.cancel(runId);
+            events.normal(run, "CancelRequested", "asked the harness to cancel run " + runId);
+            return cancelled;
+        } catch (HarnessRejectedException e) {
+            LOG.debugf("cancel of %s refused: %s", runId, e.detail());
+            return current;
+        }
+    }
+
+    /** The harness enforces timeout_seconds between turns; the operator backs it up, queue time included, plus a grace. */
+    private Optional<Instant> deadline(AgentRun run, RunResponse current) {
+        Integer timeout = run.getSpec().getTimeoutSeconds();
+        if (timeout == null) {
+            return Optional.empty();
+        }
+        Instant started = current.createdAt() != null ? current.createdAt().toInstant() : created(run, clock.instant());
+        return Optional.of(started.plusSeconds(timeout).plus(settings.timeoutGrace()));
+    }
+
+    /** Maps the harness run onto the status, then decides when to look again. */
+    private UpdateControl<AgentRun> apply(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now,
+                                          RunResponse current) {
+        fill(status, current);
+        RunVerdict verdict = RunVerdict.of(current);
+        if (verdict.reason().finished()) {
+            BoundedReply reply = BoundedReply.of(current.reply(), AgentRunStatus.MAX_REPLY_BYTES);
+            status.setReply(reply.text());
+            status.setReplyTruncated(reply.truncated() ? Boolean.TRUE : null);
+            status.setArtifacts(artifacts(current.artifacts()));
+            Instant completed = current.completedAt() != null ? current.completedAt().toInstant() : now;
+            return finishAt(run, status, context, now, completed, verdict.phase(), verdict.reason(), verdict.message());
+        }
+        setReason(run, status, now, verdict.phase(), verdict.reason(), verdict.message());
+        UpdateControl<AgentRun> control = UpdateControl.patchStatus(run);
+        return deadline(run, current)
+                .map(deadline -> control.rescheduleAfter(positive(Duration.between(now, deadline))))
+                .orElse(control);
+    }
+
+    private static void fill(AgentRunStatus status, RunResponse run) {
+        status.setRunId(run.runId());
+        status.setSessionId(run.sessionId());
+        status.setTraceId(run.traceId());
+        status.setUsedSandbox(run.usedSandbox());
+        if (run.createdAt() != null) {
+            status.setStartTime(Conditions.timestamp(run.createdAt().toInstant()));
+        }
+        if (run.usage() != null) {
+            status.setUsage(new RunUsage(run.usage().inputTokens(), run.usage().outputTokens(),
+                    BigDecimal.valueOf(run.usage().costUsd()).stripTrailingZeros().toPlainString()));
+        }
+    }
+
+    private static List<ArtifactReference> artifacts(List<ArtifactRef> artifacts) {
+        if (artifacts == null || artifacts.isEmpty()) {
+            return null;
+        }
+        return artifacts.stream().limit(AgentRunStatus.MAX_ARTIFACTS)
+                .map(a -> new ArtifactReference(a.name(), a.key(), a.size(), a.sha256())).toList();
+    }
+
+    // ---- finishing, TTL ----
+
+    private UpdateControl<AgentRun> finish(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now,
+                                           AgentRunPhase phase, AgentRunReason reason, String message) {
+        return finishAt(run, status, context, now, now, phase, reason, message);
+    }
+
+    private UpdateControl<AgentRun> finishAt(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now,
+                                             Instant completed, AgentRunPhase phase, AgentRunReason reason,
+                                             String message) {
+        status.setCompletionTime(Conditions.timestamp(completed));
+        Instant started = status.getStartTime() != null ? Instant.parse(status.getStartTime()) : created(run, completed);
+        status.setDuration(HumanDuration.of(Duration.between(started, completed)));
+        setReason(run, status, now, phase, reason, message);
+        feed.untrack(ResourceID.fromResource(run));
+        return afterFinish(run, status, context, now, true);
+    }
+
+    /** A finished AgentRun only waits for its TTL (if any), then is deleted. */
+    private UpdateControl<AgentRun> afterFinish(AgentRun run, AgentRunStatus status, Context<AgentRun> context,
+                                                Instant now, boolean statusChanged) {
+        UpdateControl<AgentRun> control = statusChanged ? UpdateControl.patchStatus(run) : UpdateControl.noUpdate();
+        Integer ttl = run.getSpec() == null ? null : run.getSpec().getTtlSecondsAfterFinished();
+        if (ttl == null || status.getCompletionTime() == null) {
+            return control;
+        }
+        Instant due = Instant.parse(status.getCompletionTime()).plusSeconds(ttl);
+        if (now.isBefore(due) || statusChanged) {
+            return control.rescheduleAfter(positive(Duration.between(now, due)));
+        }
+        events.normal(run, "Expired", "deleting: finished at " + status.getCompletionTime()
+                + " and ttlSecondsAfterFinished=" + ttl + " has passed");
+        context.getClient().resource(run).delete();
+        return UpdateControl.noUpdate();
+    }
+
+    private static boolean observeGeneration(AgentRun run, AgentRunStatus status) {
+        Long generation = run.getMetadata().getGeneration();
+        if (generation != null && !generation.equals(status.getObservedGeneration())) {
+            status.setObservedGeneration(generation);
+            return true;
+        }
+        return false;
+    }
+
+    /** True when the spec still gives the key the run was submitted with (no CEL on this API server otherwise). */
+    private static boolean runSpecUnchanged(AgentRun run, AgentRunStatus status) {
+        if (status.getIdempotencyKey() == null || Long.valueOf(status.getObservedGeneration() == null ? -1
+                : status.getObservedGeneration()).equals(run.getMetadata().getGeneration())) {
+            return true;
+        }
+        String key = RunSubmission.idempotencyKey(run.getMetadata().getNamespace(), run.getMetadata().getName(),
+                RunSubmission.specDigest(run.getSpec()));
+        return key.equals(status.getIdempotencyKey());
+    }
+
+    /** Sets phase and the Succeeded condition; an Event for every change of reason. */
+    private void setReason(AgentRun run, AgentRunStatus status, Instant now, AgentRunPhase phase, AgentRunReason reason,
+                           String message) {
+        status.setPhase(phase);
+        status.setObservedGeneration(run.getMetadata().getGeneration());
+        boolean changed = Conditions.set(status.getConditions(), AgentRun.SUCCEEDED, reason.conditionStatus(),
+                reason.name(), message, run.getMetadata().getGeneration(), now);
+        if (changed) {
+            boolean bad = ConditionStatus.FALSE.equals(reason.conditionStatus())
+                    || reason == AgentRunReason.HarnessUnavailable;
+            if (bad) {
+                events.warning(run, reason.name(), message);
+            } else {
+                events.normal(run, reason.name(), message);
+            }
+        }
+    }
+
+    private static boolean finished(AgentRunStatus status) {
+        return status.condition(AgentRun.SUCCEEDED)
+                .map(c -> !ConditionStatus.UNKNOWN.equals(c.getStatus()))
+                .orElse(false);
+    }
+
+    private static Instant created(AgentRun run, Instant fallback) {
+        String created = run.getMetadata().getCreationTimestamp();
+        return created == null ? fallback : OffsetDateTime.parse(created).toInstant();
+    }
+
+    private static Duration positive(Duration duration) {
+        return duration.isNegative() || duration.isZero() ? Duration.ofMillis(1) : duration;
+    }
+
+    // ---- 4: harness unavailable ----
+
+    /**
+     * The harness could not be asked: the run is not failed. The condition says why and that the
+     * operator retries with exponential backoff ({@link AgentRunSettings#retryInitial()} doubling up
+     * to {@link AgentRunSettings#retryMax()}); the next successful reconciliation resumes where this
+     * one stopped, with the same Idempotency-Key. Handled here rather than by JOSDK's retry so that
+     * an outage is one log line per AgentRun, not a stack trace per attempt.
+     */
+    private UpdateControl<AgentRun> unavailable(AgentRun run, AgentRunStatus status, ResourceID id,
+                                                HarnessUnavailableException e) {
+        int attempt = unavailableAttempts.merge(id, 1, Integer::sum);
+        if (attempt == 1) {
+            LOG.warnf("AgentRun %s/%s: %s; retrying with backoff", run.getMetadata().getNamespace(),
+                    run.getMetadata().getName(), e.getMessage());
+        }
+        Duration delay = settings.retryInitial().multipliedBy(1L << Math.min(attempt - 1, 20));
+        if (delay.compareTo(settings.retryMax()) > 0) {
+            delay = settings.retryMax();
+        }
+        AgentRunPhase phase = status.getRunId() == null ? AgentRunPhase.Pending
+                : status.getPhase() == null ? AgentRunPhase.Running : status.getPhase();
+        setReason(run, status, clock.instant(), phase, AgentRunReason.HarnessUnavailable,
+                e.getMessage() + "; retrying with exponential backoff (attempt " + attempt + ", next in "
+                        + HumanDuration.of(delay.plusMillis(999)) + "), " + (status.getRunId() == null
+                        ? "nothing is submitted twice" : "run " + status.getRunId() + " is unaffected"));
+        return UpdateControl.patchStatus(run).rescheduleAfter(delay);
+    }
+
+    /** Anything else (a Kubernetes API error, a bug): JOSDK's retry with backoff and its logging. */
+    @Override
+    public ErrorStatusUpdateControl<AgentRun> updateErrorStatus(AgentRun run, Context<AgentRun> context, Exception e) {
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+
+    // ---- 5: finalizer ----
+
+    /** Deleting an AgentRun whose run is still going cancels the run; a finished one just goes. */
+    @Override
+    public DeleteControl cleanup(AgentRun run, Context<AgentRun> context) {
+        ResourceID id = ResourceID.fromResource(run);
+        AgentRunStatus status = run.getStatus();
+        if (status != null && status.getRunId() != null && !finished(status)) {
+            String runId = status.getRunId();
+            try {
+                harness.cancel(runId);
+                events.normal(run, "Cancelled", "the AgentRun was deleted, so its run " + runId
+                        + " was cancelled on the harness");
+            } catch (HarnessRejectedException gone) {
+                LOG.debugf("run %s could not be cancelled (%s); deleting anyway", runId, gone.detail());
+            } catch (HarnessUnavailableException e) {
+                Instant deleted = run.getMetadata().getDeletionTimestamp() == null ? clock.instant()
+                        : OffsetDateTime.parse(run.getMetadata().getDeletionTimestamp()).toInstant();
+                Duration waited = Duration.between(deleted, clock.instant());
+                if (waited.compareTo(settings.cleanupGiveUpAfter()) < 0) {
+                    LOG.infof("cannot cancel run %s yet (%s); the finalizer stays", runId, e.getMessage());
+                    Duration retry = waited.dividedBy(2);
+                    retry = retry.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                            : retry.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : retry;
+                    return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry);
+                }
+                events.warning(run, "CleanupAbandoned", "could not cancel run " + runId + " for "
+                        + settings.cleanupGiveUpAfter().toSeconds() + "s (" + e.getMessage()
+                        + "); deleting the AgentRun anyway, the run may still finish on the harness");
+            }
+        }
+        feed.untrack(id);
+        unavailableAttempts.remove(id);
+        return DeleteControl.defaultDelete();
+    }
+}

@@ -1,0 +1,17 @@
+package dev.agentharness.operator.agentrun;
+
+import java.time.Duration;
+
+/**
+ * How the AgentRun controller paces itself.
+ *
+ * @param pollInterval          period of the bulk feed {@code GET /runs?updated_since=}
+ * @param sandboxManifestGrace  how long a missing SandboxManifest is waited for before ValidationFailed
+ * @param timeoutGrace          slack past {@code timeoutSeconds} before the operator cancels and reports TimedOut
+ * @param cleanupGiveUpAfter    how long a deletion waits for an unreachable harness before dropping the finalizer
+ * @param retryInitial          first delay after the harness was unavailable; doubles per attempt
+ * @param retryMax              longest delay between two attempts
+ */
+public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
+                               Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax) {
+}

@@ -1,0 +1,107 @@
+package dev.agentharness.operator.agentrun;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentharness.api.RunRequest;
+import dev.agentharness.crds.v1alpha1.AgentRun;
+import dev.agentharness.crds.v1alpha1.AgentRunSpec;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the operator sends to {@code POST /runs} for an AgentRun, and under which
+ * {@code Idempotency-Key}.
+ *
+ * <p>The key is {@code agentrun/<namespace>/<name>/<spec digest>} — deliberately <em>not</em> the
+ * uid: when Argo CD re-creates an identical AgentRun after its TTL deleted it, the new object has a
+ * new uid but the same key, so the harness returns the run that already finished instead of running
+ * (and paying for) it again. A new name or a new {@code spec.runNonce} gives a new key: that is how
+ * a user runs the same task again on purpose. {@code cancel} and {@code ttlSecondsAfterFinished} do
+ * not change what runs, so they are not part of the digest.
+ *
+ * <p>The body is a pure function of the spec (and the referenced manifest), so the same AgentRun
+ * always sends the same bytes' worth of meaning: the harness's "same key, same body → same run"
+ * holds across operator restarts and re-creations.
+ */
+public record RunSubmission(String idempotencyKey, String specDigest, RunRequest request) {
+
+    /** The harness accepts keys of 1 to 255 visible ASCII characters. */
+    static final int MAX_KEY_LENGTH = 255;
+    static final String KEY_PREFIX = "agentrun/";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param manifest       the referenced SandboxManifest as portable manifest JSON, or null
+     * @param manifestTimeout the SandboxManifest's {@code timeoutSeconds}, or null
+     */
+    public static RunSubmission of(AgentRun run, Map<String, Object> manifest, Integer manifestTimeout) {
+        AgentRunSpec spec = run.getSpec();
+        String digest = specDigest(spec);
+        String key = idempotencyKey(run.getMetadata().getNamespace(), run.getMetadata().getName(), digest);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("agentrun.namespace", run.getMetadata().getNamespace());
+        metadata.put("agentrun.name", run.getMetadata().getName());
+        RunRequest request = new RunRequest(spec.getInput(), spec.getSessionId(), spec.getAgent(), spec.getModel(),
+                spec.getSaveArtifact(), manifest, spec.getMaxTurns(),
+                effectiveTimeout(spec.getTimeoutSeconds(), manifestTimeout), metadata);
+        return new RunSubmission(key, digest, request);
+    }
+
+    /** The tighter of the AgentRun's and the SandboxManifest's timeouts. */
+    static Integer effectiveTimeout(Integer runTimeout, Integer manifestTimeout) {
+        if (runTimeout == null) {
+            return manifestTimeout;
+        }
+        return manifestTimeout == null ? runTimeout : Math.min(runTimeout, manifestTimeout);
+    }
+
+    /** Hex SHA-256 over the canonical JSON of every spec field that changes what runs. */
+    public static String specDigest(AgentRunSpec spec) {
+        Map<String, Object> fields = new TreeMap<>();
+        put(fields, "agent", spec.getAgent());
+        put(fields, "input", spec.getInput());
+        put(fields, "sessionId", spec.getSessionId());
+        put(fields, "model", spec.getModel());
+        put(fields, "sandboxManifestRef.name", spec.getSandboxManifestRef() == null ? null
+                : spec.getSandboxManifestRef().getName());
+        put(fields, "saveArtifact", spec.getSaveArtifact());
+        put(fields, "maxTurns", spec.getMaxTurns());
+        put(fields, "timeoutSeconds", spec.getTimeoutSeconds());
+        put(fields, "runNonce", spec.getRunNonce());
+        try {
+            return sha256("agentrun-spec/v1\n" + JSON.writeValueAsString(fields));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("strings, numbers and booleans always serialise", e);
+        }
+    }
+
+    /** {@code agentrun/<ns>/<name>/<first 32 hex of the digest>}, or a digest of all three when that is too long. */
+    public static String idempotencyKey(String namespace, String name, String specDigest) {
+        String readable = KEY_PREFIX + namespace + "/" + name + "/" + specDigest.substring(0, 32);
+        if (readable.length() <= MAX_KEY_LENGTH) {
+            return readable;
+        }
+        return KEY_PREFIX + "sha256/" + sha256(namespace + "\n" + name + "\n" + specDigest);
+    }
+
+    private static void put(Map<String, Object> fields, String name, Object value) {
+        if (value != null) {
+            fields.put(name, value);
+        }
+    }
+
+    static String sha256(String value) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.agentharness.operator.config;
+
+import dev.agentharness.api.HarnessApi;
+import dev.agentharness.operator.agentrun.AgentRunSettings;
+import dev.agentharness.operator.harness.BearerToken;
+import dev.agentharness.operator.harness.HarnessClient;
+import dev.agentharness.operator.harness.HarnessSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/** Builds the operator's collaborators from {@link OperatorConfig}; every one of them also has a plain constructor. */
+public class OperatorBeans {
+
+    private static final Logger LOG = Logger.getLogger(OperatorBeans.class);
+
+    @Produces
+    @Singleton
+    HarnessSettings harnessSettings(OperatorConfig config) {
+        return new HarnessSettings(config.harness().url(), config.harness().apiToken(),
+                config.harness().connectTimeout(), config.harness().readTimeout());
+    }
+
+    /** The harness's own JAX-RS interface as a REST client: paths, headers and bodies agree by construction. */
+    @Produces
+    @Singleton
+    HarnessClient harnessClient(HarnessSettings settings, MeterRegistry meters) {
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(settings.url())
+                .connectTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(settings.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        settings.apiToken().ifPresent(token -> builder.register(new BearerToken(token)));
+        LOG.infof("harness client: %s", settings);
+        return new HarnessClient(builder.build(HarnessApi.class), settings.apiToken().orElse(null), meters);
+    }
+
+    @Produces
+    @Singleton
+    AgentRunSettings agentRunSettings(OperatorConfig config) {
+        return new AgentRunSettings(config.pollInterval(), config.sandboxManifestGrace(), config.timeoutGrace(),
+                config.cleanupGiveUpAfter(), config.retryInitial(), config.retryMax());
+    }
+
+    @Produces
+    @Singleton
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+}

@@ -1,0 +1,14 @@
+package dev.agentharness.operator.harness;
+
+/**
+ * The harness could not be asked: unreachable, timed out, answered 5xx/429, or refused the
+ * operator's credentials. Never the user's fault; the operator retries with backoff and the
+ * AgentRun keeps {@code Succeeded=Unknown} with reason {@code HarnessUnavailable}. The message is
+ * already safe for a status (no URL, no token).
+ */
+public class HarnessUnavailableException extends RuntimeException {
+
+    public HarnessUnavailableException(String message) {
+        super(message);
+    }
+}

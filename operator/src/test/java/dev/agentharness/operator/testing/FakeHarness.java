@@ -1,0 +1,224 @@
+package dev.agentharness.operator.testing;
+
+import dev.agentharness.api.ArtifactRef;
+import dev.agentharness.api.HarnessApi;
+import dev.agentharness.api.HealthResponse;
+import dev.agentharness.api.Problem;
+import dev.agentharness.api.RunPage;
+import dev.agentharness.api.RunRequest;
+import dev.agentharness.api.RunResponse;
+import dev.agentharness.api.RunStatus;
+import dev.agentharness.api.SessionResponse;
+import dev.agentharness.api.Usage;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A FAKE harness: the {@link HarnessApi} contract in memory, with the real harness's semantics
+ * where the operator depends on them — same Idempotency-Key + same body → the same run, a different
+ * body → 409; queued/running → cancelled on cancel; a bulk feed ordered by {@code updated_at}. Runs
+ * do not execute: tests move them along ({@link #start}, {@link #succeed}, {@link #fail}, …).
+ * Records every submission (key, body, whether it created a run) and every cancel.
+ * {@link FakeHarnessServer} serves it over real HTTP.
+ */
+public final class FakeHarness implements HarnessApi {
+
+    /** One {@code POST /runs} that reached the fake. {@code created}: it started a new run (a new model conversation). */
+    public record Submission(String idempotencyKey, RunRequest request, String runId, boolean created) {
+    }
+
+    private final Map<String, RunResponse> runs = new LinkedHashMap<>();
+    private final Map<String, String> runByKey = new LinkedHashMap<>();
+    private final Map<String, RunRequest> requestByRun = new LinkedHashMap<>();
+    private final List<Submission> submissions = new ArrayList<>();
+    private final List<String> cancels = new ArrayList<>();
+    /** Strictly increasing timestamps: two changes never share an updated_at. */
+    private final AtomicLong lastMillis = new AtomicLong();
+    private volatile Consumer<String> onCreate = runId -> { };
+
+    // ---- HarnessApi ----
+
+    /** The agents this fake harness knows, like a harness with the analyst YAML loaded. */
+    public static final java.util.Set<String> AGENTS = java.util.Set.of("maya", "analyst");
+
+    @Override
+    public synchronized Response createRun(String idempotencyKey, String prefer, RunRequest request) {
+        if (request == null || request.message() == null || request.message().isBlank()) {
+            throw problem(400, "field 'message' is required");
+        }
+        if (request.agent() != null && !AGENTS.contains(request.agent())) {
+            throw problem(400, "field 'agent': unknown agent '" + request.agent() + "' (known: analyst, maya)");
+        }
+        String existing = idempotencyKey == null ? null : runByKey.get(idempotencyKey);
+        if (existing != null) {
+            boolean sameBody = requestByRun.get(existing).equals(request);
+            submissions.add(new Submission(idempotencyKey, request, existing, false));
+            if (!sameBody) {
+                throw problem(409, "Idempotency-Key was already used for a different request (run " + existing
+                        + "); use a new key for a new request");
+            }
+            return Response.accepted(runs.get(existing)).header("Location", "/runs/" + existing).build();
+        }
+        String runId = "run_" + UUID.randomUUID().toString().replace("-", "");
+        OffsetDateTime now = now();
+        String sessionId = request.sessionId() != null ? request.sessionId() : "ses_" + runId.substring(4, 20);
+        RunResponse run = new RunResponse(runId, sessionId, request.agent() == null ? "maya" : request.agent(),
+                request.model() == null ? "fake-model" : request.model(), RunStatus.QUEUED, null, null,
+                request.manifest() != null, null, null, List.of(), Usage.ZERO, "trace" + runId.substring(4),
+                now, null, null, now);
+        runs.put(runId, run);
+        requestByRun.put(runId, request);
+        if (idempotencyKey != null) {
+            runByKey.put(idempotencyKey, runId);
+        }
+        submissions.add(new Submission(idempotencyKey, request, runId, true));
+        onCreate.accept(runId);
+        return Response.accepted(runs.get(runId)).header("Location", "/runs/" + runId).build();
+    }
+
+    @Override
+    public synchronized RunResponse getRun(String runId) {
+        RunResponse run = runs.get(runId);
+        if (run == null) {
+            throw problem(404, "run '" + runId + "' not found");
+        }
+        return run;
+    }
+
+    @Override
+    public synchronized RunPage listRuns(String updatedSince, Integer limit) {
+        OffsetDateTime since = updatedSince == null ? null : OffsetDateTime.parse(updatedSince);
+        int size = limit == null ? 100 : limit;
+        List<RunResponse> page = runs.values().stream()
+                .filter(r -> since == null || !r.updatedAt().isBefore(since))
+                .sorted(Comparator.comparing(RunResponse::updatedAt))
+                .limit(size)
+                .toList();
+        OffsetDateTime next = page.isEmpty() ? (since == null ? now() : since) : page.getLast().updatedAt();
+        return new RunPage(page, next);
+    }
+
+    @Override
+    public synchronized RunResponse cancelRun(String runId) {
+        RunResponse run = getRun(runId);
+        cancels.add(runId);
+        if (!run.status().terminal()) {
+            return finish(runId, RunStatus.CANCELLED, "Cancelled", null);
+        }
+        return run;
+    }
+
+    @Override
+    public SessionResponse getSession(String sessionId) {
+        throw problem(404, "session '" + sessionId + "' not found");
+    }
+
+    @Override
+    public HealthResponse health() {
+        return new HealthResponse("ok", "fake-model", new HealthResponse.Backends(false, false, false));
+    }
+
+    // ---- moving runs along ----
+
+    /** What happens right after a run is created (inside the POST), e.g. {@code id -> succeed(id, "hi")}. */
+    public void onCreate(Consumer<String> action) {
+        this.onCreate = action == null ? id -> { } : action;
+    }
+
+    public synchronized RunResponse start(String runId) {
+        RunResponse run = getRun(runId);
+        return put(copy(run, RunStatus.RUNNING, null, null, List.of(), run.usage(), now(), null));
+    }
+
+    public synchronized RunResponse succeed(String runId, String reply, ArtifactRef... artifacts) {
+        RunResponse run = getRun(runId);
+        OffsetDateTime now = now();
+        return put(copy(run, RunStatus.SUCCEEDED, null, reply, List.of(artifacts), new Usage(1200, 340, 0.00042),
+                run.startedAt() == null ? now : run.startedAt(), now));
+    }
+
+    public synchronized RunResponse fail(String runId, String reason) {
+        return finish(runId, RunStatus.FAILED, reason, null);
+    }
+
+    public synchronized RunResponse timeOut(String runId) {
+        return finish(runId, RunStatus.TIMED_OUT, "TimedOut", null);
+    }
+
+    private RunResponse finish(String runId, RunStatus status, String reason, String reply) {
+        RunResponse run = getRun(runId);
+        OffsetDateTime now = now();
+        return put(copy(run, status, reason, reply, List.of(), run.usage(),
+                run.startedAt() == null ? now : run.startedAt(), now));
+    }
+
+    private RunResponse put(RunResponse run) {
+        runs.put(run.runId(), run);
+        return run;
+    }
+
+    private RunResponse copy(RunResponse run, RunStatus status, String reason, String reply, List<ArtifactRef> artifacts,
+                             Usage usage, OffsetDateTime startedAt, OffsetDateTime completedAt) {
+        // A fresh link on every read in the real harness; a fixed one here is enough to prove it is never stored.
+        String link = artifacts.isEmpty() ? null
+                : "http://harness.invalid/storage/" + run.runId() + "?expires=1&signature=SIGNED-LINK";
+        return new RunResponse(run.runId(), run.sessionId(), run.agent(), run.model(), status, reason, reply,
+                run.usedSandbox(), link, null, artifacts, usage, run.traceId(), run.createdAt(), startedAt, completedAt,
+                now());
+    }
+
+    private OffsetDateTime now() {
+        long millis = lastMillis.updateAndGet(last -> Math.max(last + 1, Instant.now().toEpochMilli()));
+        return Instant.ofEpochMilli(millis).atOffset(ZoneOffset.UTC);
+    }
+
+    // ---- what the operator did ----
+
+    public synchronized List<Submission> submissions() {
+        return List.copyOf(submissions);
+    }
+
+    /** Every submission made for one AgentRun (by the metadata the operator sends). */
+    public synchronized List<Submission> submissionsFor(String namespace, String name) {
+        return submissions.stream().filter(s -> s.request().metadata() != null
+                && namespace.equals(s.request().metadata().get("agentrun.namespace"))
+                && name.equals(s.request().metadata().get("agentrun.name"))).toList();
+    }
+
+    /** The runs created for one AgentRun: each one is a model conversation that really ran (and cost money). */
+    public synchronized List<String> runsCreatedFor(String namespace, String name) {
+        return submissionsFor(namespace, name).stream().filter(Submission::created).map(Submission::runId).toList();
+    }
+
+    public synchronized Optional<String> runFor(String namespace, String name) {
+        List<String> created = runsCreatedFor(namespace, name);
+        return created.isEmpty() ? Optional.empty() : Optional.of(created.getLast());
+    }
+
+    public synchronized RunRequest requestOf(String runId) {
+        return requestByRun.get(runId);
+    }
+
+    public synchronized List<String> cancels() {
+        return List.copyOf(cancels);
+    }
+
+    static WebApplicationException problem(int status, String detail) {
+        return new WebApplicationException(Response.status(status).type(Problem.MEDIA_TYPE)
+                .entity(Problem.of(status, Response.Status.fromStatusCode(status) == null ? "Error"
+                        : Response.Status.fromStatusCode(status).getReasonPhrase(), detail)).build());
+    }
+}

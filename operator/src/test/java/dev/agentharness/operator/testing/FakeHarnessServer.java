@@ -1,0 +1,210 @@
+package dev.agentharness.operator.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.agentharness.api.HarnessApi;
+import dev.agentharness.api.Problem;
+import dev.agentharness.api.RunRequest;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Serves a {@link FakeHarness} over real HTTP on a free port, the way the harness does: bearer
+ * authentication, snake_case JSON, {@code application/problem+json} errors. It can also misbehave:
+ * {@link #down()} stops listening (connection refused), {@link #failNext} answers 5xx before
+ * looking at a request, {@link #loseNextSubmitResponses} creates the run and then drops the
+ * connection without answering (a response lost in the network).
+ */
+public final class FakeHarnessServer implements AutoCloseable {
+
+    static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+
+    private final FakeHarness harness = new FakeHarness();
+    private final String token;
+    private final int port;
+    private final List<String> authorizations = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> requestLines = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger failNext = new AtomicInteger();
+    private volatile int failStatus = 503;
+    private final AtomicInteger loseNextSubmitResponses = new AtomicInteger();
+    private HttpServer server;
+
+    private FakeHarnessServer(String token, int port) {
+        this.token = token;
+        this.port = port;
+    }
+
+    public static FakeHarnessServer start(String token) {
+        FakeHarnessServer fake = new FakeHarnessServer(token, freePort());
+        fake.up();
+        return fake;
+    }
+
+    public FakeHarness harness() {
+        return harness;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Listening again, on the same port (the harness came back). */
+    public synchronized void up() {
+        if (server != null) {
+            return;
+        }
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 100);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", this::handle);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+    }
+
+    /** Not listening: every call gets "connection refused", as when the harness is down. */
+    public synchronized void down() {
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+    }
+
+    public boolean isUp() {
+        return server != null;
+    }
+
+    /**
+     * The next {@code n} {@code POST /runs} get {@code status} before the fake looks at them. The
+     * problem detail echoes the request's Authorization header, like a careless proxy would: the
+     * operator must never pass that on.
+     */
+    public void failNextSubmissions(int n, int status) {
+        failStatus = status;
+        failNext.set(n);
+    }
+
+    /** The next {@code n} {@code POST /runs} are processed (the run exists) but never answered. */
+    public void loseNextSubmitResponses(int n) {
+        loseNextSubmitResponses.set(n);
+    }
+
+    /** Every {@code Authorization} header received (to prove the token is sent, and only here). */
+    public List<String> authorizations() {
+        return List.copyOf(authorizations);
+    }
+
+    /** {@code METHOD path?query} of every request received, in order. */
+    public List<String> requestLines() {
+        return List.copyOf(requestLines);
+    }
+
+    public long count(String method, String pathPrefix) {
+        return requestLines().stream().filter(l -> l.startsWith(method + " " + pathPrefix)).count();
+    }
+
+    @Override
+    public void close() {
+        down();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            String path = exchange.getRequestURI().getPath();
+            String query = exchange.getRequestURI().getRawQuery();
+            requestLines.add(method + " " + path + (query == null ? "" : "?" + query));
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            authorizations.add(String.valueOf(authorization));
+            if (method.equals("POST") && path.equals("/runs") && failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                send(exchange, failStatus, Problem.of(failStatus, "Failing", "the fake harness is failing on purpose "
+                        + "(request had Authorization: " + authorization + ")"));
+                return;
+            }
+            if (!path.equals("/health") && !("Bearer " + token).equals(authorization)) {
+                send(exchange, 401, Problem.of(401, "Unauthorized", "the API key is not valid"));
+                return;
+            }
+            try {
+                route(exchange, method, path, query);
+            } catch (WebApplicationException e) {
+                Response response = e.getResponse();
+                send(exchange, response.getStatus(), response.getEntity());
+            }
+        }
+    }
+
+    private void route(HttpExchange exchange, String method, String path, String query) throws IOException {
+        if (method.equals("POST") && path.equals("/runs")) {
+            RunRequest request = JSON.readValue(exchange.getRequestBody(), RunRequest.class);
+            Response response = harness.createRun(exchange.getRequestHeaders().getFirst(HarnessApi.IDEMPOTENCY_KEY),
+                    exchange.getRequestHeaders().getFirst(HarnessApi.PREFER), request);
+            if (loseNextSubmitResponses.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return; // the run exists; the caller never hears about it (closing without a response)
+            }
+            exchange.getResponseHeaders().add("Location", response.getHeaderString("Location"));
+            send(exchange, response.getStatus(), response.getEntity());
+        } else if (method.equals("GET") && path.equals("/runs")) {
+            Map<String, String> params = query(query);
+            send(exchange, 200, harness.listRuns(params.get("updated_since"),
+                    params.containsKey("limit") ? Integer.valueOf(params.get("limit")) : null));
+        } else if (method.equals("GET") && path.matches("/runs/[^/]+")) {
+            send(exchange, 200, harness.getRun(path.substring("/runs/".length())));
+        } else if (method.equals("POST") && path.matches("/runs/[^/]+/cancel")) {
+            send(exchange, 200, harness.cancelRun(path.substring("/runs/".length(), path.length() - "/cancel".length())));
+        } else if (method.equals("GET") && path.equals("/health")) {
+            send(exchange, 200, harness.health());
+        } else {
+            send(exchange, 404, Problem.of(404, "Not Found", "no route " + method + " " + path));
+        }
+    }
+
+    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", status >= 400 ? Problem.MEDIA_TYPE : "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> params = new HashMap<>();
+        if (raw == null) {
+            return params;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                params.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return params;
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
