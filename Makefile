@@ -5,7 +5,7 @@ export JAVA_HOME
 MVNW := ./mvnw -B -ntp
 RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
 
-.PHONY: build run test demo bench bench-progress generate clean
+.PHONY: build run test demo demo-api bench bench-progress generate clean
 
 ## Build everything without running tests.
 build:
@@ -19,8 +19,13 @@ run: build
 test:
 	$(MVNW) verify
 
-## A Maya conversation end to end: harness + FAKE model server (unless OPENAI_API_KEY is set).
+## The main job on embedded defaults: an embedded Kubernetes API server, the harness and the operator; applies
+## examples/ and prints every AgentRun's status. FAKE model unless OPENAI_API_KEY is set. DEMO_ARGS=--keep keeps it up.
 demo: build
+	$(JAVA_HOME)/bin/java -cp 'demo/target/demo.jar:demo/target/lib/*' dev.agentharness.demo.Demo $(DEMO_ARGS)
+
+## The harness alone over HTTP: one Maya conversation, printing the tools she called (FAKE model unless OPENAI_API_KEY).
+demo-api: build
 	scripts/demo.sh
 
 ## Rewrite the derived deploy files: chart CRD templates (from crds/), deploy/aca/containerapp.yaml (from the

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.agentharness.fakes.model.DemoResponder;
 import dev.agentharness.fakes.model.MayaDemoResponder;
 import dev.agentharness.fakes.model.RecordedRequest;
 import dev.agentharness.fakes.model.Reply;
@@ -60,6 +61,11 @@ public final class FakeModelServer implements AutoCloseable {
     /** The deterministic responder behind the built-in "maya" support agent in {@code make demo}. */
     public static Responder mayaDemo() {
         return new MayaDemoResponder();
+    }
+
+    /** The responder of {@code make demo}: "maya" and the sandbox agent "analyst", told apart by their tools. */
+    public static Responder demo() {
+        return new DemoResponder();
     }
 
     /** Starts listening on 127.0.0.1; port 0 picks a free port (see {@link #port()}). */
@@ -233,7 +239,7 @@ public final class FakeModelServer implements AutoCloseable {
 
     /**
      * {@code java -cp … dev.agentharness.fakes.FakeModelServer --port 8089 [--latency-ms N]}: serves
-     * the maya demo responder until killed.
+     * the demo responder (maya and analyst) until killed.
      */
     public static void main(String[] args) throws InterruptedException {
         int port = 8089;
@@ -248,7 +254,7 @@ public final class FakeModelServer implements AutoCloseable {
                 }
             }
         }
-        FakeModelServer fake = new FakeModelServer().responder(mayaDemo()).latency(Duration.ofMillis(latencyMs)).start(port);
+        FakeModelServer fake = new FakeModelServer().responder(demo()).latency(Duration.ofMillis(latencyMs)).start(port);
         Runtime.getRuntime().addShutdownHook(new Thread(fake::close));
         System.out.println("fake-model listening on " + fake.baseUrl());
         System.out.flush();
