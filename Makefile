@@ -31,7 +31,7 @@ demo-api: build
 ## Rewrite the derived deploy files: chart CRD templates (from crds/), deploy/aca/containerapp.yaml (from the
 ## chart values), examples/argocd/argocd-cm-patch.yaml (from the Lua files). Tests fail while any is stale.
 generate:
-	$(MVNW) -q -pl deploy compile exec:java
+	$(MVNW) -q -pl crds,deploy compile exec:java
 
 ## The 1,000 concurrent runs benchmark (see docs/benchmarks.md).
 bench: build

@@ -15,9 +15,8 @@ COPY --from=build /src/operator/target/quarkus-app/lib/ /app/lib/
 COPY --from=build /src/operator/target/quarkus-app/quarkus/ /app/quarkus/
 COPY --from=build /src/operator/target/quarkus-app/*.jar /app/
 COPY --from=build /src/operator/target/quarkus-app/app/ /app/app/
-# Health and metrics on the Quarkus management interface (/q/health/live, /q/health/ready, /q/metrics).
-ENV QUARKUS_MANAGEMENT_ENABLED=true \
-    QUARKUS_MANAGEMENT_PORT=9000
-EXPOSE 9000
+# One HTTP port (OPERATOR_HTTP_PORT, default 8080): probes at /q/health/live and /q/health/ready, Prometheus metrics at
+# /q/metrics. (Quarkus's separate management interface is a build-time choice the operator does not make.)
+EXPOSE 8080
 USER 10001:10001
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/quarkus-run.jar"]

@@ -18,7 +18,8 @@ for _, condition in ipairs(obj.status.conditions) do
     if condition.status == "True" then
       hs.status = "Healthy"
       hs.message = condition.message or "The manifest is valid"
-      if obj.status.digest ~= nil then
+      -- The operator's message names the digest already ("valid; digest sha256:…"): add it only when it does not.
+      if obj.status.digest ~= nil and string.find(hs.message, obj.status.digest, 1, true) == nil then
         hs.message = hs.message .. " (digest " .. obj.status.digest .. ")"
       end
       return hs

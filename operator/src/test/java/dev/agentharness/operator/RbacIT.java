@@ -118,7 +118,8 @@ class RbacIT {
                         "events:[create, patch]"),
                 Set.copyOf(rules(clusterRole)));
         JsonNode leases = only("Role");
-        assertEquals(List.of("leases:[get, create, update]"), rules(leases), "the Lease only in the operator's namespace");
+        assertEquals(List.of("leases:[get, create, update, patch]"), rules(leases),
+                "the Lease only in the operator's namespace; patch renews it (LeaseAccessTest)");
         assertEquals("coordination.k8s.io", leases.path("rules").get(0).path("apiGroups").get(0).asText());
         assertEquals("agent-harness-operator", only("ClusterRoleBinding").path("subjects").get(0).path("name").asText());
         assertEquals("agent-harness-operator", only("RoleBinding").path("subjects").get(0).path("name").asText());

@@ -218,7 +218,7 @@ class ContainerAppYamlTest {
     private static final class Helm {
         static final java.util.Set<String> SECRET_VARIABLES = java.util.Set.of("HARNESS_API_KEYS", "OPENAI_API_KEY",
                 "AZURE_OPENAI_API_KEY", "DATABASE_URL", "DATABASE_DIRECT_URL", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
-                "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY");
+                "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY", "CLOUDFLARE_SANDBOX_API_KEY");
     }
 
     private static String render(Map<String, String> extra) throws Exception {

@@ -3,21 +3,29 @@ package dev.agentharness.deploy.argocd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.agentharness.crds.v1alpha1.AgentRun;
+import dev.agentharness.crds.v1alpha1.AgentRunReason;
+import dev.agentharness.crds.v1alpha1.SandboxManifest;
 import dev.agentharness.deploy.testing.RepositoryFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.luaj.vm2.LuaValue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The Argo CD health checks and the cancel action, executed by a real Lua engine on sample objects. */
+/**
+ * The Argo CD health checks and the cancel action, executed by a real Lua engine on AgentRuns and SandboxManifests
+ * built from the crds classes (ArgoCdFixtures), for every reason the operator can write.
+ */
 class ArgoCdCustomizationsTest {
 
     private static final Path ARGOCD = RepositoryFiles.resolve("examples/argocd");
@@ -27,81 +35,102 @@ class ArgoCdCustomizationsTest {
         return Files.readString(ARGOCD.resolve(file));
     }
 
-    private static JsonNode agentRun(String status) throws IOException {
-        return YAML.readTree("""
-                apiVersion: agentharness.dev/v1alpha1
-                kind: AgentRun
-                metadata: {name: hello, namespace: team-a, generation: 1}
-                spec: {agent: maya, input: "Hi, I am ACME-1002 and my card was declined"}
-                """ + (status.isBlank() ? "" : "status:\n" + status.indent(2)));
-    }
-
     private static String[] health(String script, JsonNode obj) throws IOException {
         LuaValue hs = ArgoLua.run(lua(script), obj);
         return new String[] {hs.get("status").tojstring(), hs.get("message").isnil() ? null : hs.get("message").tojstring()};
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            no status at all (just applied)        | ''                                                                                                                                      | Progressing | Waiting for the operator to submit the run
-            status without conditions              | 'phase: Pending'                                                                                                                        | Progressing | Phase Pending
-            Succeeded Unknown while running        | 'conditions: [{type: Succeeded, status: Unknown, reason: Running, message: "turn 2 of 10"}]'                                            | Progressing | Running: turn 2 of 10
-            Unknown while the harness is down      | 'conditions: [{type: Succeeded, status: Unknown, reason: HarnessUnavailable, message: "harness unreachable, retrying in 30s"}]'         | Progressing | HarnessUnavailable: harness unreachable, retrying in 30s
-            Unknown without a message              | 'conditions: [{type: Succeeded, status: Unknown, reason: Queued}]'                                                                      | Progressing | Queued
-            Succeeded True                         | 'conditions: [{type: Succeeded, status: "True", reason: Succeeded, message: "run run_01 succeeded in 3 turns"}]'                        | Healthy     | run run_01 succeeded in 3 turns
-            Succeeded True with no message         | 'conditions: [{type: Succeeded, status: "True", reason: Succeeded}]'                                                                    | Healthy     | Succeeded
-            Succeeded False                        | 'conditions: [{type: Succeeded, status: "False", reason: MaxTurnsExceeded, message: "the agent used all 10 turns"}]'                     | Degraded    | MaxTurnsExceeded: the agent used all 10 turns
-            cancelled                              | 'conditions: [{type: Succeeded, status: "False", reason: Cancelled, message: "cancelled by spec.cancel"}]'                               | Degraded    | Cancelled: cancelled by spec.cancel
-            invalid spec                           | 'conditions: [{type: Succeeded, status: "False", reason: ValidationFailed, message: "sandboxManifestRef: SandboxManifest x not found"}]' | Degraded    | ValidationFailed: sandboxManifestRef: SandboxManifest x not found
-            other conditions only                  | 'conditions: [{type: Ready, status: "True"}]'                                                                                           | Progressing | Waiting for the run to start
-            a stale status (older generation)      | '{observedGeneration: 0, conditions: [{type: Succeeded, status: "True", reason: Succeeded}]}'                                           | Progressing | Waiting for the operator to observe the latest spec
-            """)
-    void agentRunHealth(String description, String status, String expectedStatus, String expectedMessage) throws IOException {
-        String[] hs = health("health/agentrun.lua", agentRun(status));
-        assertEquals(expectedStatus, hs[0], description);
-        assertEquals(expectedMessage, hs[1], description);
+    private static JsonNode agentRun(AgentRunReason reason) {
+        return ArgoCdFixtures.json(ArgoCdFixtures.agentRun(reason, null));
     }
 
+    /**
+     * Every reason the operator can write (the crds enum, with the condition status each goes with) maps to its Argo CD
+     * health: Unknown → Progressing, True → Healthy, False → Degraded, the message naming reason and detail.
+     */
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            no status                   | ''                                                                                            | Progressing | Waiting for the operator to validate the manifest
-            Ready True with its digest  | '{digest: "sha256:ab12", conditions: [{type: Ready, status: "True", reason: Valid, message: "manifest is valid"}]}' | Healthy | manifest is valid (digest sha256:ab12)
-            Ready False names the fault | 'conditions: [{type: Ready, status: "False", reason: Invalid, message: "entries./etc/passwd: absolute paths are not allowed"}]' | Degraded | entries./etc/passwd: absolute paths are not allowed
-            """)
-    void sandboxManifestHealth(String description, String status, String expectedStatus, String expectedMessage) throws IOException {
-        JsonNode obj = YAML.readTree("""
-                apiVersion: agentharness.dev/v1alpha1
-                kind: SandboxManifest
-                metadata: {name: workspace, generation: 1}
-                spec: {root: /workspace}
-                """ + (status.isBlank() ? "" : "status:\n" + status.indent(2)));
-        String[] hs = health("health/sandboxmanifest.lua", obj);
-        assertEquals(expectedStatus, hs[0], description);
-        assertEquals(expectedMessage, hs[1], description);
+    @EnumSource(AgentRunReason.class)
+    void agentRunHealthFollowsTheSucceededConditionForEveryReason(AgentRunReason reason) throws IOException {
+        String[] hs = health("health/agentrun.lua", ArgoCdFixtures.json(ArgoCdFixtures.agentRun(reason, "the detail")));
+        String expected = switch (reason.conditionStatus()) {
+            case "True" -> "Healthy";
+            case "False" -> "Degraded";
+            case "Unknown" -> "Progressing";
+            default -> throw new AssertionError(reason.conditionStatus());
+        };
+        assertEquals(expected, hs[0], reason.name());
+        assertEquals(expected.equals("Healthy") ? "the detail" : reason.name() + ": the detail", hs[1]);
+        String[] bare = health("health/agentrun.lua", agentRun(reason));
+        assertEquals(expected, bare[0]);
+        assertEquals(reason.name(), bare[1], "without a message the reason is the message");
     }
 
+    @Test
+    void anAgentRunWithoutStatusOrWithAStaleOneIsProgressing() throws IOException {
+        assertArrayEquals(new String[] {"Progressing", "Waiting for the operator to submit the run"},
+                health("health/agentrun.lua", agentRun(null)));
+        AgentRun stale = ArgoCdFixtures.agentRun(AgentRunReason.Succeeded, "done");
+        stale.getMetadata().setGeneration(2L);
+        assertArrayEquals(new String[] {"Progressing", "Waiting for the operator to observe the latest spec"},
+                health("health/agentrun.lua", ArgoCdFixtures.json(stale)));
+        AgentRun phaseOnly = ArgoCdFixtures.agentRun(AgentRunReason.Queued, null);
+        phaseOnly.getStatus().getConditions().clear();
+        assertArrayEquals(new String[] {"Progressing", "Phase Queued"}, health("health/agentrun.lua", ArgoCdFixtures.json(phaseOnly)));
+        AgentRun otherCondition = ArgoCdFixtures.agentRun(AgentRunReason.Queued, null);
+        otherCondition.getStatus().getConditions().getFirst().setType("Ready");
+        assertEquals("Progressing", health("health/agentrun.lua", ArgoCdFixtures.json(otherCondition))[0]);
+    }
+
+    @Test
+    void theFixturesCarryTheStatusShapeTheScriptsRead() {
+        JsonNode run = ArgoCdFixtures.json(ArgoCdFixtures.agentRun(AgentRunReason.Failed, "model unavailable"));
+        JsonNode condition = run.path("status").path("conditions").get(0);
+        assertEquals(List.of("Succeeded", "False", "Failed", "model unavailable"), List.of(condition.path("type").asText(),
+                condition.path("status").asText(), condition.path("reason").asText(), condition.path("message").asText()));
+        assertEquals("Failed", run.path("status").path("phase").asText());
+        assertEquals(1, run.path("status").path("observedGeneration").asInt());
+        JsonNode manifest = ArgoCdFixtures.json(ArgoCdFixtures.sandboxManifest(true, "valid"));
+        assertEquals("Ready", manifest.path("status").path("conditions").get(0).path("type").asText());
+        assertEquals(ArgoCdFixtures.DIGEST, manifest.path("status").path("digest").asText());
+    }
+
+    @Test
+    void sandboxManifestHealthFollowsReady() throws IOException {
+        assertArrayEquals(new String[] {"Progressing", "Waiting for the operator to validate the manifest"},
+                health("health/sandboxmanifest.lua", ArgoCdFixtures.json(ArgoCdFixtures.sandboxManifest(null, null))));
+        // The operator's own message already names the digest: not repeated.
+        assertArrayEquals(new String[] {"Healthy", "valid; digest " + ArgoCdFixtures.DIGEST},
+                health("health/sandboxmanifest.lua", ArgoCdFixtures.json(ArgoCdFixtures.sandboxManifest(true, "valid; digest " + ArgoCdFixtures.DIGEST))));
+        assertArrayEquals(new String[] {"Healthy", "valid (digest " + ArgoCdFixtures.DIGEST + ")"},
+                health("health/sandboxmanifest.lua", ArgoCdFixtures.json(ArgoCdFixtures.sandboxManifest(true, "valid"))));
+        assertArrayEquals(new String[] {"Degraded", "invalid: spec.entries['../outside']: escapes the workspace with '..'"},
+                health("health/sandboxmanifest.lua", ArgoCdFixtures.json(ArgoCdFixtures.sandboxManifest(false,
+                        "invalid: spec.entries['../outside']: escapes the workspace with '..'"))));
+        SandboxManifest stale = ArgoCdFixtures.sandboxManifest(true, "valid");
+        stale.getMetadata().setGeneration(2L);
+        assertEquals("Progressing", health("health/sandboxmanifest.lua", ArgoCdFixtures.json(stale))[0]);
+    }
+
+    /** Cancel is offered until the Succeeded condition is True or False: for every reason of the crds enum. */
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            no status                  | ''                                                                                    | false
-            running                    | 'conditions: [{type: Succeeded, status: Unknown, reason: Running}]'                   | false
-            succeeded                  | 'conditions: [{type: Succeeded, status: "True", reason: Succeeded}]'                  | true
-            failed                     | 'conditions: [{type: Succeeded, status: "False", reason: Failed}]'                    | true
-            """)
-    void cancelIsOfferedOnlyWhileTheRunCanBeCancelled(String description, String status, boolean disabled) throws IOException {
-        LuaValue actions = ArgoLua.run(lua("actions/agentrun-discovery.lua"), agentRun(status));
-        assertEquals(disabled, actions.get("cancel").get("disabled").toboolean(), description);
+    @EnumSource(AgentRunReason.class)
+    void cancelIsOfferedOnlyWhileTheRunCanBeCancelled(AgentRunReason reason) throws IOException {
+        LuaValue actions = ArgoLua.run(lua("actions/agentrun-discovery.lua"), agentRun(reason));
+        assertEquals(reason.finished(), actions.get("cancel").get("disabled").toboolean(), reason.name());
+        assertFalse(ArgoLua.run(lua("actions/agentrun-discovery.lua"), agentRun(null)).get("cancel").get("disabled").toboolean(),
+                "a run with no status yet can be cancelled");
     }
 
     @Test
     void cancelIsNotOfferedTwice() throws IOException {
-        ObjectNode run = (ObjectNode) agentRun("conditions: [{type: Succeeded, status: Unknown, reason: Running}]");
-        ((ObjectNode) run.path("spec")).put("cancel", true);
-        assertTrue(ArgoLua.run(lua("actions/agentrun-discovery.lua"), run).get("cancel").get("disabled").toboolean());
+        AgentRun run = ArgoCdFixtures.agentRun(AgentRunReason.Running, null);
+        run.getSpec().setCancel(true);
+        assertTrue(ArgoLua.run(lua("actions/agentrun-discovery.lua"), ArgoCdFixtures.json(run)).get("cancel").get("disabled").toboolean());
     }
 
     @Test
     void theCancelActionSetsSpecCancelAndChangesNothingElse() throws IOException {
-        JsonNode running = agentRun("conditions: [{type: Succeeded, status: Unknown, reason: Running}]");
+        JsonNode running = agentRun(AgentRunReason.Running);
         JsonNode after = ArgoLua.toJson(ArgoLua.run(lua("actions/agentrun-cancel.lua"), running));
         ObjectNode expected = running.deepCopy();
         ((ObjectNode) expected.path("spec")).put("cancel", true);
@@ -110,11 +139,15 @@ class ArgoCdCustomizationsTest {
 
     @Test
     void theCancelActionWorksOnARunWithNoStatusAndLeavesAFinishedRunAlone() throws IOException {
-        JsonNode fresh = agentRun("");
+        JsonNode fresh = agentRun(null);
         assertTrue(ArgoLua.toJson(ArgoLua.run(lua("actions/agentrun-cancel.lua"), fresh)).path("spec").path("cancel").asBoolean());
-        JsonNode finished = agentRun("conditions: [{type: Succeeded, status: \"True\", reason: Succeeded}]");
-        assertEquals(finished, ArgoLua.toJson(ArgoLua.run(lua("actions/agentrun-cancel.lua"), finished)));
-        ObjectNode noSpec = (ObjectNode) agentRun("");
+        for (AgentRunReason reason : AgentRunReason.values()) {
+            if (reason.finished()) {
+                JsonNode finished = agentRun(reason);
+                assertEquals(finished, ArgoLua.toJson(ArgoLua.run(lua("actions/agentrun-cancel.lua"), finished)), reason.name());
+            }
+        }
+        ObjectNode noSpec = (ObjectNode) agentRun(null);
         noSpec.remove("spec");
         assertTrue(ArgoLua.toJson(ArgoLua.run(lua("actions/agentrun-cancel.lua"), noSpec)).path("spec").path("cancel").asBoolean());
     }
@@ -131,7 +164,7 @@ class ArgoCdCustomizationsTest {
         assertEquals("cancel", actions.path("definitions").get(0).path("name").asText());
         assertEquals(lua("actions/agentrun-cancel.lua"), actions.path("definitions").get(0).path("action.lua").asText());
         // And what Argo CD would read from the ConfigMap runs: a health check straight out of the snippet.
-        LuaValue hs = ArgoLua.run(data.path("resource.customizations.health.agentharness.dev_AgentRun").asText(), agentRun(""));
+        LuaValue hs = ArgoLua.run(data.path("resource.customizations.health.agentharness.dev_AgentRun").asText(), agentRun(null));
         assertEquals("Progressing", hs.get("status").tojstring());
     }
 

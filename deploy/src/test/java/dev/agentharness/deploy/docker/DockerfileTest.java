@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * part that breaks silently — that every path the runtime stage copies from the build stage is produced by
  * `package` of the module the build stage builds.
  *
- * <p>A Dockerfile whose module is not in the reactor yet (the operator, until its module lands) is skipped with a
- * message saying so; the copy check needs the module packaged, which `make test` guarantees (deploy is the last
- * module of the reactor) — a missing package output is a failure under CI=true and a skip locally.
+ * <p>The copy check needs the module packaged, which `make test` guarantees (deploy is the last module of the reactor)
+ * — a missing package output is a failure under CI=true and a skip locally; a Dockerfile whose module is not in the
+ * reactor is skipped, saying so.
  */
 class DockerfileTest {
 
@@ -153,6 +153,44 @@ class DockerfileTest {
             assertTrue(env.contains(setting), setting);
         }
         assertEquals("harness-runtime", harness.module());
+    }
+
+    @Test
+    void theOperatorImageExposesThePortTheOperatorListensOnAndTheChartProbes() throws IOException {
+        Dockerfile operator = parse(ROOT.resolve("deploy/docker/operator.Dockerfile"));
+        assertEquals("operator", operator.module());
+        String properties = Files.readString(ROOT.resolve("operator/src/main/resources/application.properties"));
+        Matcher port = Pattern.compile("(?m)^quarkus\\.http\\.port=\\$\\{OPERATOR_HTTP_PORT:([0-9]+)}$").matcher(properties);
+        assertTrue(port.find(), "the operator's port comes from OPERATOR_HTTP_PORT");
+        assertTrue(operator.stage(1).contains("EXPOSE " + port.group(1)), operator.stage(1).toString());
+        String values = Files.readString(ROOT.resolve("helm/agent-harness/values.yaml"));
+        assertTrue(values.contains("\n  httpPort: " + port.group(1) + "\n"), "the chart's operator.httpPort default");
+    }
+
+    /**
+     * An image sets only what its program reads: a {@code ${NAME:} reference of the module's application.properties,
+     * or the environment form of a property that file sets (a run-time override of the program's own default). What
+     * the operator image once set — QUARKUS_MANAGEMENT_*, a build-time switch the operator was not built with — fails.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dockerfiles")
+    void everyVariableAnImageSetsIsReadByItsProgram(Dockerfile dockerfile) throws IOException {
+        String properties = Files.readString(ROOT.resolve(dockerfile.module()).resolve("src/main/resources/application.properties"));
+        java.util.Set<String> read = new java.util.TreeSet<>();
+        Matcher references = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*):").matcher(properties);
+        while (references.find()) read.add(references.group(1));
+        Matcher keys = Pattern.compile("(?m)^([a-z][a-z0-9.\"-]*)=").matcher(properties);
+        while (keys.find()) read.add(keys.group(1).replaceAll("[^a-z0-9]", "_").toUpperCase(java.util.Locale.ROOT));
+        List<String> unread = new ArrayList<>();
+        for (String instruction : dockerfile.stage(1)) {
+            if (instruction.startsWith("ENV ")) {
+                for (String assignment : instruction.substring(4).trim().split(" ")) {
+                    String name = assignment.substring(0, assignment.indexOf('='));
+                    if (!read.contains(name)) unread.add(name);
+                }
+            }
+        }
+        assertEquals(List.of(), unread, dockerfile + " sets variables its program does not read");
     }
 
     @Test

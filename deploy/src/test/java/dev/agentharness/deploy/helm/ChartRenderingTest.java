@@ -40,7 +40,7 @@ class ChartRenderingTest {
     /** Every variable that carries a secret: it may only ever come from a secretKeyRef. */
     static final Set<String> SECRET_VARIABLES = Set.of("HARNESS_API_KEYS", "HARNESS_API_TOKEN", "OPENAI_API_KEY",
             "AZURE_OPENAI_API_KEY", "DATABASE_URL", "DATABASE_DIRECT_URL", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
-            "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY");
+            "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY", "CLOUDFLARE_SANDBOX_API_KEY");
     /** Shapes of secret values: an OpenAI/E2B key, a DSN with a password, a private key. */
     private static final Pattern SECRET_LOOKING = Pattern.compile(
             "sk-[A-Za-z0-9_-]{8,}|e2b_[A-Za-z0-9]{8,}|[a-z]+://[^\\s/:@]+:[^\\s/@]+@|-----BEGIN [A-Z ]*PRIVATE KEY");
@@ -163,6 +163,55 @@ class ChartRenderingTest {
         assertEquals("HARNESS_API_TOKEN", token.getValueFrom().getSecretKeyRef().getKey());
         assertEquals("/q/health/live", c.getLivenessProbe().getHttpGet().getPath());
         assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("/q/health/live", c.getStartupProbe().getHttpGet().getPath());
+    }
+
+    @Test
+    void theOperatorServesProbesAndMetricsOnTheOneHttpPortItListensOn() {
+        for (String values : List.of("", "operator: {httpPort: 8081}\n")) {
+            HelmChart.Rendered rendered = CHART.template(values);
+            Deployment operator = (Deployment) TypedKubernetesObjects.parse(rendered.one("Deployment", "ah-agent-harness-operator"));
+            Container c = operator.getSpec().getTemplate().getSpec().getContainers().get(0);
+            int port = values.isEmpty() ? 8080 : 8081;
+            assertEquals(List.of("http:" + port), c.getPorts().stream().map(p -> p.getName() + ":" + p.getContainerPort()).toList());
+            assertEquals(Integer.toString(port), env(c, "OPERATOR_HTTP_PORT"), "Quarkus listens where the probes knock");
+            for (var probe : List.of(c.getStartupProbe(), c.getLivenessProbe(), c.getReadinessProbe())) {
+                assertEquals("http", probe.getHttpGet().getPort().getStrVal());
+            }
+            Map<String, String> annotations = operator.getSpec().getTemplate().getMetadata().getAnnotations();
+            assertEquals(Integer.toString(port), annotations.get("prometheus.io/port"));
+            assertEquals("/q/metrics", annotations.get("prometheus.io/path"));
+            NetworkPolicy policy = (NetworkPolicy) TypedKubernetesObjects.parse(rendered.one("NetworkPolicy", "ah-agent-harness-operator"));
+            assertEquals("http", policy.getSpec().getIngress().getFirst().getPorts().getFirst().getPort().getStrVal(),
+                    "the policy admits scrapes and probes on the named port");
+            assertEquals("2S", env(c, "HARNESS_POLL_INTERVAL"));
+            assertEquals("true", env(c, "LEADER_ELECTION_ENABLED"));
+        }
+    }
+
+    /**
+     * The paths the chart probes and scrapes are the ones the programs serve (BareBootTest and OperatorSurfaceTest
+     * call them): /health is the harness API's own open resource; /q/health/* and /q/metrics are Quarkus's
+     * defaults, which neither program moves; the harness moves Prometheus to /metrics.
+     */
+    @Test
+    void probeAndMetricsPathsAreTheOnesTheProgramsServe() throws java.io.IOException {
+        String harnessProperties = java.nio.file.Files.readString(RepositoryFiles.resolve("harness-runtime/src/main/resources/application.properties"));
+        String operatorProperties = java.nio.file.Files.readString(RepositoryFiles.resolve("operator/src/main/resources/application.properties"));
+        for (String properties : List.of(harnessProperties, operatorProperties)) {
+            assertFalse(properties.contains("quarkus.http.non-application-root-path"), "/q stays /q");
+            assertFalse(properties.contains("quarkus.smallrye-health.root-path"), "/q/health stays /q/health");
+            assertFalse(properties.contains("quarkus.management.enabled"), "no separate management port");
+        }
+        assertFalse(operatorProperties.contains("quarkus.micrometer.export.prometheus.path"), "the operator's metrics at /q/metrics");
+        assertTrue(harnessProperties.contains("quarkus.micrometer.export.prometheus.path=/metrics\n"));
+        assertTrue(java.nio.file.Files.readString(RepositoryFiles.resolve("harness-api/src/main/java/dev/agentharness/api/HarnessApi.java"))
+                .contains("@Path(\"health\")"), "GET /health is part of the harness API");
+        assertTrue(java.nio.file.Files.readString(RepositoryFiles.resolve(
+                "harness-runtime/src/main/java/dev/agentharness/runtime/security/ApiKeyFilter.java"))
+                .contains("OPEN_PATHS = Set.of(\"/health\")"), "/health answers without an API key");
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template("").one("Deployment", "ah-agent-harness-harness"));
+        assertEquals("/metrics", harness.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/path"));
     }
 
     @Test
@@ -212,10 +261,55 @@ class ChartRenderingTest {
         Deployment harness = (Deployment) TypedKubernetesObjects.parse(rendered.one("Deployment", "ah-agent-harness-harness"));
         Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals("kubernetes", env(c, "SANDBOX_PROVIDER"));
-        assertEquals("agent-harness-sandboxes", env(c, "SANDBOX_KUBERNETES_NAMESPACE"));
+        assertEquals("agent-harness-sandboxes", env(c, "SANDBOX_K8S_NAMESPACE"));
+        assertEquals("ah-agent-harness-sandbox", env(c, "SANDBOX_K8S_SERVICE_ACCOUNT"),
+                "sandbox Pods run as the token-less account the chart creates there");
+        assertEquals("agent-harness-sandboxes", sandboxAccount.getMetadata().getNamespace());
+        assertTrue(c.getEnv().stream().noneMatch(e -> e.getName().equals("SANDBOX_K8S_IMAGE")), "the harness's default image");
         assertTrue(harness.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken());
         assertTrue(CHART.template(ValuesProfiles.ALL_SECRETS + "sandbox: {provider: kubernetes, createNamespace: false}\n")
                 .ofKind("Namespace").isEmpty());
+    }
+
+    @Test
+    void kubernetesSandboxSettingsBecomeTheProvidersVariables() {
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template(ValuesProfiles.ALL_SECRETS + """
+                sandbox:
+                  provider: kubernetes
+                  kubernetes: {image: "registry.example.com/sandbox:1.2", runtimeClassName: gvisor, egressCidrs: [10.0.0.7/32, 192.168.0.0/24]}
+                """).one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("registry.example.com/sandbox:1.2", env(c, "SANDBOX_K8S_IMAGE"));
+        assertEquals("gvisor", env(c, "SANDBOX_K8S_RUNTIME_CLASS"));
+        assertEquals("10.0.0.7/32,192.168.0.0/24", env(c, "SANDBOX_K8S_EGRESS_CIDRS"));
+    }
+
+    @Test
+    void theCloudflareProviderGetsTheWorkerUrlAndItsKeyFromASecret() {
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template("""
+                secrets: {cloudflare: {existingSecret: cf-worker}}
+                sandbox: {provider: cloudflare, cloudflare: {workerUrl: "https://bridge.example.workers.dev"}}
+                """).one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("cloudflare", env(c, "SANDBOX_PROVIDER"));
+        assertEquals("https://bridge.example.workers.dev", env(c, "CLOUDFLARE_SANDBOX_WORKER_URL"));
+        var key = c.getEnv().stream().filter(e -> e.getName().equals("CLOUDFLARE_SANDBOX_API_KEY")).findFirst().orElseThrow();
+        assertEquals(List.of("cf-worker", "CLOUDFLARE_SANDBOX_API_KEY"),
+                List.of(key.getValueFrom().getSecretKeyRef().getName(), key.getValueFrom().getSecretKeyRef().getKey()));
+        assertFalse(harness.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken(), "no Kubernetes API use");
+    }
+
+    @Test
+    void eachReleaseOwnsItsE2bSandboxesSoTwoInstallationsNeverReapEachOther() {
+        String values = "secrets: {e2b: {existingSecret: e2b}}\nsandbox: {provider: e2b}\n";
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template(values).one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("agents.ah", env(c, "E2B_SANDBOX_OWNER"), "<namespace>.<release>");
+        assertTrue(c.getEnv().stream().noneMatch(e -> e.getName().equals("E2B_TEMPLATE")), "the harness's default template");
+        Deployment own = (Deployment) TypedKubernetesObjects.parse(CHART.template(values.replace("{provider: e2b}",
+                "{provider: e2b, e2b: {owner: team-a, template: py}}")).one("Deployment", "ah-agent-harness-harness"));
+        assertEquals("team-a", env(own.getSpec().getTemplate().getSpec().getContainers().get(0), "E2B_SANDBOX_OWNER"));
+        assertEquals("py", env(own.getSpec().getTemplate().getSpec().getContainers().get(0), "E2B_TEMPLATE"));
     }
 
     @Test

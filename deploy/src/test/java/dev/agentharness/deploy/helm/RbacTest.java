@@ -1,13 +1,23 @@
 package dev.agentharness.deploy.helm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.agentharness.deploy.testing.RepositoryFiles;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +30,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Least privilege: no wildcard anywhere, and the operator's rules are exactly what SPEC §9 needs. */
+/**
+ * Least privilege, and no second hand-written list: the chart's operator rules must equal the reviewed
+ * {@code operator/deploy/rbac.yml} (which the operator build generates and its RbacIT/LeaseAccessTest check against the
+ * code), and the harness's sandbox Role must equal {@code harness-runtime/deploy/sandbox-rbac.yml} (which
+ * KubernetesSandboxProviderTest checks against every call the provider makes). Each expectation is read from those
+ * files, so the chart cannot drift from what the code needs.
+ */
 class RbacTest {
+
+    private static final String OPERATOR_RBAC = "operator/deploy/rbac.yml";
+    private static final String SANDBOX_RBAC = "harness-runtime/deploy/sandbox-rbac.yml";
 
     static Stream<ValuesProfiles.Profile> profiles() {
         return ValuesProfiles.all().stream();
@@ -45,33 +64,74 @@ class RbacTest {
     }
 
     @Test
-    void theOperatorClusterRoleIsExactlyWhatItsControllersNeed() {
-        var rendered = ChartRenderingTest.CHART.template("");
-        ClusterRole role = (ClusterRole) TypedKubernetesObjects.parse(rendered.one("ClusterRole", "ah-agent-harness-operator"));
-        assertEquals(Map.of(
-                "agentharness.dev/agentruns", Set.of("get", "list", "watch", "patch", "update"),
-                "agentharness.dev/sandboxmanifests", Set.of("get", "list", "watch", "patch", "update"),
-                "agentharness.dev/agentruns/status", Set.of("get", "patch", "update"),
-                "agentharness.dev/sandboxmanifests/status", Set.of("get", "patch", "update"),
-                "agentharness.dev/agentruns/finalizers", Set.of("update"),
-                "agentharness.dev/sandboxmanifests/finalizers", Set.of("update"),
-                "/events", Set.of("create", "patch"),
-                "apiextensions.k8s.io/customresourcedefinitions", Set.of("get")), grants(role.getRules()));
-        PolicyRule crdRule = role.getRules().stream().filter(r -> r.getResources().contains("customresourcedefinitions")).findFirst().orElseThrow();
-        assertEquals(List.of("agentruns.agentharness.dev", "sandboxmanifests.agentharness.dev"), crdRule.getResourceNames(),
-                "reads its own two CRDs only");
+    void theOperatorClusterRoleEqualsTheReviewedOperatorRbac() {
+        ClusterRole role = (ClusterRole) TypedKubernetesObjects.parse(
+                ChartRenderingTest.CHART.template("").one("ClusterRole", "ah-agent-harness-operator"));
+        Map<String, Set<String>> reviewed = grants(reviewed(OPERATOR_RBAC, "ClusterRole"));
+        assertFalse(reviewed.isEmpty());
+        assertEquals(reviewed, grants(role.getRules()));
+        assertTrue(role.getRules().stream().allMatch(r -> r.getResourceNames() == null || r.getResourceNames().isEmpty()),
+                "cluster-wide rules are per resource type");
     }
 
     @Test
-    void leaderElectionIsANamespacedRoleOnTheOperatorsOwnLease() {
+    void theClusterRoleBindingNamesTheOperatorServiceAccountInTheReleaseNamespace() {
+        var rendered = ChartRenderingTest.CHART.template("");
+        ClusterRoleBinding binding = (ClusterRoleBinding) TypedKubernetesObjects.parse(
+                rendered.one("ClusterRoleBinding", "ah-agent-harness-operator"));
+        assertEquals("ah-agent-harness-operator", binding.getRoleRef().getName());
+        Subject subject = binding.getSubjects().getFirst();
+        assertEquals(List.of("ServiceAccount", "ah-agent-harness-operator", HelmChart.NAMESPACE),
+                List.of(subject.getKind(), subject.getName(), subject.getNamespace()));
+        var deployment = rendered.one("Deployment", "ah-agent-harness-operator");
+        assertEquals(subject.getName(), deployment.path("spec").path("template").path("spec").path("serviceAccountName").asText());
+        ClusterRoleBinding own = (ClusterRoleBinding) TypedKubernetesObjects.parse(ChartRenderingTest.CHART
+                .template("operator: {serviceAccount: {create: false, name: operator-sa}}\n")
+                .one("ClusterRoleBinding", "ah-agent-harness-operator"));
+        assertEquals("operator-sa", own.getSubjects().getFirst().getName());
+    }
+
+    @Test
+    void leaderElectionIsANamespacedRoleWithTheReviewedVerbsOnTheOperatorsOwnLease() {
         var rendered = ChartRenderingTest.CHART.template("operator: {leaderElection: {leaseName: my-lease}}\n");
         Role role = (Role) TypedKubernetesObjects.parse(rendered.one("Role", "ah-agent-harness-operator-leader-election"));
         assertEquals(HelmChart.NAMESPACE, role.getMetadata().getNamespace());
-        assertEquals(Map.of("coordination.k8s.io/leases", Set.of("create", "get", "update", "patch")), grants(role.getRules()));
+        assertEquals(grants(reviewed(OPERATOR_RBAC, "Role")), grants(role.getRules()));
+        // Narrower than the reviewed file: all but "create" (which cannot name an object yet to exist) name the Lease.
         role.getRules().stream().filter(r -> !r.getVerbs().equals(List.of("create")))
                 .forEach(r -> assertEquals(List.of("my-lease"), r.getResourceNames()));
+        RoleBinding binding = (RoleBinding) TypedKubernetesObjects.parse(rendered.one("RoleBinding", "ah-agent-harness-operator-leader-election"));
+        assertEquals(HelmChart.NAMESPACE, binding.getSubjects().getFirst().getNamespace());
         assertTrue(rendered.ofKind("ClusterRole").stream().noneMatch(o -> o.toString().contains("leases")),
                 "no cluster-wide lease rights");
+        var operator = rendered.one("Deployment", "ah-agent-harness-operator").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        assertEquals("my-lease", env(operator, "LEADER_ELECTION_LEASE_NAME").path("value").asText());
+        assertEquals("metadata.namespace", env(operator, "LEADER_ELECTION_NAMESPACE").path("valueFrom").path("fieldRef")
+                .path("fieldPath").asText(), "the Lease lives where the Role is");
+    }
+
+    @Test
+    void withoutLeaderElectionThereIsNoLeaseRole() {
+        var rendered = ChartRenderingTest.CHART.template("operator: {leaderElection: {enabled: false}}\n");
+        assertTrue(rendered.ofKind("Role").isEmpty(), rendered.kinds().toString());
+        var operator = rendered.one("Deployment", "ah-agent-harness-operator").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        assertEquals("false", env(operator, "LEADER_ELECTION_ENABLED").path("value").asText());
+    }
+
+    @Test
+    void theHarnessSandboxRoleEqualsTheReviewedSandboxRbacAndLivesInTheSandboxNamespaceOnly() {
+        var rendered = ChartRenderingTest.CHART.template(ValuesProfiles.ALL_SECRETS + "sandbox: {provider: kubernetes, namespace: sbx}\n");
+        Role role = (Role) TypedKubernetesObjects.parse(rendered.one("Role", "ah-agent-harness-sandbox-manager"));
+        assertEquals("sbx", role.getMetadata().getNamespace());
+        assertEquals(grants(reviewed(SANDBOX_RBAC, "Role")), grants(role.getRules()));
+        RoleBinding binding = (RoleBinding) TypedKubernetesObjects.parse(rendered.one("RoleBinding", "ah-agent-harness-sandbox-manager"));
+        assertEquals("sbx", binding.getMetadata().getNamespace());
+        Subject subject = binding.getSubjects().getFirst();
+        assertEquals(List.of("ah-agent-harness-harness", HelmChart.NAMESPACE), List.of(subject.getName(), subject.getNamespace()));
+        assertTrue(ChartRenderingTest.CHART.template("").ofKind("Role").stream()
+                .noneMatch(r -> r.path("metadata").path("name").asText().contains("sandbox")), "only with the kubernetes provider");
     }
 
     @Test
@@ -79,6 +139,28 @@ class RbacTest {
         var rendered = ChartRenderingTest.CHART.template("operator: {enabled: false}\nsecrets: {apiKeys: {existingSecret: keys}}\n");
         assertEquals(List.of(), rendered.ofKind("ClusterRole"));
         assertEquals(List.of(), rendered.ofKind("ClusterRoleBinding"));
+    }
+
+    /** The rules of the one object of that kind in a reviewed RBAC file. */
+    static List<PolicyRule> reviewed(String file, String kind) {
+        YAMLMapper yaml = new YAMLMapper();
+        List<PolicyRule> rules = new ArrayList<>();
+        try (var parser = new YAMLFactory().createParser(RepositoryFiles.resolve(file).toFile())) {
+            var docs = yaml.readValues(parser, JsonNode.class);
+            while (docs.hasNext()) {
+                JsonNode doc = docs.next();
+                if (doc != null && kind.equals(doc.path("kind").asText())) {
+                    HasMetadata typed = TypedKubernetesObjects.parse((ObjectNode) doc);
+                    rules.addAll(rules(typed));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (rules.isEmpty()) {
+            throw new AssertionError(file + " has no " + kind + " with rules");
+        }
+        return rules;
     }
 
     private static List<PolicyRule> rules(HasMetadata o) {
@@ -89,8 +171,17 @@ class RbacTest {
         };
     }
 
+    private static JsonNode env(JsonNode container, String name) {
+        for (JsonNode e : container.path("env")) {
+            if (name.equals(e.path("name").asText())) {
+                return e;
+            }
+        }
+        throw new AssertionError("no env " + name);
+    }
+
     /** "group/resource" → verbs, merged over all rules. */
-    private static Map<String, Set<String>> grants(List<PolicyRule> rules) {
+    static Map<String, Set<String>> grants(List<PolicyRule> rules) {
         Map<String, Set<String>> grants = new TreeMap<>();
         for (PolicyRule rule : rules) {
             for (String group : rule.getApiGroups()) {

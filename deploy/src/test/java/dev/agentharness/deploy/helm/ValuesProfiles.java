@@ -18,6 +18,7 @@ final class ValuesProfiles {
               database: {existingSecret: neon}
               r2: {existingSecret: r2}
               e2b: {existingSecret: e2b}
+              cloudflare: {existingSecret: cloudflare}
             """;
 
     static List<Profile> all() {
@@ -43,8 +44,29 @@ final class ValuesProfiles {
                           serviceAccount: {annotations: {azure.workload.identity/client-id: 00000000-0000-0000-0000-000000000000}}
                         sandbox: {provider: kubernetes, namespace: agent-sandboxes}
                         """),
-                new Profile("sandbox namespace managed elsewhere", ALL_SECRETS + """
-                        sandbox: {provider: kubernetes, createNamespace: false}
+                new Profile("sandbox namespace managed elsewhere, gVisor, an egress proxy", ALL_SECRETS + """
+                        sandbox:
+                          provider: kubernetes
+                          createNamespace: false
+                          kubernetes: {image: "registry.example.com/sandbox:1.2", runtimeClassName: gvisor, egressCidrs: [10.0.0.7/32]}
+                        harness:
+                          env: {SANDBOX_K8S_CPU_LIMIT: "2", SANDBOX_K8S_START_TIMEOUT_SECONDS: "300"}
+                        """),
+                new Profile("cloudflare sandboxes", """
+                        secrets:
+                          cloudflare: {existingSecret: cf-worker}
+                        sandbox:
+                          provider: cloudflare
+                          cloudflare: {workerUrl: "https://sandbox-bridge.example.workers.dev"}
+                        """),
+                new Profile("e2b with its own owner and template", """
+                        secrets:
+                          e2b: {existingSecret: e2b}
+                        sandbox:
+                          provider: e2b
+                          e2b: {owner: team-a-prod, template: python-data}
+                        harness:
+                          env: {E2B_DOMAIN: e2b.example.com}
                         """),
                 new Profile("embedded database on a volume claim", """
                         harness:
@@ -75,9 +97,13 @@ final class ValuesProfiles {
                           harnessUrl: "https://harness.example.com"
                           harnessToken: {existingSecret: operator-token, key: token}
                           replicaCount: 2
+                          pollInterval: 500ms
                           env: {QUARKUS_LOG_LEVEL: DEBUG}
                           serviceAccount: {create: false, name: operator-sa}
                         fullnameOverride: agents
+                        """),
+                new Profile("one operator replica without leader election", """
+                        operator: {leaderElection: {enabled: false}, httpPort: 8081}
                         """));
     }
 

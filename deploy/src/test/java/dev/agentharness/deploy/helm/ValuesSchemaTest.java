@@ -34,6 +34,16 @@ class ValuesSchemaTest {
             an unknown pull policy                          | operator: {image: {pullPolicy: Sometimes}}                                 | pullPolicy
             a CPU request that is no quantity               | harness: {resources: {requests: {cpu: lots}}}                              | cpu
             crds.install as a string                        | crds: {install: 'yes'}                                                     | install
+            cloudflare without its key                      | sandbox: {provider: cloudflare, cloudflare: {workerUrl: 'https://w.example.dev'}} | existingSecret
+            cloudflare without its Worker URL               | secrets: {cloudflare: {existingSecret: cf}}, sandbox: {provider: cloudflare} | workerUrl
+            a Worker URL that is no URL                     | sandbox: {cloudflare: {workerUrl: 'w.example.dev'}}                        | workerUrl
+            an unknown sandbox provider                     | sandbox: {provider: modal}                                                 | provider
+            a sandbox egress CIDR that is no CIDR           | sandbox: {kubernetes: {egressCidrs: [proxy.internal]}}                     | egressCidrs
+            a chart-managed sandbox variable                | harness: {env: {SANDBOX_K8S_NAMESPACE: other}}                             | invalid propertyName 'SANDBOX_K8S_NAMESPACE'
+            a chart-managed operator variable               | operator: {env: {OPERATOR_HTTP_PORT: '9000'}}                              | invalid propertyName 'OPERATOR_HTTP_PORT'
+            two operators without leader election           | operator: {replicaCount: 2, leaderElection: {enabled: false}}              | replicaCount
+            a poll interval that is no duration             | operator: {pollInterval: 'every 2 seconds'}                                | pollInterval
+            the operator's old management port              | operator: {managementPort: 9000}                                           | managementPort
             """)
     void badValuesAreRefusedNamingTheField(String description, String flowValues, String field) {
         String values = "{" + flowValues + "}\n";

@@ -229,9 +229,11 @@ class AgentRunLifecycleTest {
         cluster.create(Cluster.agentRun("short-lived", s -> s.setTtlSecondsAfterFinished(1)));
         String runId = runOf("short-lived");
         fake.succeed(runId, "done");
-        cluster.awaitSucceeded("short-lived", "True", "Succeeded");
+        // A one-second TTL: on a loaded machine the Succeeded status may come and go between two polls, so the
+        // transitions are read from the Events the AgentRun leaves behind.
         cluster.awaitGone("short-lived");
-        assertTrue(cluster.eventReasons("short-lived").contains("Expired"));
+        List<String> reasons = cluster.eventReasons("short-lived");
+        assertTrue(reasons.containsAll(List.of("Succeeded", "Expired")), reasons.toString());
     }
 
     @Test

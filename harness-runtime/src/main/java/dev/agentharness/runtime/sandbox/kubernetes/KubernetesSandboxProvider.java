@@ -34,8 +34,10 @@ import org.jboss.logging.Logger;
  * {@link SandboxPodFactory}, fenced by its own NetworkPolicy ({@link SandboxNetworkPolicyFactory}),
  * driven through the API server's exec endpoint ({@link PodExec}) — the harness needs no route to
  * the Pod and the Pod holds nothing of the harness. The harness's service account needs, in that
- * namespace only: pods (create, get, list, watch, delete), pods/exec (create) and
- * networkpolicies (create, delete).
+ * namespace only: pods (create; get, list, watch — waiting for the Pod, listing owned ones, and exec
+ * reads the Pod first; delete), pods/exec (get: fabric8 execs over a WebSocket, an HTTP GET; and create,
+ * which Kubernetes 1.35+ also demands of WebSocket exec) and networkpolicies (create, delete). Nothing else:
+ * no logs, no status writes, no reads of NetworkPolicies.
  */
 public final class KubernetesSandboxProvider implements SandboxProvider {
 

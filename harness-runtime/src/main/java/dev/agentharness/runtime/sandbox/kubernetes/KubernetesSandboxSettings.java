@@ -19,10 +19,14 @@ import org.eclipse.microprofile.config.Config;
  *                       typically an egress proxy that enforces the host allowlist
  * @param workspaceSize  size limit of the workspace {@code emptyDir}
  * @param startTimeout   how long {@code create} waits for the Pod to run
+ * @param serviceAccount the ServiceAccount sandbox Pods run as; empty = the namespace's {@code default}. Either way
+ *                       no token is mounted; a dedicated account (the Helm chart creates one, with automount off)
+ *                       keeps sandboxes clear of whatever someone binds to or annotates on {@code default}
  */
 public record KubernetesSandboxSettings(String namespace, String image, Optional<String> runtimeClass,
                                         String cpuRequest, String cpuLimit, String memoryRequest, String memoryLimit,
-                                        String workspaceSize, List<String> egressCidrs, Duration startTimeout) {
+                                        String workspaceSize, List<String> egressCidrs, Duration startTimeout,
+                                        Optional<String> serviceAccount) {
 
     public static final String DEFAULT_NAMESPACE = "agent-harness-sandboxes";
     /** Debian slim with Python: the agent's scripts are usually Python or sh; runs as any non-root uid. */
@@ -30,13 +34,14 @@ public record KubernetesSandboxSettings(String namespace, String image, Optional
 
     public KubernetesSandboxSettings {
         runtimeClass = runtimeClass.map(String::strip).filter(s -> !s.isEmpty());
+        serviceAccount = serviceAccount.map(String::strip).filter(s -> !s.isEmpty());
         egressCidrs = List.copyOf(egressCidrs);
     }
 
     /** The defaults, for a namespace and image (tests). */
     public static KubernetesSandboxSettings defaults(String namespace) {
         return new KubernetesSandboxSettings(namespace, DEFAULT_IMAGE, Optional.empty(), "250m", "1", "256Mi", "1Gi",
-                "1Gi", List.of(), Duration.ofSeconds(120));
+                "1Gi", List.of(), Duration.ofSeconds(120), Optional.empty());
     }
 
     public static KubernetesSandboxSettings from(Config config) {
@@ -52,7 +57,8 @@ public record KubernetesSandboxSettings(String namespace, String image, Optional
                 config.getOptionalValue("harness.sandbox.kubernetes.egress-cidrs", String.class)
                         .map(s -> Arrays.stream(s.split(",")).map(String::strip).filter(c -> !c.isEmpty()).toList())
                         .orElse(List.of()),
-                Duration.ofSeconds(Integer.parseInt(value(config, "start-timeout-seconds", "120"))));
+                Duration.ofSeconds(Integer.parseInt(value(config, "start-timeout-seconds", "120"))),
+                config.getOptionalValue("harness.sandbox.kubernetes.service-account", String.class));
     }
 
     private static String value(Config config, String key, String fallback) {

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The Pod of one sandbox, shaped to the restricted Pod Security Standard: no service-account
- * token, non-root uid/gid 1000, no privilege escalation, every capability dropped, the runtime's
+ * token (whichever account it runs as: {@code SANDBOX_K8S_SERVICE_ACCOUNT} or the namespace's default), non-root uid/gid 1000, no privilege escalation, every capability dropped, the runtime's
  * default seccomp profile, a read-only root filesystem with two writable {@code emptyDir}s (the
  * workspace at the manifest root and a small {@code /tmp}), resource requests and limits, no
  * service links and no environment from the harness. Its one container only sleeps: commands
@@ -39,6 +39,7 @@ final class SandboxPodFactory {
                             SandboxLabels.EXPIRES_AT, expiresAt.toString()))
                 .endMetadata()
                 .withNewSpec()
+                    .withServiceAccountName(settings.serviceAccount().orElse(null))
                     .withAutomountServiceAccountToken(false)
                     .withEnableServiceLinks(false)
                     .withHostNetwork(false)

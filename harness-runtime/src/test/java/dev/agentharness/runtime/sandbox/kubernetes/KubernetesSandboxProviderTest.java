@@ -33,9 +33,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -121,7 +125,7 @@ class KubernetesSandboxProviderTest {
         assertEquals(65 * 60L, spec.getActiveDeadlineSeconds());
         assertEquals(0L, spec.getTerminationGracePeriodSeconds());
         assertNull(spec.getRuntimeClassName(), "no runtimeClassName unless configured");
-        assertNull(spec.getServiceAccountName());
+        assertNull(spec.getServiceAccountName(), "the namespace's default account unless SANDBOX_K8S_SERVICE_ACCOUNT is set");
         PodSecurityContext podSecurity = spec.getSecurityContext();
         assertEquals(true, podSecurity.getRunAsNonRoot());
         assertEquals(1000L, podSecurity.getRunAsUser());
@@ -164,11 +168,13 @@ class KubernetesSandboxProviderTest {
     @Test
     void aConfiguredRuntimeClassAndResourcesAreUsed() throws Exception {
         KubernetesSandboxProvider provider = provider(s -> new KubernetesSandboxSettings(NS, "busybox:1.37", Optional.of("gvisor"),
-                "100m", "2", "128Mi", "2Gi", "5Gi", List.of(), Duration.ofSeconds(30)));
+                "100m", "2", "128Mi", "2Gi", "5Gi", List.of(), Duration.ofSeconds(30), Optional.of("agent-sandbox")));
         Sandbox sandbox = createAs(provider, new SandboxSpec("run_rc", "ses", new Manifest("/home/agent", null, null, null),
                 Duration.ofMinutes(5)), KubernetesSandboxProviderTest::running);
         Pod pod = client.pods().inNamespace(NS).withName(sandbox.id()).get();
         assertEquals("gvisor", pod.getSpec().getRuntimeClassName());
+        assertEquals("agent-sandbox", pod.getSpec().getServiceAccountName(), "SANDBOX_K8S_SERVICE_ACCOUNT");
+        assertEquals(false, pod.getSpec().getAutomountServiceAccountToken(), "still no token");
         Container container = pod.getSpec().getContainers().getFirst();
         assertEquals("busybox:1.37", container.getImage());
         assertEquals("/home/agent", container.getWorkingDir());
@@ -203,7 +209,7 @@ class KubernetesSandboxProviderTest {
 
         KubernetesSandboxProvider proxied = provider(s -> new KubernetesSandboxSettings(NS, s.image(), Optional.empty(),
                 s.cpuRequest(), s.cpuLimit(), s.memoryRequest(), s.memoryLimit(), s.workspaceSize(),
-                List.of("10.0.0.7/32", "192.168.10.0/24"), s.startTimeout()));
+                List.of("10.0.0.7/32", "192.168.10.0/24"), s.startTimeout(), s.serviceAccount()));
         assertEquals(List.of(), proxied.unsupported(withEgress));
         Sandbox sandbox = createAs(proxied, new SandboxSpec("run_eg", "ses", withEgress, Duration.ofMinutes(5)),
                 KubernetesSandboxProviderTest::running);
@@ -265,6 +271,79 @@ class KubernetesSandboxProviderTest {
         provider.destroy(sandbox.id());
         assertEquals(List.of("someone-else"), client.pods().inNamespace(NS).list().getItems().stream()
                 .map(p -> p.getMetadata().getName()).toList(), "Pods the harness did not make are never touched");
+    }
+
+    /**
+     * The rights of {@code harness-runtime/deploy/sandbox-rbac.yml} (which the Helm chart's Role is tested equal to)
+     * are exactly the API calls of a sandbox's whole life: create (with its NetworkPolicy and the wait for the Pod),
+     * owned, healthy, alive, destroy. Exec is {@code pods/exec}: every exec in {@link PodExecTest} is answered only
+     * on GET (a WebSocket upgrade), hence "get"; "create" is what Kubernetes 1.35+ also demands of it.
+     */
+    @Test
+    void theReviewedSandboxRoleGrantsExactlyTheCallsTheProviderMakes() throws Exception {
+        // The provider gets a client of its own, told apart by its User-Agent from this test playing the kubelet.
+        String agent = "sandbox-provider-under-test";
+        try (KubernetesClient providerClient = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(agent).build()).build()) {
+            drainRequests();
+            KubernetesSandboxProvider provider = new KubernetesSandboxProvider(providerClient, KubernetesSandboxSettings.defaults(NS));
+            Sandbox sandbox = createAs(provider, new SandboxSpec("run_rbac", "ses", EMPTY, Duration.ofMinutes(5)),
+                    KubernetesSandboxProviderTest::running);
+            provider.owned();
+            assertTrue(provider.healthy());
+            assertTrue(sandbox.alive());
+            sandbox.destroy();
+        }
+        Set<String> used = new TreeSet<>();
+        Pattern resourcePath = Pattern.compile("^/(?:api/v1|apis/([a-z0-9.]+)/v1)/namespaces/" + NS + "/([a-z]+)(/[^/]+)?(/[a-z]+)?$");
+        for (var request : drainRequests()) {
+            if (!agent.equals(request.getHeaders().get("User-Agent"))) {
+                continue;
+            }
+            Matcher m = resourcePath.matcher(request.getPath().replaceFirst("\\?.*", ""));
+            assertTrue(m.matches(), "a call outside the sandbox namespace: " + request.getMethod() + " " + request.getPath());
+            String resource = (m.group(1) == null ? "" : m.group(1)) + "/" + m.group(2) + (m.group(4) == null ? "" : m.group(4));
+            boolean named = m.group(3) != null;
+            used.add(resource + ":" + switch (request.getMethod()) {
+                case "GET" -> named ? "get" : request.getPath().contains("watch=true") ? "watch" : "list";
+                case "POST" -> "create";
+                case "PUT" -> "update";
+                case "PATCH" -> "patch";
+                case "DELETE" -> named ? "delete" : "deletecollection";
+                default -> request.getMethod();
+            });
+        }
+        assertTrue(used.contains("/pods:list"), "the wait for the Pod is an informer on its name: a list, then a watch");
+        Set<String> expected = new TreeSet<>(used);
+        // The watch is made only while the Pod is not running yet; here the test's kubelet may report Running before
+        // the informer's first list, so it is added rather than observed.
+        expected.add("/pods:watch");
+        expected.addAll(List.of("/pods/exec:get", "/pods/exec:create"));
+        assertEquals(expected, new TreeSet<>(reviewedSandboxRules()), "deploy/sandbox-rbac.yml vs the provider's calls (+ exec)");
+    }
+
+    private List<io.fabric8.mockwebserver.http.RecordedRequest> drainRequests() throws InterruptedException {
+        List<io.fabric8.mockwebserver.http.RecordedRequest> requests = new java.util.ArrayList<>();
+        io.fabric8.mockwebserver.http.RecordedRequest request;
+        while ((request = server.takeRequest(200, TimeUnit.MILLISECONDS)) != null) {
+            requests.add(request);
+        }
+        return requests;
+    }
+
+    /** "group/resource:verb" of the Role in deploy/sandbox-rbac.yml. */
+    static List<String> reviewedSandboxRules() throws java.io.IOException {
+        List<String> rules = new java.util.ArrayList<>();
+        // Several documents: fabric8 answers a list of the typed objects.
+        Object parsed = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                java.nio.file.Files.readString(java.nio.file.Path.of("deploy", "sandbox-rbac.yml")));
+        for (Object item : parsed instanceof List<?> list ? list : List.of(parsed)) {
+            if (item instanceof io.fabric8.kubernetes.api.model.rbac.Role role) {
+                role.getRules().forEach(r -> r.getApiGroups().forEach(g -> r.getResources().forEach(res ->
+                        r.getVerbs().forEach(v -> rules.add(g + "/" + res + ":" + v)))));
+            }
+        }
+        return rules;
     }
 
     @Test
