@@ -54,6 +54,19 @@ class KubernetesSandboxProviderTest {
     static final String NS = "sandboxes-test";
     static final Manifest EMPTY = new Manifest(null, null, null, null);
 
+    /**
+     * Runs the provider on a fresh thread whose context class loader is this test's. In the full suite the
+     * common pool's threads may still carry the class loader of an earlier {@code @QuarkusTest}; fabric8's Vert.x
+     * threads inherit it and then fail to deserialize watch events ("LimitRange not a subtype"), so the provider
+     * would never see its Pod run.
+     */
+    static final java.util.concurrent.Executor OWN_LOADER = task -> {
+        Thread thread = new Thread(task, "sandbox-create");
+        thread.setContextClassLoader(KubernetesSandboxProviderTest.class.getClassLoader());
+        thread.setDaemon(true);
+        thread.start();
+    };
+
     KubernetesMockServer server;
     KubernetesClient client;
 
@@ -69,7 +82,7 @@ class KubernetesSandboxProviderTest {
             } catch (SandboxException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
-        });
+        }, OWN_LOADER);
         Pod pod = awaitPod();
         // The mock's watch can miss an update made while the provider is still opening it (a real API server
         // replays from the list's resourceVersion): report the status again, as a kubelet keeps doing, until seen.
@@ -236,7 +249,7 @@ class KubernetesSandboxProviderTest {
             } catch (SandboxException e) {
                 return e;
             }
-        });
+        }, OWN_LOADER);
         Pod pod = awaitPod();
         client.pods().inNamespace(NS).resource(new PodBuilder(pod).withNewStatus().withPhase("Pending")
                 .withContainerStatuses(new ContainerStatusBuilder().withName("sandbox").withNewState().withNewWaiting()
