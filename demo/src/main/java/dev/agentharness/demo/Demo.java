@@ -23,13 +23,16 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class Demo {
 
+    /** Held strongly: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     private Demo() {
     }
 
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         // The embedded API server logs every request at INFO through java.util.logging: keep the demo's output readable.
-        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
         boolean keep = false;
         Duration timeout = Duration.ofSeconds(240);
         for (int i = 0; i < args.length; i++) {
