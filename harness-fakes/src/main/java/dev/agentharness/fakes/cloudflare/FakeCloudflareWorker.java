@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.agentharness.fakes.TempTrees;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,13 +14,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
+
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -143,7 +143,7 @@ public final class FakeCloudflareWorker implements AutoCloseable {
         if (sandbox != null) {
             killed.add(id);
             sandbox.running().forEach(FakeCloudflareWorker::killTree);
-            deleteTree(sandbox.workspace().getParent());
+            TempTrees.delete(sandbox.workspace().getParent());
         }
     }
 
@@ -154,7 +154,7 @@ public final class FakeCloudflareWorker implements AutoCloseable {
             executor.shutdownNow();
         }
         sandboxes.values().forEach(sandbox -> sandbox.running().forEach(FakeCloudflareWorker::killTree));
-        deleteTree(base);
+        TempTrees.delete(base);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -435,28 +435,5 @@ public final class FakeCloudflareWorker implements AutoCloseable {
     private static void killTree(Process process) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-    }
-
-    private static void deleteTree(Path path) {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(path, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // best effort: a temp directory
-        }
     }
 }

@@ -1,15 +1,15 @@
 package dev.agentharness.fakes.e2b;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentharness.fakes.TempTrees;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
+
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,25 +147,6 @@ final class FakeVm {
     }
 
     void delete() {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // A temp directory left behind by a fake is not worth failing a test for.
-        }
+        TempTrees.delete(root);
     }
 }

@@ -87,7 +87,7 @@ public class RunsResource implements HarnessApi {
             throw ApiException.badRequest("query parameter 'limit' must be between 1 and " + MAX_PAGE);
         }
         List<RunRecord> page = runs.updatedSince(caller.principal(), since, size);
-        return new RunPage(page.stream().map(service::view).toList(), nextCursor(page, since, size));
+        return new RunPage(service.views(page), nextCursor(page, since, size));
     }
 
     /**

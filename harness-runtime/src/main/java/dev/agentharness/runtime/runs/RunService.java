@@ -32,6 +32,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -194,7 +196,18 @@ public class RunService {
         if (!run.status().terminal()) {
             return RunViews.of(run, ArtifactIndex.RunArtifacts.NONE, null);
         }
-        ArtifactIndex.RunArtifacts artifacts = artifactIndex.of(run.runId());
+        return view(run, artifactIndex.of(run.runId()));
+    }
+
+    /** The views of a page of runs, with the artifacts of all its finished runs read in one query. */
+    public List<RunResponse> views(List<RunRecord> page) {
+        Map<String, ArtifactIndex.RunArtifacts> artifacts = artifactIndex.ofRuns(page.stream()
+                .filter(run -> run.status().terminal()).map(RunRecord::runId).toList());
+        return page.stream().map(run -> run.status().terminal() ? view(run, artifacts.get(run.runId()))
+                : RunViews.of(run, ArtifactIndex.RunArtifacts.NONE, null)).toList();
+    }
+
+    private RunResponse view(RunRecord run, ArtifactIndex.RunArtifacts artifacts) {
         // A new link on every read: links expire, the artifact does not.
         String url = artifacts.rows().stream().filter(a -> a.name().equals(ReplyArtifacts.REPLY_NAME)).findFirst()
                 .map(a -> links.download(a.key()).toString()).orElse(null);

@@ -9,7 +9,10 @@ import jakarta.inject.Inject;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -54,6 +57,35 @@ public class ArtifactIndex {
             }
         }
         return new RunArtifacts(artifacts, error);
+    }
+
+    /**
+     * The artifacts of many runs in one query (the bulk run feed: one round trip per page, not one per
+     * run); every requested run id is in the result, {@link RunArtifacts#NONE}-like when it has none.
+     */
+    public Map<String, RunArtifacts> ofRuns(List<String> runIds) {
+        if (runIds.isEmpty()) {
+            return Map.of();
+        }
+        RowSet<Row> rows = Blocking.await(pool.get().preparedQuery("SELECT r.id, r.artifact_error, a.name, a.key, a.size, "
+                + "a.sha256, a.content_type FROM public.runs r LEFT JOIN public.artifacts a ON a.run_id = r.id "
+                + "WHERE r.id = ANY($1) ORDER BY r.id, a.id").execute(Tuple.of(runIds.toArray(new String[0]))), timeout);
+        Map<String, List<ArtifactRow>> artifacts = new LinkedHashMap<>();
+        Map<String, String> errors = new HashMap<>();
+        for (Row row : rows) {
+            String runId = row.getString("id");
+            List<ArtifactRow> of = artifacts.computeIfAbsent(runId, id -> new ArrayList<>());
+            errors.put(runId, row.getString("artifact_error"));
+            if (row.getString("name") != null) {
+                of.add(new ArtifactRow(row.getString("name"), row.getString("key"), row.getLong("size"),
+                        row.getString("sha256"), row.getString("content_type")));
+            }
+        }
+        Map<String, RunArtifacts> result = new HashMap<>();
+        for (String runId : runIds) {
+            result.put(runId, new RunArtifacts(artifacts.getOrDefault(runId, List.of()), errors.get(runId)));
+        }
+        return result;
     }
 
     public Optional<ArtifactRow> find(String runId, String principal, String name) {

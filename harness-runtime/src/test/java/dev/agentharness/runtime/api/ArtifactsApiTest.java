@@ -107,6 +107,31 @@ class ArtifactsApiTest {
     }
 
     @Test
+    void theBulkFeedShowsEveryFinishedRunExactlyAsItsOwnReadDoes() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("feed " + token));
+        java.time.OffsetDateTime start = java.time.OffsetDateTime.now().minusSeconds(1);
+        String saved = given().contentType("application/json")
+                .body("{\"message\":\"saved " + token + "\",\"save_artifact\":true}").post("/runs")
+                .then().statusCode(200).extract().path("run_id");
+        String plain = given().contentType("application/json").body("{\"message\":\"plain " + token + "\"}").post("/runs")
+                .then().statusCode(200).extract().path("run_id");
+
+        Response page = given().queryParam("updated_since", start.toString()).queryParam("limit", 500).get("/runs");
+
+        page.then().statusCode(200);
+        java.util.List<java.util.Map<String, Object>> runs = page.jsonPath().getList("runs");
+        java.util.Map<String, Object> savedView = runs.stream().filter(r -> saved.equals(r.get("run_id"))).findFirst().orElseThrow();
+        java.util.Map<String, Object> plainView = runs.stream().filter(r -> plain.equals(r.get("run_id"))).findFirst().orElseThrow();
+        // One query for the page's artifacts: the same rows as the run's own read, minus the freshly minted link.
+        assertEquals(given().get("/runs/" + saved).jsonPath().getList("artifacts"), savedView.get("artifacts"));
+        assertEquals(1, ((java.util.List<?>) savedView.get("artifacts")).size());
+        assertTrue(String.valueOf(savedView.get("artifact_url")).contains("/storage/outputs/" + saved + "/reply.md?"));
+        assertEquals(java.util.List.of(), plainView.get("artifacts"));
+        assertEquals(null, plainView.get("artifact_url"));
+    }
+
+    @Test
     void anAlteredLinkIsRefusedWith403ProblemJson() throws Exception {
         String token = ConversationRouter.token();
         router.route(token, request -> Reply.message("guarded"));
