@@ -264,9 +264,11 @@ public final class BucketMounts {
         if (lower.endsWith(".md")) {
             return "text/markdown; charset=utf-8";
         }
-        if (lower.endsWith(".txt") || lower.endsWith(".log") || lower.endsWith(".csv") || lower.endsWith(".py")
-                || lower.endsWith(".sh")) {
-            return lower.endsWith(".csv") ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8";
+        if (lower.endsWith(".csv")) {
+            return "text/csv; charset=utf-8";
+        }
+        if (lower.endsWith(".txt") || lower.endsWith(".log") || lower.endsWith(".py") || lower.endsWith(".sh")) {
+            return "text/plain; charset=utf-8";
         }
         if (lower.endsWith(".json")) {
             return "application/json";

@@ -3,7 +3,9 @@ package dev.agentharness.runtime.sandbox.cloudflare;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestEntry;
 import dev.agentharness.api.sandbox.ManifestProblem;
+import dev.agentharness.runtime.sandbox.CachedHealth;
 import dev.agentharness.runtime.sandbox.OwnedSandbox;
+import dev.agentharness.runtime.sandbox.ProviderLimits;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
 import dev.agentharness.runtime.sandbox.SandboxProvider;
@@ -39,8 +41,7 @@ public final class CloudflareSandboxProvider implements SandboxProvider {
 
     private final CloudflareWorkerClient worker;
     private final Map<String, OwnedSandbox> registry = new ConcurrentHashMap<>();
-    private volatile boolean lastHealth;
-    private volatile Instant lastHealthAt = Instant.EPOCH;
+    private final CachedHealth health = new CachedHealth(HEALTH_CACHE, this::workerAnswers);
 
     public CloudflareSandboxProvider(CloudflareSettings settings) {
         this.worker = new CloudflareWorkerClient(settings);
@@ -68,12 +69,7 @@ public final class CloudflareSandboxProvider implements SandboxProvider {
                     + "egress allowlist (the bridge Worker API has no network control; the Worker's container setting "
                     + "applies to every sandbox); remove network.egress or use the kubernetes or local provider"));
         }
-        manifest.entries().forEach((path, entry) -> {
-            if (entry instanceof ManifestEntry.GitRepo) {
-                problems.add(new ManifestProblem("entries['" + path + "']", "git_repo is not supported by the cloudflare "
-                        + "provider yet; put the files in 'file' entries"));
-            }
-        });
+        problems.addAll(ProviderLimits.gitReposUnsupported(manifest, name()));
         return problems;
     }
 
@@ -114,19 +110,18 @@ public final class CloudflareSandboxProvider implements SandboxProvider {
 
     @Override
     public boolean healthy() {
-        if (Instant.now().isBefore(lastHealthAt.plus(HEALTH_CACHE))) {
-            return lastHealth;
-        }
+        return health.get();
+    }
+
+    private boolean workerAnswers() {
         int status = worker.probe(HEALTH_PROBE_ID);
         boolean ok = status == 200 || status == 404;
         // Logged when it turns bad (or is bad from the start), not on every cached probe.
-        if (!ok && (lastHealth || lastHealthAt.equals(Instant.EPOCH))) {
+        if (!ok && health.previous().orElse(true)) {
             LOG.warnf("Cloudflare sandbox Worker health check failed: %s",
                     status < 0 ? "unreachable" : "HTTP " + status + (status == 401 || status == 403
                             ? " (check CLOUDFLARE_SANDBOX_API_KEY)" : ""));
         }
-        lastHealth = ok;
-        lastHealthAt = Instant.now();
         return ok;
     }
 

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestEntry;
 import dev.agentharness.api.sandbox.ManifestProblem;
+import dev.agentharness.runtime.sandbox.CachedHealth;
 import dev.agentharness.runtime.sandbox.OwnedSandbox;
+import dev.agentharness.runtime.sandbox.ProviderLimits;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
 import dev.agentharness.runtime.sandbox.SandboxProvider;
@@ -45,8 +47,7 @@ public final class E2bSandboxProvider implements SandboxProvider {
     private final E2bSettings settings;
     private final HttpClient http;
     private final ControlPlaneClient control;
-    private volatile boolean lastHealth;
-    private volatile Instant lastHealthAt = Instant.EPOCH;
+    private final CachedHealth health = new CachedHealth(HEALTH_CACHE, this::controlPlaneAnswers);
 
     public E2bSandboxProvider(E2bSettings settings) {
         this(settings, HttpClient.newBuilder()
@@ -70,14 +71,7 @@ public final class E2bSandboxProvider implements SandboxProvider {
 
     @Override
     public List<ManifestProblem> unsupported(Manifest manifest) {
-        List<ManifestProblem> problems = new ArrayList<>();
-        for (String reserved : RESERVED_ROOTS) {
-            if (manifest.root().equals(reserved) || manifest.root().startsWith(reserved + "/")) {
-                problems.add(new ManifestProblem("root", "the e2b provider cannot place the workspace under "
-                        + reserved + "; use a path such as /workspace"));
-            }
-        }
-        return problems;
+        return ProviderLimits.reservedRoot(manifest, name(), RESERVED_ROOTS, "place the workspace under");
     }
 
     @Override
@@ -153,20 +147,17 @@ public final class E2bSandboxProvider implements SandboxProvider {
     /** The control plane answers an authenticated call; cached for a few seconds. Never throws. */
     @Override
     public boolean healthy() {
-        if (Instant.now().isBefore(lastHealthAt.plus(HEALTH_CACHE))) {
-            return lastHealth;
-        }
-        boolean ok;
+        return health.get();
+    }
+
+    private boolean controlPlaneAnswers() {
         try {
             control.ping();
-            ok = true;
+            return true;
         } catch (E2bException e) {
             LOG.warnf("E2B health check failed: %s", e.getMessage());
-            ok = false;
+            return false;
         }
-        lastHealth = ok;
-        lastHealthAt = Instant.now();
-        return ok;
     }
 
     @Override

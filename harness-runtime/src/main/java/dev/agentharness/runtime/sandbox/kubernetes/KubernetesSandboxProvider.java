@@ -3,7 +3,9 @@ package dev.agentharness.runtime.sandbox.kubernetes;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestEntry;
 import dev.agentharness.api.sandbox.ManifestProblem;
+import dev.agentharness.runtime.sandbox.CachedHealth;
 import dev.agentharness.runtime.sandbox.OwnedSandbox;
+import dev.agentharness.runtime.sandbox.ProviderLimits;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
 import dev.agentharness.runtime.sandbox.SandboxProvider;
@@ -52,8 +54,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider {
     private final KubernetesSandboxSettings settings;
     private final SandboxPodFactory pods;
     private final SandboxNetworkPolicyFactory policies;
-    private volatile boolean lastHealth;
-    private volatile Instant lastHealthAt = Instant.EPOCH;
+    private final CachedHealth health = new CachedHealth(HEALTH_CACHE, this::namespaceListable);
 
     public KubernetesSandboxProvider(KubernetesClient client, KubernetesSandboxSettings settings) {
         this.client = client;
@@ -77,24 +78,14 @@ public final class KubernetesSandboxProvider implements SandboxProvider {
 
     @Override
     public List<ManifestProblem> unsupported(Manifest manifest) {
-        List<ManifestProblem> problems = new ArrayList<>();
-        for (String reserved : List.of("/tmp", "/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/lib")) {
-            if (manifest.root().equals(reserved) || manifest.root().startsWith(reserved + "/")) {
-                problems.add(new ManifestProblem("root", "the kubernetes provider cannot mount the workspace over "
-                        + reserved + "; use a path such as /workspace"));
-            }
-        }
+        List<ManifestProblem> problems = new ArrayList<>(ProviderLimits.reservedRoot(manifest, name(),
+                List.of("/tmp", "/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/lib"), "mount the workspace over"));
         if (!manifest.network().egress().isEmpty() && settings.egressCidrs().isEmpty()) {
             problems.add(new ManifestProblem("network.egress", "the kubernetes provider cannot allow host names with a "
                     + "NetworkPolicy; the harness operator must set SANDBOX_K8S_EGRESS_CIDRS (for example the address "
                     + "of an egress proxy that enforces the host list)"));
         }
-        manifest.entries().forEach((path, entry) -> {
-            if (entry instanceof ManifestEntry.GitRepo) {
-                problems.add(new ManifestProblem("entries['" + path + "']", "git_repo is not supported by the kubernetes "
-                        + "provider yet; put the files in 'file' entries"));
-            }
-        });
+        problems.addAll(ProviderLimits.gitReposUnsupported(manifest, name()));
         return problems;
     }
 
@@ -195,21 +186,18 @@ public final class KubernetesSandboxProvider implements SandboxProvider {
 
     @Override
     public boolean healthy() {
-        if (Instant.now().isBefore(lastHealthAt.plus(HEALTH_CACHE))) {
-            return lastHealth;
-        }
-        boolean ok;
+        return health.get();
+    }
+
+    private boolean namespaceListable() {
         try {
             client.pods().inNamespace(settings.namespace()).withLabel(SandboxLabels.MANAGED_BY, SandboxLabels.MANAGED_BY_VALUE)
                     .list(new ListOptionsBuilder().withLimit(1L).build());
-            ok = true;
+            return true;
         } catch (KubernetesClientException e) {
             LOG.warnf("cannot list sandbox Pods in namespace %s%s", settings.namespace(), status(e));
-            ok = false;
+            return false;
         }
-        lastHealth = ok;
-        lastHealthAt = Instant.now();
-        return ok;
     }
 
     @Override

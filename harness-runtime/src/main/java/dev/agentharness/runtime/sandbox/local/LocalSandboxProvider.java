@@ -3,7 +3,9 @@ package dev.agentharness.runtime.sandbox.local;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestEntry;
 import dev.agentharness.api.sandbox.ManifestProblem;
+import dev.agentharness.runtime.sandbox.CachedHealth;
 import dev.agentharness.runtime.sandbox.OwnedSandbox;
+import dev.agentharness.runtime.sandbox.ProviderLimits;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
 import dev.agentharness.runtime.sandbox.SandboxProvider;
@@ -47,8 +49,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     private final Path base;
     private final Optional<Bubblewrap> bubblewrap;
-    private volatile boolean lastHealth;
-    private volatile Instant lastHealthAt = Instant.EPOCH;
+    private final CachedHealth health = new CachedHealth(HEALTH_CACHE, this::startsASandbox);
 
     public LocalSandboxProvider(Path base) {
         this(base, Bubblewrap.locate());
@@ -70,19 +71,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     @Override
     public List<ManifestProblem> unsupported(Manifest manifest) {
-        List<ManifestProblem> problems = new ArrayList<>();
-        for (String reserved : RESERVED_ROOTS) {
-            if (manifest.root().equals(reserved) || manifest.root().startsWith(reserved + "/")) {
-                problems.add(new ManifestProblem("root", "the local provider cannot place the workspace under "
-                        + reserved + "; use a path such as /workspace"));
-            }
-        }
-        manifest.entries().forEach((path, entry) -> {
-            if (entry instanceof ManifestEntry.GitRepo) {
-                problems.add(new ManifestProblem("entries['" + path + "']", "git_repo is not supported by the local "
-                        + "provider yet; put the files in 'file' entries"));
-            }
-        });
+        List<ManifestProblem> problems = new ArrayList<>(
+                ProviderLimits.reservedRoot(manifest, name(), RESERVED_ROOTS, "place the workspace under"));
+        problems.addAll(ProviderLimits.gitReposUnsupported(manifest, name()));
         return problems;
     }
 
@@ -139,9 +130,10 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     @Override
     public boolean healthy() {
-        if (Instant.now().isBefore(lastHealthAt.plus(HEALTH_CACHE))) {
-            return lastHealth;
-        }
+        return health.get();
+    }
+
+    private boolean startsASandbox() {
         boolean ok = false;
         if (bubblewrap.isPresent()) {
             try {
@@ -157,8 +149,6 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 LOG.warnf("local sandbox health check failed: %s", e.getClass().getSimpleName());
             }
         }
-        lastHealth = ok;
-        lastHealthAt = Instant.now();
         return ok;
     }
 
