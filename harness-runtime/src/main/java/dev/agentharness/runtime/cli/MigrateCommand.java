@@ -44,7 +44,7 @@ public final class MigrateCommand {
         DatabaseUrl url;
         Duration wait;
         try {
-            url = DatabaseUrl.parse(raw);
+            url = DatabaseUrl.parse(raw, DatabaseUrl.tlsVerification(env.get("DATABASE_TLS_VERIFY")));
             wait = Duration.ofSeconds(Long.parseLong(env.getOrDefault("MIGRATE_WAIT_SECONDS", "60").strip()));
         } catch (IllegalArgumentException e) {
             err.println("migrate: " + e.getMessage()); // DatabaseUrl's messages never contain the password

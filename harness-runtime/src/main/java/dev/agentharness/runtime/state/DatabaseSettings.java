@@ -12,9 +12,15 @@ import java.util.Optional;
  * @param poolSize maximum connections of the application pool
  * @param dataDir the harness data directory ({@code HARNESS_DATA_DIR})
  * @param callTimeout how long a blocking repository call waits for the database
+ * @param tlsVerify whether {@code sslmode=require} verifies the server certificate ({@code DATABASE_TLS_VERIFY})
  */
 public record DatabaseSettings(Optional<String> url, Optional<String> directUrl, int poolSize, Path dataDir,
-        Duration callTimeout) {
+        Duration callTimeout, boolean tlsVerify) {
+
+    public DatabaseSettings(Optional<String> url, Optional<String> directUrl, int poolSize, Path dataDir,
+            Duration callTimeout) {
+        this(url, directUrl, poolSize, dataDir, callTimeout, true);
+    }
 
     public DatabaseSettings {
         url = url.filter(s -> !s.isBlank());

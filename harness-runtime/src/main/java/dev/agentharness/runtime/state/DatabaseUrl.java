@@ -8,6 +8,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.NoSuchAlgorithmException;
 import java.security.KeyStoreException;
@@ -23,9 +25,17 @@ import org.jboss.logging.Logger;
  * A PostgreSQL connection URL as users paste it from Neon ({@code postgresql://user:pass@host/db?sslmode=require}),
  * turned into Vert.x {@link PgConnectOptions}. {@link #toString()} never shows the password.
  *
- * <p>TLS follows libpq semantics so a pasted DSN behaves as it does with {@code psql}: {@code allow|prefer|require}
- * encrypt without verifying the certificate, {@code verify-ca} verifies the chain (against {@code sslrootcert}
- * or the JDK trust store), {@code verify-full} also verifies the host name.
+ * <p>TLS: {@code verify-ca} verifies the chain (against {@code sslrootcert} or the JDK trust store), {@code verify-full}
+ * also the host name, as in libpq. <b>{@code sslmode=require} is stricter than libpq</b>: libpq only encrypts, but a
+ * user who pastes Neon's or Azure's DSN expects the server to be checked, and an unverified TLS connection gives a
+ * network attacker the database password. So {@code require} verifies like {@code verify-full} unless verification is
+ * switched off ({@code DATABASE_TLS_VERIFY=false}), which logs a warning. {@code allow|prefer} encrypt opportunistically
+ * and verify nothing (they fall back to plain text anyway).
+ *
+ * <p>{@code channel_binding=require}: the Vert.x client uses SCRAM-SHA-256-PLUS (tls-server-end-point) whenever the
+ * server offers it over TLS, but cannot itself refuse a server that does not. What libpq's {@code require} protects
+ * against — a man in the middle with another certificate — is excluded by certificate verification, so
+ * {@code channel_binding=require} is accepted with a verified certificate and refused at startup without one.
  */
 public final class DatabaseUrl {
 
@@ -41,8 +51,38 @@ public final class DatabaseUrl {
         this.ignoredParameters = List.copyOf(ignoredParameters);
     }
 
-    /** Parses a {@code postgresql://} or {@code postgres://} URL; throws {@link IllegalArgumentException} (no secrets in the message). */
+    /** {@link #parse(String, boolean)} with {@code sslmode=require} verifying the certificate. */
     public static DatabaseUrl parse(String url) {
+        return parse(url, true);
+    }
+
+    /** {@code DATABASE_TLS_VERIFY}: anything but {@code false} keeps verification on. */
+    public static boolean tlsVerification(String setting) {
+        return setting == null || !"false".equalsIgnoreCase(setting.strip());
+    }
+
+    /** A connection over the Unix socket {@code socketDirectory/.s.PGSQL.<port>} (the embedded database). */
+    static DatabaseUrl unixSocket(Path socketDirectory, int port, String user, String password, String database) {
+        PgConnectOptions options = new PgConnectOptions()
+                .setHost(socketDirectory.toString())
+                .setPort(port)
+                .setUser(user)
+                .setPassword(password)
+                .setDatabase(database)
+                .setSslMode(SslMode.DISABLE)
+                .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
+                .setUseLayer7Proxy(true)
+                .setCachePreparedStatements(false);
+        return new DatabaseUrl(options, List.of());
+    }
+
+    /**
+     * Parses a {@code postgresql://} or {@code postgres://} URL; throws {@link IllegalArgumentException} (no secrets in
+     * the message).
+     *
+     * @param verifyRequire whether {@code sslmode=require} verifies the certificate and host name
+     */
+    public static DatabaseUrl parse(String url, boolean verifyRequire) {
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException("database URL is empty");
         }
@@ -82,18 +122,19 @@ public final class DatabaseUrl {
         Map<String, String> params = queryParameters(uri.getRawQuery());
         List<String> ignored = new ArrayList<>();
         String sslRootCert = params.remove("sslrootcert");
+        String sslMode = params.remove("sslmode");
+        String channelBinding = params.remove("channel_binding");
+        boolean verified = applySslMode(sslMode == null ? "disable" : sslMode, sslRootCert, verifyRequire, options);
+        checkChannelBinding(channelBinding, verified);
         for (Map.Entry<String, String> param : params.entrySet()) {
             String value = param.getValue();
             switch (param.getKey()) {
-                case "sslmode" -> applySslMode(value, sslRootCert, options);
                 case "user" -> options.setUser(value);
                 case "password" -> options.setPassword(value);
                 case "dbname" -> options.setDatabase(value);
                 case "application_name" -> options.addProperty("application_name", value);
                 case "options" -> options.addProperty("options", value);
                 case "connect_timeout" -> options.setConnectTimeout(parseSeconds(value) * 1000);
-                // Neon adds channel_binding=require; the Vert.x client cannot do SCRAM channel binding, so drop it.
-                case "channel_binding" -> { }
                 default -> {
                     ignored.add(param.getKey());
                     // Name only the parameter: values may be secrets.
@@ -149,7 +190,9 @@ public final class DatabaseUrl {
         }
     }
 
-    private static void applySslMode(String value, String sslRootCert, PgConnectOptions options) {
+    /** Returns whether the server certificate will be verified. */
+    private static boolean applySslMode(String value, String sslRootCert, boolean verifyRequire,
+            PgConnectOptions options) {
         SslMode mode;
         try {
             mode = SslMode.of(value.toLowerCase(Locale.ROOT));
@@ -157,17 +200,49 @@ public final class DatabaseUrl {
             throw new IllegalArgumentException("unsupported sslmode '" + value
                     + "' (expected disable, allow, prefer, require, verify-ca or verify-full)");
         }
+        if (mode == SslMode.REQUIRE && verifyRequire) {
+            mode = SslMode.VERIFY_FULL; // see the class comment: require verifies unless switched off
+        }
         options.setSslMode(mode);
         switch (mode) {
-            case ALLOW, PREFER, REQUIRE -> options.setTrustAll(true);
+            case ALLOW, PREFER -> options.setTrustAll(true);
+            case REQUIRE -> {
+                options.setTrustAll(true);
+                LOG.warnf("sslmode=require for %s WITHOUT certificate verification (DATABASE_TLS_VERIFY=false): anyone on "
+                        + "the network path can pose as the database and read its password and data. Prefer adding "
+                        + "sslrootcert=<CA file> to the URL", options.getHost());
+            }
             case VERIFY_CA -> options.setTrustOptions(trust(sslRootCert)).setHostnameVerificationAlgorithm("");
             case VERIFY_FULL -> options.setTrustOptions(trust(sslRootCert)).setHostnameVerificationAlgorithm("HTTPS");
             case DISABLE -> { }
         }
+        return mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
+    }
+
+    private static void checkChannelBinding(String value, boolean verified) {
+        if (value == null) {
+            return;
+        }
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "disable", "prefer" -> { }
+            case "require" -> {
+                if (!verified) {
+                    throw new IllegalArgumentException("channel_binding=require needs a verified server certificate "
+                            + "(sslmode=require, verify-ca or verify-full, with DATABASE_TLS_VERIFY not false): the "
+                            + "client cannot enforce channel binding on its own; remove channel_binding or verify TLS");
+                }
+            }
+            default -> throw new IllegalArgumentException("unsupported channel_binding '" + value
+                    + "' (expected disable, prefer or require)");
+        }
     }
 
     private static TrustOptions trust(String sslRootCert) {
-        if (sslRootCert != null && !sslRootCert.isBlank()) {
+        // libpq 16+: sslrootcert=system means the platform's CA store.
+        if (sslRootCert != null && !sslRootCert.isBlank() && !"system".equals(sslRootCert)) {
+            if (!Files.isReadable(Path.of(sslRootCert))) {
+                throw new IllegalArgumentException("sslrootcert file " + sslRootCert + " does not exist or is not readable");
+            }
             return new PemTrustOptions().addCertPath(sslRootCert);
         }
         try {

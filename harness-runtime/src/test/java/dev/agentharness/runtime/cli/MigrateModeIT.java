@@ -47,7 +47,7 @@ class MigrateModeIT {
         postgres.createDatabase("migrate_once");
         Map<String, String> env = Map.of(
                 "DATABASE_URL", bouncer.url("migrate_once"),
-                "DATABASE_DIRECT_URL", postgres.url("migrate_once") + "&channel_binding=require");
+                "DATABASE_DIRECT_URL", postgres.url("migrate_once") + "&channel_binding=prefer");
 
         Result first = HarnessCommand.run(env, "migrate");
         Result second = HarnessCommand.run(env, "migrate");

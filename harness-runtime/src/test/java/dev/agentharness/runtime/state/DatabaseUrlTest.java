@@ -2,15 +2,21 @@ package dev.agentharness.runtime.state;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import io.vertx.pgclient.SslMode;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,7 +32,8 @@ class DatabaseUrlTest {
                 Arguments.of("Neon pooled DSN as pasted",
                         "postgresql://neondb_owner:npg_s3cr3t@ep-cool-darkness-a1b2c3d4-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
                         new Expected("ep-cool-darkness-a1b2c3d4-pooler.eu-central-1.aws.neon.tech", 5432, "neondb",
-                                "neondb_owner", "npg_s3cr3t", SslMode.REQUIRE, List.of())),
+                                // require is verified like verify-full (issue 10, finding 12)
+                                "neondb_owner", "npg_s3cr3t", SslMode.VERIFY_FULL, List.of())),
                 Arguments.of("postgres:// scheme, explicit port, no TLS",
                         "postgres://app:pw@db.internal:6543/harness",
                         new Expected("db.internal", 6543, "harness", "app", "pw", SslMode.DISABLE, List.of())),
@@ -85,14 +92,79 @@ class DatabaseUrlTest {
     }
 
     @Test
-    void require_encrypts_without_verifying_like_libpq_and_verify_full_checks_the_host() {
-        PgConnectOptions require = DatabaseUrl.parse("postgresql://u@h/d?sslmode=require").connectOptions();
+    void require_verifies_the_certificate_and_host_name_against_the_jdk_trust_store() {
+        PgConnectOptions require = DatabaseUrl.parse("postgresql://u@ep-x.neon.tech/d?sslmode=require").connectOptions();
         PgConnectOptions full = DatabaseUrl.parse("postgresql://u@h/d?sslmode=verify-full").connectOptions();
 
+        for (PgConnectOptions options : List.of(require, full)) {
+            assertEquals(SslMode.VERIFY_FULL, options.getSslMode());
+            assertFalse(options.isTrustAll());
+            assertNotNull(options.getTrustOptions());
+            assertEquals("HTTPS", options.getHostnameVerificationAlgorithm());
+        }
+    }
+
+    @Test
+    void require_only_encrypts_when_verification_is_switched_off() {
+        PgConnectOptions require = DatabaseUrl.parse("postgresql://u@h/d?sslmode=require", false).connectOptions();
+        PgConnectOptions full = DatabaseUrl.parse("postgresql://u@h/d?sslmode=verify-full", false).connectOptions();
+
+        assertEquals(SslMode.REQUIRE, require.getSslMode());
         assertTrue(require.isTrustAll());
+        assertEquals(SslMode.VERIFY_FULL, full.getSslMode(), "an explicit verify-full is never weakened");
         assertFalse(full.isTrustAll());
-        assertNotNull(full.getTrustOptions());
-        assertEquals("HTTPS", full.getHostnameVerificationAlgorithm());
+        assertFalse(DatabaseUrl.tlsVerification("false"));
+        assertFalse(DatabaseUrl.tlsVerification(" FALSE "));
+        assertTrue(DatabaseUrl.tlsVerification("true"));
+        assertTrue(DatabaseUrl.tlsVerification(null));
+    }
+
+    @Test
+    void verify_ca_checks_the_chain_but_not_the_host_name() {
+        PgConnectOptions options = DatabaseUrl.parse("postgresql://u@h/d?sslmode=verify-ca").connectOptions();
+
+        assertEquals(SslMode.VERIFY_CA, options.getSslMode());
+        assertFalse(options.isTrustAll());
+        assertNotNull(options.getTrustOptions());
+        assertEquals("", options.getHostnameVerificationAlgorithm());
+    }
+
+    @Test
+    void sslrootcert_is_the_trust_file_and_must_exist(@TempDir Path dir) throws IOException {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        for (String mode : List.of("require", "verify-ca", "verify-full")) {
+            PgConnectOptions options = DatabaseUrl.parse("postgresql://u@h/d?sslmode=" + mode + "&sslrootcert=" + ca)
+                    .connectOptions();
+            PemTrustOptions trust = assertInstanceOf(PemTrustOptions.class, options.getTrustOptions(), mode);
+            assertEquals(List.of(ca.toString()), trust.getCertPaths(), mode);
+        }
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> DatabaseUrl.parse(
+                "postgresql://u@h/d?sslmode=require&sslrootcert=" + dir.resolve("nope.pem")));
+        assertTrue(missing.getMessage().contains("sslrootcert"), missing.getMessage());
+        assertFalse(DatabaseUrl.parse("postgresql://u@h/d?sslmode=verify-full&sslrootcert=system").connectOptions()
+                .getTrustOptions() instanceof PemTrustOptions, "sslrootcert=system is the platform store, as in libpq");
+    }
+
+    @Test
+    void channel_binding_require_is_accepted_with_a_verified_certificate_and_refused_without() {
+        String neon = "postgresql://u:p@ep-x.neon.tech/d?sslmode=require&channel_binding=require";
+        assertEquals(SslMode.VERIFY_FULL, DatabaseUrl.parse(neon).connectOptions().getSslMode());
+        assertEquals(SslMode.VERIFY_CA, DatabaseUrl.parse(
+                "postgresql://u@h/d?sslmode=verify-ca&channel_binding=require").connectOptions().getSslMode());
+
+        for (String refused : List.of("postgresql://u@h/d?channel_binding=require",
+                "postgresql://u@h/d?sslmode=prefer&channel_binding=require")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DatabaseUrl.parse(refused));
+            assertTrue(e.getMessage().contains("channel_binding=require"), e.getMessage());
+        }
+        IllegalArgumentException unverified = assertThrows(IllegalArgumentException.class,
+                () -> DatabaseUrl.parse(neon, false));
+        assertTrue(unverified.getMessage().contains("channel_binding=require"), unverified.getMessage());
+        assertFalse(unverified.getMessage().contains(":p@"));
+
+        assertEquals(SslMode.DISABLE, DatabaseUrl.parse("postgresql://u@h/d?channel_binding=prefer").connectOptions()
+                .getSslMode());
+        assertThrows(IllegalArgumentException.class, () -> DatabaseUrl.parse("postgresql://u@h/d?channel_binding=maybe"));
     }
 
     @Test
@@ -101,7 +173,7 @@ class DatabaseUrlTest {
 
         assertFalse(url.toString().contains("npg_s3cr3t"));
         assertFalse(url.redacted().contains("npg_s3cr3t"));
-        assertEquals("postgresql://neondb_owner:***@host.neon.tech:5432/neondb?sslmode=require", url.redacted());
+        assertEquals("postgresql://neondb_owner:***@host.neon.tech:5432/neondb?sslmode=verify-full", url.redacted());
     }
 
     @Test
