@@ -55,8 +55,10 @@ public class Database {
             @ConfigProperty(name = "harness.database.direct-url") Optional<String> directUrl,
             @ConfigProperty(name = "harness.database.pool-size", defaultValue = "10") int poolSize,
             @ConfigProperty(name = "harness.data-dir", defaultValue = "data") Path dataDir,
-            @ConfigProperty(name = "harness.database.call-timeout", defaultValue = "30s") Duration callTimeout) {
-        this(vertx, new DatabaseSettings(url, directUrl, poolSize, dataDir, callTimeout), Migrator.fromClasspath());
+            @ConfigProperty(name = "harness.database.call-timeout", defaultValue = "30s") Duration callTimeout,
+            @ConfigProperty(name = "harness.database.tls-verify", defaultValue = "true") String tlsVerify) {
+        this(vertx, new DatabaseSettings(url, directUrl, poolSize, dataDir, callTimeout,
+                DatabaseUrl.tlsVerification(tlsVerify)), Migrator.fromClasspath());
     }
 
     public Database(Vertx vertx, DatabaseSettings settings, Migrator migrator) {
@@ -68,9 +70,9 @@ public class Database {
     @PostConstruct
     public void start() {
         if (settings.external()) {
-            appUrl = DatabaseUrl.parse(settings.url().orElseThrow());
+            appUrl = DatabaseUrl.parse(settings.url().orElseThrow(), settings.tlsVerify());
             if (settings.directUrl().isPresent()) {
-                migrationUrl = DatabaseUrl.parse(settings.directUrl().get());
+                migrationUrl = DatabaseUrl.parse(settings.directUrl().get(), settings.tlsVerify());
             } else {
                 migrationUrl = appUrl;
                 LOG.warn("DATABASE_DIRECT_URL is not set: running migrations through DATABASE_URL. With Neon, set it to "
@@ -78,6 +80,12 @@ public class Database {
             }
             LOG.infof("Using external PostgreSQL %s", appUrl.redacted());
         } else {
+            if (!vertx.isNativeTransportEnabled()) {
+                // The embedded database listens on a Unix socket only; Vert.x 4.5 reaches one only natively.
+                throw new IllegalStateException("the embedded database needs Vert.x's native transport "
+                        + "(quarkus.vertx.prefer-native-transport=true and netty-transport-native-epoll on the class "
+                        + "path; Linux x86_64 only)", vertx.unavailableNativeTransportCause());
+            }
             embedded = EmbeddedPostgresServer.start(settings.dataDir().resolve("postgres"));
             appUrl = embedded.url();
             migrationUrl = appUrl;
@@ -168,8 +176,8 @@ public class Database {
             if (Thread.currentThread().isInterrupted()) {
                 return false; // shutting down
             }
-            LOG.warnf("Database %s is unreachable, running without it until it answers (retrying in the background): %s",
-                    migrationUrl.redacted(), rootMessage(e));
+            LOG.warnf("Database %s is unreachable, running without it until it answers (retrying in the background): %s%s",
+                    migrationUrl.redacted(), rootMessage(e), tlsHint(e));
             return false;
         } finally {
             Blocking.awaitQuietly(migrationPool.close(), CLOSE_TIMEOUT);
@@ -199,6 +207,18 @@ public class Database {
                 .setIdleTimeout(5)
                 .setIdleTimeoutUnit(TimeUnit.MINUTES);
         return PgBuilder.pool().with(poolOptions).connectingTo(options).using(vertx).build();
+    }
+
+    private static String tlsHint(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // Vert.x reports a refused certificate as a bare "SSL handshake failed".
+            if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.cert.CertificateException
+                    || String.valueOf(t.getMessage()).contains("SSL handshake failed")) {
+                return " (the database's TLS certificate or host name was not accepted: add sslrootcert=<CA PEM file> to "
+                        + "the URL, or set DATABASE_TLS_VERIFY=false to encrypt without verifying — not recommended)";
+            }
+        }
+        return "";
     }
 
     private static String rootMessage(Throwable e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.api.RunStatus;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,7 +24,8 @@ class DatabaseTest {
 
     @BeforeAll
     static void vertx() {
-        vertx = Vertx.vertx();
+        // As in the service (quarkus.vertx.prefer-native-transport): the embedded database is reached over a Unix socket.
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     }
 
     @AfterAll
