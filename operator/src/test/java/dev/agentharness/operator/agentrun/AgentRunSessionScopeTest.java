@@ -13,7 +13,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.util.List;
-import java.util.Set;
+import java.util.HashSet;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,8 +68,8 @@ class AgentRunSessionScopeTest {
 
         String aSession = fake.requestOf(aFirst).sessionId();
         assertEquals(aSession, fake.requestOf(aSecond).sessionId(), "one namespace, one session id: one session");
-        assertEquals(3, Set.of(aSession, fake.requestOf(bProbe).sessionId(), fake.requestOf(bSpoof).sessionId()).size(),
-                "the harness received distinct session ids");
+        List<String> received = List.of(aSession, fake.requestOf(bProbe).sessionId(), fake.requestOf(bSpoof).sessionId());
+        assertEquals(3, new HashSet<>(received).size(), "the harness must receive distinct session ids: " + received);
         assertEquals(List.of(), fake.historyOf(bProbe), "team-b's run sees none of team-a's history");
         assertEquals(List.of(), fake.historyOf(bSpoof), "team-b's run sees none of team-a's history");
         assertEquals(List.of("team-a's confidential plan"), fake.historyOf(aSecond), "team-a's follow-up sees its own");
