@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
  * <p>Inputs are sent as the raw request body with the file name in {@code ?name=}: no multipart
  * parsing, and the body is read at most one byte past the limit. A session that does not exist
  * yet is created for the caller, so inputs can be uploaded before the first run names the
- * session; another principal's session answers 404.
+ * session. Sessions are per principal: the same id used by another principal is another session
+ * with its own key prefix ({@link ObjectKeys#input}), so the answer never depends on it.
  */
 @Path("/")
 @RunOnVirtualThread
@@ -86,7 +87,7 @@ public class ArtifactsResource {
         }
         String key;
         try {
-            key = ObjectKeys.input(sessionId, name);
+            key = ObjectKeys.input(principal, sessionId, name);
         } catch (ObjectKeys.InvalidNameException e) {
             throw ApiException.badRequest("query parameter 'name': " + e.getMessage());
         }
@@ -96,11 +97,7 @@ public class ArtifactsResource {
         }
         byte[] bytes = readAtMost(body, limit);
         String type = contentType == null || contentType.isBlank() ? MediaType.APPLICATION_OCTET_STREAM : contentType;
-        // Claim first, atomically: the bytes must never land under a session another principal owns.
         ArtifactIndex.SessionClaim claim = index.claimSession(sessionId, principal);
-        if (claim == ArtifactIndex.SessionClaim.ELSEWHERE) {
-            throw ApiException.notFound("session '" + sessionId + "' not found");
-        }
         StoredObject stored;
         try {
             stored = storage.store().put(key, bytes, type);

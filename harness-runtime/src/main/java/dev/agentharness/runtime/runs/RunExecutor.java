@@ -160,7 +160,8 @@ public class RunExecutor {
         }
         RunSandbox sandbox;
         try {
-            sandbox = sandboxes.open(run.runId(), run.sessionId(), manifest, run.timeoutSeconds());
+            sandbox = sandboxes.open(run.runId(), ObjectKeys.sessionPath(run.principal(), run.sessionId()), manifest,
+                    run.timeoutSeconds());
         } catch (SandboxException | RuntimeException e) {
             LOG.errorf("could not provision the run's sandbox: %s", e.getMessage());
             return failed(run, workerId, RunStatus.FAILED, "SandboxUnavailable",

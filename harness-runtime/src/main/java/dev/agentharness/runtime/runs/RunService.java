@@ -18,7 +18,6 @@ import dev.agentharness.runtime.storage.ReplyArtifacts;
 import dev.agentharness.runtime.state.NewRun;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunStore;
-import dev.agentharness.runtime.state.SessionOwnedElsewhereException;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -149,8 +148,6 @@ public class RunService {
     private dev.agentharness.runtime.state.SubmitOutcome submitDurably(NewRun newRun) {
         try {
             return runs.submit(newRun);
-        } catch (SessionOwnedElsewhereException e) {
-            throw ApiException.notFound("session '" + newRun.sessionId() + "' not found");
         } catch (RuntimeException e) {
             if (!database.ping(Duration.ofSeconds(1))) {
                 throw ApiException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);

@@ -28,8 +28,9 @@ import org.jboss.logging.Logger;
  *
  * <p>Which prefixes a run may mount is decided here, before the run is written: its own session's
  * inputs ({@code inputs/{session_id}/…}), its own outputs ({@code outputs/{run_id}/…}), and, read
- * only, the shared {@code knowledge/}. The placeholders are filled by the harness, so a run cannot
- * name another session's or run's objects.
+ * only, the shared {@code knowledge/}. The placeholders are filled by the harness —
+ * {@code {session_id}} with the principal-scoped {@link SandboxSpec#sessionPath()} — so a run cannot
+ * name another session's, another principal's or another run's objects.
  */
 public final class BucketMounts {
 
@@ -220,7 +221,7 @@ public final class BucketMounts {
         }
 
         private String prefix(ManifestEntry.BucketMount mount) {
-            return ObjectKeys.checkPrefix(directory(mount.resolvedPrefix(spec.runId(), spec.sessionId())));
+            return ObjectKeys.checkPrefix(directory(mount.resolvedPrefix(spec.runId(), spec.sessionPath())));
         }
     }
 

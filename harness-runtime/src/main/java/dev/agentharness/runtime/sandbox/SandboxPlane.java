@@ -134,14 +134,19 @@ public class SandboxPlane {
         }
     }
 
-    /** Provisions the run's sandbox; it counts as active (never reaped) until {@link #close}. */
-    public RunSandbox open(String runId, String sessionId, Manifest manifest, Integer runTimeoutSeconds)
+    /**
+     * Provisions the run's sandbox; it counts as active (never reaped) until {@link #close}.
+     *
+     * @param sessionPath the run's session as {@link dev.agentharness.runtime.storage.ObjectKeys#sessionPath}
+     *                    (principal-scoped): what {@code {session_id}} stands for in mount prefixes
+     */
+    public RunSandbox open(String runId, String sessionPath, Manifest manifest, Integer runTimeoutSeconds)
             throws SandboxException {
         SandboxProvider p = provider.orElseThrow(() -> new SandboxException("no sandbox provider is configured"));
         Duration timeout = runTimeoutSeconds == null ? defaultTimeout
                 // A little beyond the run's own limit, so the run's finally, not the reaper, destroys it.
                 : Duration.ofSeconds(runTimeoutSeconds).plusMinutes(5);
-        SandboxSpec spec = new SandboxSpec(runId, sessionId == null ? "" : sessionId, manifest, timeout);
+        SandboxSpec spec = new SandboxSpec(runId, sessionPath == null ? "" : sessionPath, manifest, timeout);
         // Active before it exists: the reaper must not take a sandbox that is being created.
         active.add(runId);
         try {

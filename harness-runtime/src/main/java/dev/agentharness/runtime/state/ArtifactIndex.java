@@ -18,8 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * Reads of the artifact rows a run recorded (written by {@link RunStore#complete}), and the session
- * check for input uploads. Ownership is always part of the query: another principal's run or
- * session reads as absent.
+ * claim for input uploads. Ownership is always part of the query: another principal's run reads as
+ * absent, and a session id names the caller's own session.
  */
 @ApplicationScoped
 public class ArtifactIndex {
@@ -101,33 +101,24 @@ public class ArtifactIndex {
                 row.getString("sha256"), row.getString("content_type")));
     }
 
-    /** The principal that owns the session, if it exists. */
-    public Optional<String> sessionOwner(String sessionId) {
-        RowSet<Row> rows = Blocking.await(pool.get().preparedQuery("SELECT principal FROM public.sessions WHERE id = $1")
-                .execute(Tuple.of(sessionId)), timeout);
-        return rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("principal"));
-    }
-
-    /** Whether an upload may go into a session, and whether asking created it. */
-    public enum SessionClaim { CREATED, OWNED, ELSEWHERE }
+    /** Whether asking for the session created it (an upload that fails then takes it back). */
+    public enum SessionClaim { CREATED, EXISTING }
 
     /**
-     * Creates the session for {@code principal} unless it exists, atomically: two principals racing for a new id
-     * cannot both get it, so an upload never lands in someone else's session.
+     * The principal's session, created unless it exists. Sessions are per principal, so this never depends on
+     * whether another principal uses the same id.
      */
     public SessionClaim claimSession(String sessionId, String principal) {
-        RowSet<Row> inserted = Blocking.await(pool.get().preparedQuery("INSERT INTO public.sessions (id, principal) "
-                + "VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id").execute(Tuple.of(sessionId, principal)), timeout);
-        if (inserted.size() == 1) {
-            return SessionClaim.CREATED;
-        }
-        return sessionOwner(sessionId).filter(principal::equals).isPresent() ? SessionClaim.OWNED : SessionClaim.ELSEWHERE;
+        RowSet<Row> inserted = Blocking.await(pool.get().preparedQuery("INSERT INTO public.sessions (principal, id) "
+                + "VALUES ($1, $2) ON CONFLICT (principal, id) DO NOTHING RETURNING id")
+                .execute(Tuple.of(principal, sessionId)), timeout);
+        return inserted.size() == 1 ? SessionClaim.CREATED : SessionClaim.EXISTING;
     }
 
     /** Undoes a {@link SessionClaim#CREATED} whose upload failed, unless a run has started using the session since. */
     public void releaseCreatedSession(String sessionId, String principal) {
-        Blocking.await(pool.get().preparedQuery("DELETE FROM public.sessions s WHERE s.id = $1 AND s.principal = $2 "
-                + "AND NOT EXISTS (SELECT 1 FROM public.runs r WHERE r.session_id = s.id)")
-                .execute(Tuple.of(sessionId, principal)), timeout);
+        Blocking.await(pool.get().preparedQuery("DELETE FROM public.sessions s WHERE s.principal = $1 AND s.id = $2 "
+                + "AND NOT EXISTS (SELECT 1 FROM public.runs r WHERE r.principal = s.principal AND r.session_id = s.id)")
+                .execute(Tuple.of(principal, sessionId)), timeout);
     }
 }

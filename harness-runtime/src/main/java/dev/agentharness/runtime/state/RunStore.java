@@ -47,10 +47,10 @@ public class RunStore {
     }
 
     /**
-     * One transaction: session created if missing, run inserted as queued, audit {@code run.submitted}. With an
-     * idempotency key a second submission returns the first run with {@code created=false}.
-     *
-     * @throws SessionOwnedElsewhereException when the session id belongs to another principal
+     * One transaction: the principal's session created if missing, run inserted as queued, audit
+     * {@code run.submitted}. With an idempotency key a second submission returns the first run with
+     * {@code created=false}. Sessions are per principal: another principal's session of the same id is
+     * another session, so nothing here depends on (or reveals) whether one exists.
      */
     public SubmitOutcome submit(NewRun run) {
         if (run.idempotencyKey() != null) {
@@ -64,17 +64,10 @@ public class RunStore {
     }
 
     private Future<SubmitOutcome> submit(SqlConnection conn, NewRun run) {
-        return conn.preparedQuery("INSERT INTO public.sessions (id, principal) VALUES ($1, $2) "
-                        + "ON CONFLICT (id) DO NOTHING RETURNING id")
-                .execute(Tuple.of(run.sessionId(), run.principal()))
-                .compose(inserted -> conn.preparedQuery("SELECT principal FROM public.sessions WHERE id = $1")
-                        .execute(Tuple.of(run.sessionId()))
-                        .compose(owner -> {
-                            if (!run.principal().equals(owner.iterator().next().getString("principal"))) {
-                                return Future.failedFuture(new SessionOwnedElsewhereException(run.sessionId()));
-                            }
-                            return insertRun(conn, run, inserted.size() == 1);
-                        }));
+        return conn.preparedQuery("INSERT INTO public.sessions (principal, id) VALUES ($1, $2) "
+                        + "ON CONFLICT (principal, id) DO NOTHING RETURNING id")
+                .execute(Tuple.of(run.principal(), run.sessionId()))
+                .compose(inserted -> insertRun(conn, run, inserted.size() == 1));
     }
 
     private Future<SubmitOutcome> insertRun(SqlConnection conn, NewRun run, boolean sessionCreated) {
@@ -99,7 +92,8 @@ public class RunStore {
             }
             // Lost the race to an identical submission: hand back the winner; drop a session only we created.
             Future<?> cleanup = sessionCreated
-                    ? conn.preparedQuery("DELETE FROM public.sessions WHERE id = $1").execute(Tuple.of(run.sessionId()))
+                    ? conn.preparedQuery("DELETE FROM public.sessions WHERE principal = $1 AND id = $2")
+                            .execute(Tuple.of(run.principal(), run.sessionId()))
                     : Future.succeededFuture();
             return cleanup.compose(done -> conn.preparedQuery(SELECT_RUN + "WHERE principal = $1 AND idempotency_key = $2")
                             .execute(Tuple.of(run.principal(), run.idempotencyKey())))
@@ -167,18 +161,18 @@ public class RunStore {
                 + "output_tokens = $7, cost_usd = $8, used_sandbox = $9, artifact_error = $10, completed_at = now(), "
                 + "updated_at = now(), "
                 + "lease_expires_at = NULL WHERE id = $1 AND status = 'running' AND lease_owner = $2 "
-                + "RETURNING session_id, trace_id";
+                + "RETURNING principal, session_id, trace_id";
         return conn.preparedQuery(finish).execute(values).compose(rows -> {
             if (rows.size() == 0) {
                 return Future.succeededFuture(false);
             }
             Row run = rows.iterator().next();
-            String sessionId = run.getString("session_id");
+            Tuple ofSession = Tuple.of(run.getString("principal"), run.getString("session_id"));
             return conn.preparedQuery("INSERT INTO public.traces (run_id, trace_id, spans) VALUES ($1, $2, $3::text::jsonb)")
                     .execute(Tuple.of(c.runId(), run.getString("trace_id"), c.traceJson() == null ? "[]" : c.traceJson()))
                     .compose(trace -> insertArtifacts(conn, c.runId(), c.artifacts()))
-                    .compose(artifacts -> conn.preparedQuery("UPDATE public.sessions SET updated_at = now() WHERE id = $1")
-                            .execute(Tuple.of(sessionId)))
+                    .compose(artifacts -> conn.preparedQuery("UPDATE public.sessions SET updated_at = now() "
+                                    + "WHERE principal = $1 AND id = $2").execute(ofSession))
                     .compose(session -> insertAudit(conn, c.audit()))
                     .map(true);
         });

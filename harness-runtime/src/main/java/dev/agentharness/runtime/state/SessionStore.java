@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-/** Sessions and their history. Another principal's session is indistinguishable from a missing one. */
+/**
+ * Sessions and their history, always of one principal: a session is (principal, id), so another principal's
+ * session of the same id is simply another session.
+ */
 @ApplicationScoped
 public class SessionStore {
 

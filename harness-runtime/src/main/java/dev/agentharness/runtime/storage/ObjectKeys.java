@@ -1,9 +1,16 @@
 package dev.agentharness.runtime.storage;
 
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /**
  * The key layout (SPEC §7) and the one place that decides whether a user-supplied name is safe.
+ *
+ * <p>Session inputs live under {@code inputs/<principal scope>/<session id>/}: a session id is chosen by the
+ * client and means something only together with its principal, so two principals naming the same id get two
+ * prefixes. The principal scope is {@code p_} + 32 hex of the principal's SHA-256 (fixed length, safe in any
+ * store, whatever characters a principal name has). Outputs stay {@code outputs/<run id>/}: run ids are made
+ * by the harness and unique across principals.
  * A name may contain sub-directories but must stay inside its prefix: no absolute paths, no
  * {@code .}/{@code ..} segments, no backslashes, no control characters, no empty segments.
  */
@@ -24,8 +31,24 @@ public final class ObjectKeys {
         return OUTPUTS + id(runId) + "/" + checkName(name);
     }
 
-    public static String input(String sessionId, String name) {
-        return INPUTS + id(sessionId) + "/" + checkName(name);
+    /** The key of input file {@code name} of {@code principal}'s session {@code sessionId}. */
+    public static String input(String principal, String sessionId, String name) {
+        return INPUTS + sessionPath(principal, sessionId) + "/" + checkName(name);
+    }
+
+    /**
+     * {@code <principal scope>/<session id>}: where a session's objects sit below {@code inputs/}, and what
+     * {@code {session_id}} stands for in a mount prefix, so a run reaches only its own principal's session.
+     */
+    public static String sessionPath(String principal, String sessionId) {
+        return principalScope(principal) + "/" + id(sessionId);
+    }
+
+    static String principalScope(String principal) {
+        if (principal == null || principal.isEmpty()) {
+            throw new IllegalArgumentException("a session's objects always belong to a principal");
+        }
+        return "p_" + Digests.sha256Hex(principal.getBytes(StandardCharsets.UTF_8)).substring(0, 32);
     }
 
     /**

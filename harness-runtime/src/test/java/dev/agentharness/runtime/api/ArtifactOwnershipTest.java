@@ -15,8 +15,9 @@ import static dev.agentharness.runtime.testing.WithApiKeys.ALICE_KEY_1;
 import static dev.agentharness.runtime.testing.WithApiKeys.BOB_KEY;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-/** Artifacts and inputs belong to the run's or session's principal; anyone else sees nothing (404). */
+/** Artifacts belong to the run's principal (anyone else sees nothing: 404); inputs to the session's principal. */
 @QuarkusTest
 @TestProfile(WithApiKeys.class)
 class ArtifactOwnershipTest {
@@ -44,14 +45,17 @@ class ArtifactOwnershipTest {
     }
 
     @Test
-    void anotherPrincipalsSessionTakesNoInputs() {
+    void theSameSessionIdOfAnotherPrincipalIsAnotherSessionWithItsOwnInputs() {
         String session = "ses-owned-" + ConversationRouter.token();
-        given().auth().oauth2(ALICE_KEY_1).contentType("text/plain").body("mine".getBytes(StandardCharsets.UTF_8))
-                .queryParam("name", "mine.txt").post("/sessions/" + session + "/inputs").then().statusCode(201);
+        String alices = given().auth().oauth2(ALICE_KEY_1).contentType("text/plain").body("mine".getBytes(StandardCharsets.UTF_8))
+                .queryParam("name", "mine.txt").post("/sessions/" + session + "/inputs").then().statusCode(201)
+                .extract().path("key");
 
-        given().auth().oauth2(BOB_KEY).contentType("text/plain").body("theirs".getBytes(StandardCharsets.UTF_8))
-                .queryParam("name", "mine.txt").post("/sessions/" + session + "/inputs")
-                .then().statusCode(404).body("detail", equalTo("session '" + session + "' not found"));
+        String bobs = given().auth().oauth2(BOB_KEY).contentType("text/plain").body("theirs".getBytes(StandardCharsets.UTF_8))
+                .queryParam("name", "mine.txt").post("/sessions/" + session + "/inputs").then().statusCode(201)
+                .extract().path("key");
+
+        assertNotEquals(alices, bobs, "bob's upload must not land on (or overwrite) alice's object");
     }
 
     @Test

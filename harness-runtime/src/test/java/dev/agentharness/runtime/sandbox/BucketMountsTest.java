@@ -12,6 +12,7 @@ import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import dev.agentharness.runtime.storage.ArtifactStore;
 import dev.agentharness.runtime.storage.LinkSigner;
 import dev.agentharness.runtime.storage.LocalArtifactStore;
+import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.PresignedTransfer;
 import dev.agentharness.runtime.storage.S3ArtifactStore;
 import dev.agentharness.runtime.storage.S3Settings;
@@ -248,6 +249,11 @@ class BucketMountsTest {
         assertEquals(List.of(), local.problems(manifest(Map.of("x", otherBucket))),
                 "the local store stands in for any bucket, so one manifest runs on a laptop and on R2");
         assertProblem(s3, mount("inputs/someone-else/", true), "entries['x'].prefix");
+        // Another principal's (or namespace's) session cannot be named literally in the new layout either.
+        assertProblem(s3, mount("inputs/" + ObjectKeys.sessionPath("operator", "team-a.shared") + "/", false),
+                "entries['x'].prefix");
+        assertProblem(s3, mount("inputs/{run_id}/", false), "entries['x'].prefix");
+        assertProblem(s3, mount("outputs/run_someone_elses/", false), "entries['x'].prefix");
         assertProblem(s3, mount("outputs/", true), "entries['x'].prefix");
         assertProblem(s3, mount("", true), "entries['x'].prefix");
         assertProblem(s3, mount("knowledge/", false), "entries['x'].read_only");

@@ -111,6 +111,34 @@ class MigratorTest {
     }
 
     @Test
+    void the_session_scope_migration_keeps_existing_sessions_and_frees_their_ids_for_other_principals() {
+        try (TestDatabase db = TestDatabase.create()) {
+            Pool pool = db.pool();
+            List<Migration> shipped = Migrator.fromClasspath().migrations();
+            new Migrator(shipped.stream().filter(m -> m.version() < 3).toList()).migrate(pool, TIMEOUT);
+            // A session and its run as the schema before V3 held them: the id alone was the key.
+            Blocking.await(pool.query("INSERT INTO public.sessions (id, principal) VALUES ('shared', 'alice'); "
+                    + "INSERT INTO public.runs (id, session_id, principal, agent, model, message, request_json, "
+                    + "request_hash, max_turns) VALUES ('run-old', 'shared', 'alice', 'maya', 'm', 'hi', '{}', 'h', 10)")
+                    .execute(), TIMEOUT);
+
+            assertTrue(new Migrator(shipped).migrate(pool, TIMEOUT).contains(3));
+
+            SessionStore sessions = new SessionStore(pool);
+            assertEquals(List.of("run-old"), sessions.runs("shared", "alice").stream().map(RunRecord::runId).toList());
+            SubmitOutcome bobs = new RunStore(pool).submit(new NewRun("run-bob", "shared", "bob", "maya", "m", "hi", "{}",
+                    "h", null, 10, null, false, null));
+            assertTrue(bobs.created());
+            assertEquals(List.of("run-bob"), sessions.runs("shared", "bob").stream().map(RunRecord::runId).toList());
+            assertEquals(List.of("run-old"), sessions.runs("shared", "alice").stream().map(RunRecord::runId).toList());
+            // A run can only point at a session of its own principal.
+            assertThrows(RuntimeException.class, () -> Blocking.await(pool.query("INSERT INTO public.runs (id, session_id, "
+                    + "principal, agent, model, message, request_json, request_hash, max_turns) "
+                    + "VALUES ('run-x', 'shared', 'carol', 'maya', 'm', 'hi', '{}', 'h', 10)").execute(), TIMEOUT));
+        }
+    }
+
+    @Test
     void the_index_names_exactly_the_migration_files_in_the_schema_directory() throws IOException {
         Path schema = Path.of("..", "schema");
         List<String> onDisk;

@@ -118,15 +118,20 @@ class RunStoreTest {
     }
 
     @Test
-    void a_session_owned_by_another_principal_is_refused_and_nothing_is_written() {
+    void the_same_session_id_for_another_principal_is_another_session() {
         String sessionId = "s-" + UUID.randomUUID();
-        runs.submit(newRun(principal(), sessionId, null));
-        NewRun intruder = newRun(principal(), sessionId, null);
+        String alice = principal();
+        String bob = principal();
+        SubmitOutcome first = runs.submit(newRun(alice, sessionId, null));
+        SubmitOutcome second = runs.submit(newRun(bob, sessionId, null));
 
-        assertThrows(SessionOwnedElsewhereException.class, () -> runs.submit(intruder));
-
-        assertTrue(runs.findAny(intruder.runId()).isEmpty());
-        assertEquals(0, auditCount(intruder.runId(), "run.submitted"));
+        assertTrue(first.created());
+        assertTrue(second.created(), "bob's run is accepted as for any unused id: the id tells him nothing");
+        assertEquals(List.of(first.run().runId()), ids(sessions.runs(sessionId, alice)));
+        assertEquals(List.of(second.run().runId()), ids(sessions.runs(sessionId, bob)));
+        assertEquals(alice, sessions.find(sessionId, alice).orElseThrow().principal());
+        assertEquals(bob, sessions.find(sessionId, bob).orElseThrow().principal());
+        assertEquals(2, count("SELECT count(*) FROM public.sessions WHERE id = $1", sessionId));
     }
 
     @Test

@@ -5,6 +5,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +16,23 @@ class ObjectKeysTest {
     @ParameterizedTest
     @ValueSource(strings = {"data.csv", "reports/q3 summary.pdf", "ünïcode-名前.txt", ".hidden", "a..b", "x/..y/z"})
     void safeNamesLandUnderTheSessionsInputPrefix(String name) {
-        assertEquals("inputs/ses_1/" + name, ObjectKeys.input("ses_1", name));
+        assertEquals("inputs/" + ObjectKeys.principalScope("alice") + "/ses_1/" + name, ObjectKeys.input("alice", "ses_1", name));
+    }
+
+    @org.junit.jupiter.api.Test
+    void theSameSessionIdOfTwoPrincipalsIsTwoPrefixes() {
+        String alice = ObjectKeys.input("alice", "shared", "notes.txt");
+        String bob = ObjectKeys.input("bob", "shared", "notes.txt");
+
+        assertTrue(alice.matches("inputs/p_[0-9a-f]{32}/shared/notes\\.txt"), alice);
+        assertTrue(bob.matches("inputs/p_[0-9a-f]{32}/shared/notes\\.txt"), bob);
+        assertNotEquals(alice, bob);
+        assertFalse(alice.startsWith(ObjectKeys.INPUTS + ObjectKeys.sessionPath("bob", "shared")));
+        assertEquals(ObjectKeys.INPUTS + ObjectKeys.sessionPath("alice", "shared") + "/notes.txt", alice);
+        // Stable across releases: stored objects are found again after an upgrade.
+        assertEquals("p_2bd806c97f0e00af1a1fc3328fa763a9", ObjectKeys.principalScope("alice"));
+        assertThrows(IllegalArgumentException.class, () -> ObjectKeys.sessionPath("", "shared"));
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.sessionPath("alice", "../x"));
     }
 
     @ParameterizedTest
@@ -30,7 +48,7 @@ class ObjectKeysTest {
             "dir/|empty path segments",
     })
     void namesThatEscapeThePrefixAreRefusedWithTheReason(String name, String reason) {
-        var e = assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.input("ses_1", name));
+        var e = assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.input("alice", "ses_1", name));
         assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
 
@@ -38,7 +56,7 @@ class ObjectKeysTest {
     @ValueSource(strings = {"nul\u0000.txt", "line\nbreak.txt", "tab\t.txt", "esc\u001b[31m.txt", "del\u007f.txt",
             "rtl\u202egnp.exe", "c1\u0085.txt"})
     void controlCharactersAreRefused(String name) {
-        var e = assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.input("ses_1", name));
+        var e = assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.input("alice", "ses_1", name));
         assertTrue(e.getMessage().contains("control characters"), e.getMessage());
     }
 

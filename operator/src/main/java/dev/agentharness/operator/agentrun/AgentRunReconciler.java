@@ -208,8 +208,9 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             String message = e.conflict()
                     ? "the harness already ran this AgentRun (same namespace, name and spec: Idempotency-Key "
                             + submission.idempotencyKey() + ") with a different request, usually because the referenced "
-                            + "SandboxManifest changed since; it was not run again. Set a new spec.runNonce or use a new "
-                            + "name to run it again"
+                            + "SandboxManifest changed since" + (spec.getSessionId() == null ? "" : " or because it ran "
+                            + "before sessions were scoped to their namespace (operator upgrade)")
+                            + "; it was not run again. Set a new spec.runNonce or use a new name to run it again"
                     : "the harness rejected the run: " + e.detail() + "; nothing ran";
             return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.ValidationFailed, message);
         }
@@ -260,7 +261,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                 Optional<Instant> deadline = deadline(run, current);
                 if (deadline.isPresent() && !now.isBefore(deadline.get())) {
                     RunResponse cancelled = cancel(run, runId, current);
-                    fill(status, cancelled);
+                    fill(status, run.getSpec(), cancelled);
                     return finish(run, status, context, now, AgentRunPhase.TimedOut, AgentRunReason.TimedOut,
                             "run " + runId + " exceeded spec.timeoutSeconds=" + run.getSpec().getTimeoutSeconds()
                                     + "; the operator cancelled it on the harness");
@@ -294,7 +295,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     /** Maps the harness run onto the status, then decides when to look again. */
     private UpdateControl<AgentRun> apply(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now,
                                           RunResponse current) {
-        fill(status, current);
+        fill(status, run.getSpec(), current);
         RunVerdict verdict = RunVerdict.of(current);
         if (verdict.reason().finished()) {
             BoundedReply reply = BoundedReply.of(current.reply(), AgentRunStatus.MAX_REPLY_BYTES);
@@ -311,9 +312,13 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                 .orElse(control);
     }
 
-    private static void fill(AgentRunStatus status, RunResponse run) {
+    /**
+     * @param spec the AgentRun's spec: its {@code sessionId} is what the status shows (the harness knows it scoped to
+     *             the namespace, {@link NamespacedSession}); without one, the harness's id of the run's own session
+     */
+    private static void fill(AgentRunStatus status, AgentRunSpec spec, RunResponse run) {
         status.setRunId(run.runId());
-        status.setSessionId(run.sessionId());
+        status.setSessionId(spec != null && spec.getSessionId() != null ? spec.getSessionId() : run.sessionId());
         status.setTraceId(run.traceId());
         status.setUsedSandbox(run.usedSandbox());
         if (run.createdAt() != null) {

@@ -25,9 +25,10 @@ import java.util.TreeMap;
  * a user runs the same task again on purpose. {@code cancel} and {@code ttlSecondsAfterFinished} do
  * not change what runs, so they are not part of the digest.
  *
- * <p>The body is a pure function of the spec (and the referenced manifest), so the same AgentRun
- * always sends the same bytes' worth of meaning: the harness's "same key, same body → same run"
- * holds across operator restarts and re-creations.
+ * <p>The body is a pure function of the namespace, the spec (and the referenced manifest), so the same
+ * AgentRun always sends the same bytes' worth of meaning: the harness's "same key, same body → same run"
+ * holds across operator restarts and re-creations. {@code spec.sessionId} is sent scoped to the namespace
+ * ({@link NamespacedSession}); the digest covers the spec as written, so keys did not change with that.
  */
 public record RunSubmission(String idempotencyKey, String specDigest, RunRequest request) {
 
@@ -47,7 +48,8 @@ public record RunSubmission(String idempotencyKey, String specDigest, RunRequest
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("agentrun.namespace", run.getMetadata().getNamespace());
         metadata.put("agentrun.name", run.getMetadata().getName());
-        RunRequest request = new RunRequest(spec.getInput(), spec.getSessionId(), spec.getAgent(), spec.getModel(),
+        RunRequest request = new RunRequest(spec.getInput(),
+                NamespacedSession.harnessId(run.getMetadata().getNamespace(), spec.getSessionId()), spec.getAgent(), spec.getModel(),
                 spec.getSaveArtifact(), manifest, spec.getMaxTurns(),
                 effectiveTimeout(spec.getTimeoutSeconds(), manifestTimeout), metadata);
         return new RunSubmission(key, digest, request);

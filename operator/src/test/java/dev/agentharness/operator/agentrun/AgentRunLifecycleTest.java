@@ -111,7 +111,7 @@ class AgentRunLifecycleTest {
         assertEquals(7, request.maxTurns());
         assertEquals(600, request.timeoutSeconds());
         assertEquals("gpt-5.4-mini", request.model());
-        assertEquals("ses-jonas-1", request.sessionId());
+        assertEquals(NS + ".ses-jonas-1", request.sessionId(), "scoped to the namespace (NamespacedSession)");
         assertNull(request.manifest());
         assertEquals(Map.of("agentrun.namespace", NS, "agentrun.name", "request-shape"), request.metadata());
         String digest = RunSubmission.specDigest(created.getSpec());

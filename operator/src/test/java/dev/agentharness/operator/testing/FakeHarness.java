@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * where the operator depends on them — same Idempotency-Key + same body → the same run, a different
  * body → 409; queued/running → cancelled on cancel; a bulk feed ordered by {@code updated_at}. Runs
  * do not execute: tests move them along ({@link #start}, {@link #succeed}, {@link #fail}, …).
- * Records every submission (key, body, whether it created a run) and every cancel.
+ * Records every submission (key, body, whether it created a run) and every cancel, and, like the
+ * harness, keeps each session's messages: {@link #historyOf} is what a run's model call would see.
  * {@link FakeHarnessServer} serves it over real HTTP.
  */
 public final class FakeHarness implements HarnessApi {
@@ -45,6 +46,9 @@ public final class FakeHarness implements HarnessApi {
     private final Map<String, RunRequest> requestByRun = new LinkedHashMap<>();
     private final List<Submission> submissions = new ArrayList<>();
     private final List<String> cancels = new ArrayList<>();
+    /** session id → the messages of its runs, in submission order (the one principal's sessions, as the operator's). */
+    private final Map<String, List<String>> sessionMessages = new LinkedHashMap<>();
+    private final Map<String, List<String>> historyByRun = new LinkedHashMap<>();
     /** Strictly increasing timestamps: two changes never share an updated_at. */
     private final AtomicLong lastMillis = new AtomicLong();
     private volatile Consumer<String> onCreate = runId -> { };
@@ -81,6 +85,9 @@ public final class FakeHarness implements HarnessApi {
                 now, null, null, now);
         runs.put(runId, run);
         requestByRun.put(runId, request);
+        List<String> session = sessionMessages.computeIfAbsent(sessionId, id -> new ArrayList<>());
+        historyByRun.put(runId, List.copyOf(session));
+        session.add(request.message());
         if (idempotencyKey != null) {
             runByKey.put(idempotencyKey, runId);
         }
@@ -210,6 +217,11 @@ public final class FakeHarness implements HarnessApi {
 
     public synchronized RunRequest requestOf(String runId) {
         return requestByRun.get(runId);
+    }
+
+    /** The messages of the earlier runs of the run's session: the history its model call would carry. */
+    public synchronized List<String> historyOf(String runId) {
+        return historyByRun.get(runId);
     }
 
     public synchronized List<String> cancels() {
