@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -30,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 10, finding 3: workspace snapshots must not take a replica down by memory. The packaged
- * harness runs with a 96 MiB heap and the local provider; four runs at once each write a workspace
- * larger than that heap (three of 150 MB, one of 250 MB beyond the per-run cap). The process
+ * harness runs with a 96 MiB heap and the local provider; four runs each write a workspace
+ * larger than that heap (one of 250 MB beyond the per-run cap, then three of 150 MB at once). The process
  * survives, {@code /health} answers, every run ends with a reason the model was told, and no
  * snapshot file outlives its run.
  */
@@ -89,44 +88,38 @@ class SnapshotMemoryIT {
         Path log = Files.createTempFile("harness-snapshots-it", ".log");
         Map<String, String> env = Map.of(
                 "HARNESS_DATA_DIR", dataDir.toString(),
+                "HARNESS_AGENTS_DIR", Path.of("../examples/agents").toAbsolutePath().normalize().toString(),
                 "OPENAI_API_KEY", "sk-snapshot-test",
                 "OPENAI_BASE_URL", model.baseUrl(),
                 "SANDBOX_PROVIDER", "local",
                 "SANDBOX_SNAPSHOT_MAX_BYTES", Long.toString(PER_RUN_CAP),
                 "SANDBOX_SNAPSHOT_TOTAL_MAX_BYTES", Long.toString(TOTAL_CAP));
         try (HarnessProcess harness = HarnessProcess.start(List.of("-Xmx96m"), env, log)) {
-            Map<String, Long> sizes = new LinkedHashMap<>();
-            for (int i = 0; i < 3; i++) {
-                sizes.put(ConversationRouter.token(), 150 * MB);
-            }
+            // Alone first, so only its own cap can refuse it: 250 MB > SANDBOX_SNAPSHOT_MAX_BYTES.
             String tooLarge = ConversationRouter.token();
-            sizes.put(tooLarge, 250 * MB);
+            script(tooLarge, 250 * MB);
+            JsonNode large = awaitTerminal(harness, submit(harness, tooLarge));
+            assertEquals("succeeded", large.path("status").asText(), large.toString());
+            assertTrue(large.path("reply").asText().startsWith("[note: the workspace is larger than " + PER_RUN_CAP
+                    + " bytes (SANDBOX_SNAPSHOT_MAX_BYTES) and can no longer be snapshotted"), large.toString());
 
+            // Then three at once, each larger than the heap; two 150 MB snapshots fit into 350 MB together.
             List<String> runIds = new ArrayList<>();
-            for (Map.Entry<String, Long> run : sizes.entrySet()) {
-                script(run.getKey(), run.getValue());
-                runIds.add(submit(harness, run.getKey()));
+            for (int i = 0; i < 3; i++) {
+                String token = ConversationRouter.token();
+                script(token, 150 * MB);
+                runIds.add(submit(harness, token));
             }
-
-            List<JsonNode> finished = new ArrayList<>();
             for (String runId : runIds) {
-                finished.add(awaitTerminal(harness, runId));
+                JsonNode run = awaitTerminal(harness, runId);
+                assertEquals("succeeded", run.path("status").asText(), run.toString());
+                String reply = run.path("reply").asText();
+                // Whichever run snapshots while two others hold theirs is told why its snapshot was skipped.
+                assertTrue(reply.equals("snapshotted") || reply.startsWith("[note: the harness's snapshot space ("
+                        + TOTAL_CAP + " bytes for all runs together, SANDBOX_SNAPSHOT_TOTAL_MAX_BYTES) is full"), reply);
             }
             assertTrue(harness.isAlive(), "the harness survived:\n" + tail(harness.log()));
             assertEquals(200, harness.get("/health").statusCode());
-
-            for (int i = 0; i < runIds.size(); i++) {
-                JsonNode run = finished.get(i);
-                assertEquals("succeeded", run.path("status").asText(), run.toString());
-                String reply = run.path("reply").asText();
-                if (i == runIds.size() - 1) {
-                    assertTrue(reply.startsWith("[note: the workspace is larger than " + PER_RUN_CAP
-                            + " bytes (SANDBOX_SNAPSHOT_MAX_BYTES) and can no longer be snapshotted"), reply);
-                } else {
-                    // Two 150 MB snapshots fit into 350 MB; whichever run comes third while they exist is told why not.
-                    assertTrue(reply.equals("snapshotted") || reply.contains("SANDBOX_SNAPSHOT_TOTAL_MAX_BYTES"), reply);
-                }
-            }
             assertEquals(List.of(), snapshotFiles(), "every snapshot is deleted when its run ends");
             assertTrue(harness.log().contains("snapshot skipped"), "a skipped snapshot is logged with its reason");
             assertTrue(!harness.log().contains("OutOfMemoryError"), tail(harness.log()));
