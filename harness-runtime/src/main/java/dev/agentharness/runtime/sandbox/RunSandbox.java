@@ -1,5 +1,9 @@
 package dev.agentharness.runtime.sandbox;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -8,6 +12,11 @@ import org.jboss.logging.Logger;
  * sandbox is found dead before a call, a new one is provisioned from the same spec and the last
  * snapshot is restored into it, so the run continues where it was (snapshot-and-resume, SPEC §8).
  * One run calls its tools one at a time; the methods are synchronized anyway.
+ *
+ * <p>Snapshots are files of the process's {@link SnapshotStore}. One the store refuses (the
+ * workspace outgrew {@code SANDBOX_SNAPSHOT_MAX_BYTES}, or all runs' snapshots fill
+ * {@code SANDBOX_SNAPSHOT_TOTAL_MAX_BYTES}) is skipped: the run goes on with its previous snapshot
+ * and the call's tool result tells the model ({@link #takeSnapshotNotice()}).
  */
 public final class RunSandbox implements AutoCloseable {
 
@@ -30,14 +39,18 @@ public final class RunSandbox implements AutoCloseable {
     private final SandboxProvider provider;
     private final SandboxSpec spec;
     private final Preparation preparation;
+    private final SnapshotStore snapshots;
     private Sandbox current;
-    private byte[] lastSnapshot;
+    private SnapshotStore.Snapshot lastSnapshot;
+    private String snapshotNotice;
     private int resumes;
 
-    private RunSandbox(SandboxProvider provider, SandboxSpec spec, Preparation preparation, Sandbox first) {
+    private RunSandbox(SandboxProvider provider, SandboxSpec spec, Preparation preparation, SnapshotStore snapshots,
+                       Sandbox first) {
         this.provider = provider;
         this.spec = spec;
         this.preparation = preparation;
+        this.snapshots = snapshots;
         this.current = first;
     }
 
@@ -45,9 +58,15 @@ public final class RunSandbox implements AutoCloseable {
         return provision(provider, spec, Preparation.NONE);
     }
 
-    /** Provisions the first sandbox and prepares it; a sandbox that cannot be prepared is destroyed. */
+    /** With the {@linkplain SnapshotStore#temporary() temporary} snapshot store (tests and tools). */
     public static RunSandbox provision(SandboxProvider provider, SandboxSpec spec, Preparation preparation)
             throws SandboxException {
+        return provision(provider, spec, preparation, SnapshotStore.temporary());
+    }
+
+    /** Provisions the first sandbox and prepares it; a sandbox that cannot be prepared is destroyed. */
+    public static RunSandbox provision(SandboxProvider provider, SandboxSpec spec, Preparation preparation,
+                                       SnapshotStore snapshots) throws SandboxException {
         Sandbox first = provider.create(spec);
         try {
             preparation.prepare(first);
@@ -55,7 +74,7 @@ public final class RunSandbox implements AutoCloseable {
             first.destroy();
             throw e;
         }
-        return new RunSandbox(provider, spec, preparation, first);
+        return new RunSandbox(provider, spec, preparation, snapshots, first);
     }
 
     public SandboxSpec spec() {
@@ -74,13 +93,33 @@ public final class RunSandbox implements AutoCloseable {
             return operation.apply(sandbox);
         } finally {
             if (sandbox.alive()) {
-                try {
-                    lastSnapshot = sandbox.snapshot();
-                } catch (SandboxException e) {
-                    // Keep the older snapshot: a resume then loses this call's changes, not the whole workspace.
-                    LOG.warnf("sandbox %s: snapshot failed, keeping the previous one: %s", sandbox.id(), e.getMessage());
-                }
+                snapshot(sandbox);
             }
+        }
+    }
+
+    /**
+     * Why the last {@link #change} could not be snapshotted, once: for the tool result, so the model
+     * knows that a lost sandbox would come back without its latest changes.
+     */
+    public synchronized Optional<String> takeSnapshotNotice() {
+        Optional<String> notice = Optional.ofNullable(snapshotNotice);
+        snapshotNotice = null;
+        return notice;
+    }
+
+    private void snapshot(Sandbox sandbox) {
+        try {
+            SnapshotStore.Snapshot taken = snapshots.take(sandbox);
+            snapshots.discard(lastSnapshot);
+            lastSnapshot = taken;
+        } catch (SnapshotRefusedException e) {
+            snapshotNotice = e.getMessage();
+            LOG.warnf("run %s, sandbox %s: snapshot skipped, keeping the previous one: %s", spec.runId(), sandbox.id(),
+                    e.getMessage());
+        } catch (SandboxException e) {
+            // Keep the older snapshot: a resume then loses this call's changes, not the whole workspace.
+            LOG.warnf("sandbox %s: snapshot failed, keeping the previous one: %s", sandbox.id(), e.getMessage());
         }
     }
 
@@ -102,7 +141,11 @@ public final class RunSandbox implements AutoCloseable {
         Sandbox replacement = provider.create(spec);
         try {
             if (lastSnapshot != null) {
-                replacement.restore(lastSnapshot);
+                try (InputStream archive = Files.newInputStream(lastSnapshot.file())) {
+                    replacement.restore(archive, lastSnapshot.size());
+                } catch (IOException e) {
+                    throw new SandboxException("the harness cannot read the last snapshot (" + e.getClass().getSimpleName() + ")");
+                }
             } else {
                 // Nothing changed since provisioning: prepare it again as the first one was.
                 preparation.prepare(replacement);
@@ -119,6 +162,11 @@ public final class RunSandbox implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        current.destroy();
+        try {
+            current.destroy();
+        } finally {
+            snapshots.discard(lastSnapshot);
+            lastSnapshot = null;
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.agentharness.runtime.sandbox;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 
@@ -31,11 +33,15 @@ public interface Sandbox {
     /** The direct children of a directory, sorted by name. */
     List<WorkspaceFile> listFiles(String path) throws SandboxException;
 
-    /** A tar archive of the whole workspace. */
-    byte[] snapshot() throws SandboxException;
+    /**
+     * Streams a tar archive of the whole workspace into {@code target}, never holding it in memory.
+     * {@code target} throws an {@link java.io.IOException} when it takes no more bytes (the
+     * snapshot is too large); the provider then stops and throws.
+     */
+    void snapshot(OutputStream target) throws SandboxException;
 
-    /** Replaces the workspace with the contents of a {@link #snapshot()}. */
-    void restore(byte[] snapshot) throws SandboxException;
+    /** Replaces the workspace with a {@link #snapshot}: exactly {@code length} bytes read from {@code snapshot}. */
+    void restore(InputStream snapshot, long length) throws SandboxException;
 
     /** False once the sandbox was destroyed or lost (killed, expired, its host gone). */
     boolean alive();

@@ -41,6 +41,7 @@ public class SandboxPlane {
     private final Optional<BucketMounts> mounts;
     private final Duration defaultTimeout;
     private final Duration maxExec;
+    private final SnapshotStore snapshots;
     private final Set<String> active = ConcurrentHashMap.newKeySet();
     private final Map<String, BucketMounts.RunMounts> runMounts = new ConcurrentHashMap<>();
 
@@ -51,12 +52,15 @@ public class SandboxPlane {
                         @ConfigProperty(name = "harness.sandbox.exec-max-seconds") int execMaxSeconds,
                         @ConfigProperty(name = "harness.sandbox.mount-max-objects", defaultValue = "1000") int mountMaxObjects,
                         @ConfigProperty(name = "harness.sandbox.mount-max-bytes", defaultValue = "104857600") long mountMaxBytes,
+                        @ConfigProperty(name = "harness.sandbox.snapshot-max-bytes") long snapshotMaxBytes,
+                        @ConfigProperty(name = "harness.sandbox.snapshot-total-max-bytes") long snapshotTotalMaxBytes,
                         Storage storage, E2bConfig e2b) {
         this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir), e2b),
                 Optional.of(new BucketMounts(storage.store(), storage.bucket(),
                         new PresignedTransfer(storage.store(), Duration.ofSeconds(60)),
                         new BucketMounts.Limits(mountMaxObjects, mountMaxBytes, Duration.ofMinutes(5)))),
-                Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds));
+                Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds),
+                SnapshotStore.open(Path.of(dataDir).resolve("snapshots"), snapshotMaxBytes, snapshotTotalMaxBytes));
     }
 
     /** A plane without artifact storage (it refuses bucket mounts), for tests and tools. */
@@ -73,6 +77,13 @@ public class SandboxPlane {
     /** @param mounts how bucket mounts are materialised; empty = a harness without storage, which refuses them */
     public SandboxPlane(Optional<SandboxProvider> provider, Optional<BucketMounts> mounts, Duration defaultTimeout,
                         Duration maxExec) {
+        this(provider, mounts, defaultTimeout, maxExec, null);
+    }
+
+    /** @param snapshots the runs' snapshot files; null = {@link SnapshotStore#temporary()} once a run needs one */
+    public SandboxPlane(Optional<SandboxProvider> provider, Optional<BucketMounts> mounts, Duration defaultTimeout,
+                        Duration maxExec, SnapshotStore snapshots) {
+        this.snapshots = snapshots;
         this.provider = provider;
         this.mounts = mounts;
         this.defaultTimeout = defaultTimeout;
@@ -152,11 +163,11 @@ public class SandboxPlane {
         try {
             if (mounts.isPresent() && BucketMounts.any(manifest)) {
                 BucketMounts.RunMounts forRun = mounts.get().forRun(spec);
-                RunSandbox sandbox = RunSandbox.provision(p, spec, forRun::materialise);
+                RunSandbox sandbox = RunSandbox.provision(p, spec, forRun::materialise, snapshots());
                 runMounts.put(runId, forRun);
                 return sandbox;
             }
-            return RunSandbox.provision(p, spec);
+            return RunSandbox.provision(p, spec, RunSandbox.Preparation.NONE, snapshots());
         } catch (SandboxException | RuntimeException e) {
             active.remove(runId);
             throw e;
@@ -179,6 +190,10 @@ public class SandboxPlane {
             runMounts.remove(runId);
             active.remove(runId);
         }
+    }
+
+    private SnapshotStore snapshots() {
+        return snapshots == null ? SnapshotStore.temporary() : snapshots;
     }
 
     /** Runs whose sandbox this process is using right now. */

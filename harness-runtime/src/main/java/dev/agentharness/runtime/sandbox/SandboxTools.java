@@ -130,7 +130,7 @@ public final class SandboxTools {
         Duration timeout = Duration.ofMillis(Math.min(yieldMs, maxExec.toMillis()));
         int maxTokens = args.maxOutputTokens() == null ? DEFAULT_MAX_OUTPUT_TOKENS : Math.max(1, args.maxOutputTokens());
         ExecResult result = sandbox.change(s -> s.exec(args.cmd(), args.workdir(), timeout, CAPTURE_BYTES));
-        return formatExec(result, timeout, maxTokens, chunkId());
+        return withSnapshotNotice(sandbox, formatExec(result, timeout, maxTokens, chunkId()));
     }
 
     /**
@@ -182,7 +182,12 @@ public final class SandboxTools {
             s.writeFile(args.path(), bytes);
             return null;
         });
-        return "Wrote " + bytes.length + " bytes to " + args.path();
+        return withSnapshotNotice(sandbox, "Wrote " + bytes.length + " bytes to " + args.path());
+    }
+
+    /** A skipped snapshot is the model's business: a lost sandbox would come back without these changes. */
+    private static String withSnapshotNotice(RunSandbox sandbox, String output) {
+        return sandbox.takeSnapshotNotice().map(notice -> output + "\n[note: " + notice + "]").orElse(output);
     }
 
     static String list(RunSandbox sandbox, ListFilesArgs args) throws SandboxException {

@@ -136,8 +136,8 @@ public final class WorkspaceShell {
     }
 
     /** Empties the workspace, then extracts exactly {@code length} bytes of tar from stdin into it. */
-    public static List<String> restoreFromStdin(String root, int length) {
-        return sh(CLEAR + "head -c \"$2\" | tar -C \"$1\" -xf -\n", root, Integer.toString(length));
+    public static List<String> restoreFromStdin(String root, long length) {
+        return sh(CLEAR + "head -c \"$2\" | tar -C \"$1\" -xf -\n", root, Long.toString(length));
     }
 
     /**

@@ -332,14 +332,20 @@ class BucketMountsTest {
                 }
 
                 @Override
-                public byte[] snapshot() throws SandboxException {
-                    return sandbox.snapshot();
+                public void snapshot(java.io.OutputStream target) throws SandboxException {
+                    sandbox.snapshot(target);
                 }
 
                 @Override
-                public void restore(byte[] snapshot) throws SandboxException {
-                    calls.add("restore " + new String(snapshot, StandardCharsets.ISO_8859_1));
-                    sandbox.restore(snapshot);
+                public void restore(java.io.InputStream snapshot, long length) throws SandboxException {
+                    byte[] archive;
+                    try {
+                        archive = snapshot.readNBytes((int) length);
+                    } catch (java.io.IOException e) {
+                        throw new SandboxException("cannot read the snapshot: " + e);
+                    }
+                    calls.add("restore " + new String(archive, StandardCharsets.ISO_8859_1));
+                    sandbox.restore(new java.io.ByteArrayInputStream(archive), length);
                 }
 
                 @Override

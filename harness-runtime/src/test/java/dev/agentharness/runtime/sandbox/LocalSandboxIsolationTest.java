@@ -196,18 +196,26 @@ class LocalSandboxIsolationTest {
     }
 
     @Test
-    void aSnapshotRestoresIntoAFreshSandbox() throws Exception {
+    void aSnapshotStreamsToAFileAndRestoresIntoAFreshSandbox() throws Exception {
         assertEquals(0, sh("mkdir -p outputs/deep && echo 42 > outputs/deep/answer && chmod +x outputs/deep/answer").exitCode());
         sandbox.writeFile("notes/written.txt", "from the harness".getBytes(StandardCharsets.UTF_8));
-        byte[] snapshot = sandbox.snapshot();
-        sandbox.destroy();
-        assertFalse(sandbox.alive());
-        assertThrows(SandboxException.class, () -> sh("true"));
+        Sandbox fresh = provider.create(spec(Manifest.DEFAULT_ROOT, Map.of("stale.txt", new ManifestEntry.File("old")),
+                Network.NONE));
+        try {
+            SnapshotChecks.roundTrip(sandbox, fresh, base.resolve("snapshots"));
+            ExecResult check = fresh.exec("cat outputs/deep/answer inputs/notes.txt notes/written.txt; "
+                    + "test -x outputs/deep/answer && echo exec; ls stale.txt", null, TIMEOUT, 1024);
+            assertEquals("42\none two threefrom the harnessexec\n", check.stdout(), check.stderr());
+            assertTrue(check.stderr().contains("stale.txt"), "the restore replaced what was there");
+        } finally {
+            fresh.destroy();
+        }
+    }
 
-        sandbox = provider.create(spec(Manifest.DEFAULT_ROOT, Map.of(), Network.NONE));
-        sandbox.restore(snapshot);
-        ExecResult check = sh("cat outputs/deep/answer inputs/notes.txt notes/written.txt; test -x outputs/deep/answer && echo exec");
-        assertEquals("42\none two threefrom the harnessexec\n", check.stdout(), check.stderr());
+    @Test
+    void aWorkspaceLargerThanTheSnapshotCapIsRefusedWithoutKeepingAnything() throws Exception {
+        assertEquals(0, sh("head -c 1000000 /dev/urandom > big.bin").exitCode());
+        SnapshotChecks.refusedBeyondThePerRunCap(sandbox, base.resolve("snapshots"));
     }
 
     @Test

@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,12 +37,20 @@ public final class HarnessProcess implements AutoCloseable {
 
     /** Starts the harness with exactly {@code env} on top of PATH/HOME, and waits until it is ready. */
     public static HarnessProcess start(Map<String, String> env, Path log) {
+        return start(List.of(), env, log);
+    }
+
+    /** As {@link #start(Map, Path)}, with JVM options (e.g. a small {@code -Xmx}) before {@code -jar}. */
+    public static HarnessProcess start(List<String> jvmOptions, Map<String, String> env, Path log) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run 'mvn package' first");
         }
         int port = freePort();
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Djava.io.tmpdir=/tmp", "-jar", JAR.toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Djava.io.tmpdir=/tmp"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> environment = builder.environment();

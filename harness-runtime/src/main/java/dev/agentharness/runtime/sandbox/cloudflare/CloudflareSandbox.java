@@ -3,9 +3,12 @@ package dev.agentharness.runtime.sandbox.cloudflare;
 import dev.agentharness.runtime.sandbox.ExecResult;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.SnapshotInput;
 import dev.agentharness.runtime.sandbox.WorkspaceFile;
 import dev.agentharness.runtime.sandbox.WorkspacePath;
 import dev.agentharness.runtime.sandbox.WorkspaceShell;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 
@@ -17,8 +20,6 @@ import java.util.List;
 final class CloudflareSandbox implements Sandbox {
 
     static final String ROOT = "/workspace";
-    /** Snapshots are held in memory by the run, as with the local provider. */
-    static final int MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
     private static final Duration HELPER_TIMEOUT = Duration.ofSeconds(60);
     private static final int HELPER_OUTPUT = 4 * 1024 * 1024;
 
@@ -93,16 +94,16 @@ final class CloudflareSandbox implements Sandbox {
     }
 
     @Override
-    public byte[] snapshot() throws SandboxException {
+    public void snapshot(OutputStream target) throws SandboxException {
         requireAlive();
-        return worker.persist(id, MAX_SNAPSHOT_BYTES);
+        worker.persist(id, target);
     }
 
     @Override
-    public void restore(byte[] snapshot) throws SandboxException {
+    public void restore(InputStream snapshot, long length) throws SandboxException {
         requireAlive();
         helper(WorkspaceShell.clear(ROOT), "clear", ROOT, 0);
-        worker.hydrate(id, snapshot);
+        worker.hydrate(id, new SnapshotInput(snapshot, length), length);
     }
 
     @Override

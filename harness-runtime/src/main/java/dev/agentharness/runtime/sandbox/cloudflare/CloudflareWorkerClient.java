@@ -9,6 +9,7 @@ import dev.agentharness.runtime.sandbox.SandboxException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -37,6 +38,8 @@ final class CloudflareWorkerClient {
 
     /** The Agents SDK's default for everything but exec. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(120);
+    /** Snapshots and restores move the whole workspace. */
+    static final Duration ARCHIVE_TIMEOUT = Duration.ofMinutes(10);
     /** How long past its own timeout an exec may take before the harness gives up on the Worker's answer. */
     static final Duration EXEC_GRACE = Duration.ofSeconds(5);
     private static final int MAX_ERROR_BODY = 2000;
@@ -232,29 +235,31 @@ final class CloudflareWorkerClient {
         }
     }
 
-    /** {@code POST persist}: a tar of {@code /workspace}. */
-    byte[] persist(String id, int maxBytes) throws SandboxException {
+    /**
+     * {@code POST persist}: a tar of {@code /workspace}, raw or in the streamed form, copied into
+     * {@code target} as it arrives. {@code target} may refuse bytes (the snapshot is too large).
+     */
+    void persist(String id, OutputStream target) throws SandboxException {
         HttpResponse<InputStream> response = sendStreaming(request("/" + id + "/persist")
+                .timeout(ARCHIVE_TIMEOUT)
                 .POST(HttpRequest.BodyPublishers.noBody()), "snapshot the workspace");
         try (InputStream body = response.body()) {
             if (response.statusCode() != 200) {
                 throw failed("snapshot the workspace", response.statusCode(), body.readNBytes(MAX_ERROR_BODY));
             }
-            byte[] raw = body.readNBytes(maxBytes + 1);
-            if (raw.length > maxBytes) {
-                throw new SandboxException("the workspace is larger than " + maxBytes + " bytes; it cannot be snapshotted");
-            }
-            return StreamedPayload.decode(raw);
+            StreamedPayload.decodeTo(body, target);
         } catch (IOException e) {
             throw unreachable("snapshot the workspace", e);
         }
     }
 
-    /** {@code POST hydrate} (octet-stream tar), extracted into {@code /workspace}. */
-    void hydrate(String id, byte[] tar) throws SandboxException {
+    /** {@code POST hydrate} (octet-stream tar of exactly {@code length} bytes, streamed), extracted into {@code /workspace}. */
+    void hydrate(String id, InputStream tar, long length) throws SandboxException {
         HttpResponse<byte[]> response = send(request("/" + id + "/hydrate")
+                .timeout(ARCHIVE_TIMEOUT)
                 .header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(tar)), "restore the workspace");
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> tar), length)),
+                "restore the workspace");
         requireOk(response, "restore the workspace");
     }
 

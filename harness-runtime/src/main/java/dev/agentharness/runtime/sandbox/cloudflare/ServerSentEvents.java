@@ -20,11 +20,20 @@ final class ServerSentEvents {
     record Event(String event, String data, String id) {
     }
 
+    /** Longer lines than this are refused: a stream must not fill the heap through one endless line. */
+    static final int DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+
     private final InputStream in;
+    private final int maxLineBytes;
     private int pushedBack = -1;
 
     ServerSentEvents(InputStream in) {
+        this(in, DEFAULT_MAX_LINE_BYTES);
+    }
+
+    ServerSentEvents(InputStream in, int maxLineBytes) {
         this.in = in;
+        this.maxLineBytes = maxLineBytes;
     }
 
     /** The next event, or null at the end of the stream (an unterminated last event is dropped, as the spec says). */
@@ -91,6 +100,9 @@ final class ServerSentEvents {
                     pushedBack = following;
                 }
                 break;
+            }
+            if (line.size() >= maxLineBytes) {
+                throw new IOException("a server-sent event line is longer than " + maxLineBytes + " bytes");
             }
             line.write(b);
             b = in.read();

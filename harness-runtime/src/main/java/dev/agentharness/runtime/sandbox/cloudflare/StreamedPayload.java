@@ -2,9 +2,12 @@ package dev.agentharness.runtime.sandbox.cloudflare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -67,6 +70,55 @@ final class StreamedPayload {
             throw new IOException("the Worker's streamed payload ended without its 'complete' event");
         }
         return content.toByteArray();
+    }
+
+    /**
+     * Streams a {@code POST persist} answer into {@code target}, decoding the streamed form chunk by
+     * chunk. A tar never starts with {@code data: {} (its first name is {@code ./}), so an answer
+     * that does is the streamed form, and a malformed one is an error rather than a payload.
+     */
+    static void decodeTo(InputStream body, OutputStream target) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(body, 64 * 1024);
+        in.mark(PREFIX.length);
+        byte[] head = in.readNBytes(PREFIX.length);
+        in.reset();
+        if (!startsWithPrefix(head)) {
+            in.transferTo(target);
+            return;
+        }
+        ServerSentEvents events = new ServerSentEvents(in);
+        boolean binary = false;
+        boolean metadata = false;
+        ServerSentEvents.Event event;
+        try {
+            while ((event = events.next()) != null) {
+                if (!event.event().equals("message") || event.data().isEmpty()) {
+                    continue;
+                }
+                JsonNode message = JSON.readTree(event.data());
+                switch (message.path("type").asText()) {
+                    case "metadata" -> {
+                        binary = message.path("isBinary").asBoolean(false);
+                        metadata = true;
+                    }
+                    case "chunk" -> {
+                        if (!metadata) {
+                            throw new IOException("the Worker's streamed payload sent a chunk before its metadata");
+                        }
+                        String data = message.path("data").asText("");
+                        target.write(binary ? Base64.getDecoder().decode(data) : data.getBytes(StandardCharsets.UTF_8));
+                    }
+                    case "complete" -> {
+                        return;
+                    }
+                    default -> {
+                    }
+                }
+            }
+        } catch (IllegalArgumentException notBase64) {
+            throw new IOException("the Worker's streamed payload carried a chunk that is not base64");
+        }
+        throw new IOException("the Worker's streamed payload ended without its 'complete' event");
     }
 
     private static boolean startsWithPrefix(byte[] body) {

@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentharness.runtime.sandbox.ExecResult;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.SnapshotInput;
 import dev.agentharness.runtime.sandbox.WorkspaceFile;
 import dev.agentharness.runtime.sandbox.WorkspacePath;
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,8 +34,6 @@ final class E2bSandbox implements Sandbox {
     private static final Logger LOG = Logger.getLogger(E2bSandbox.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Snapshots are held in memory by the run; a workspace larger than this is not snapshotted. */
-    static final int MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
     static final Duration ARCHIVE_TIMEOUT = Duration.ofMinutes(2);
     private static final String SHELL = "/bin/sh";
 
@@ -162,20 +163,26 @@ final class E2bSandbox implements Sandbox {
         return files;
     }
 
-    /** tar runs inside the sandbox and its raw bytes come back as stdout (envd base64-encodes them per chunk). */
+    /**
+     * tar runs inside the sandbox and its raw bytes come back as stdout (envd base64-encodes them
+     * per chunk); each chunk goes straight into {@code target}. Once {@code target} refuses bytes
+     * the rest of the stream is read and dropped.
+     */
     @Override
-    public byte[] snapshot() throws SandboxException {
-        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+    public void snapshot(OutputStream target) throws SandboxException {
         Utf8StreamDecoder errors = new Utf8StreamDecoder(16 * 1024);
-        boolean[] tooLarge = {false};
+        boolean[] refused = {false};
         ProcessStream.Outcome outcome = run(List.of("tar", "-C", root, "-cf", "-", "."), root, ARCHIVE_TIMEOUT,
                 new ProcessStream.Sink() {
                     @Override
                     public void stdout(byte[] chunk) {
-                        if (tar.size() + (long) chunk.length > MAX_SNAPSHOT_BYTES) {
-                            tooLarge[0] = true;
-                        } else {
-                            tar.writeBytes(chunk);
+                        if (refused[0]) {
+                            return;
+                        }
+                        try {
+                            target.write(chunk);
+                        } catch (IOException e) {
+                            refused[0] = true;
                         }
                     }
 
@@ -184,21 +191,20 @@ final class E2bSandbox implements Sandbox {
                         errors.accept(chunk);
                     }
                 });
-        if (tooLarge[0]) {
-            throw new SandboxException("the workspace is larger than " + MAX_SNAPSHOT_BYTES + " bytes; it cannot be snapshotted");
+        if (refused[0]) {
+            throw new SandboxException("the snapshot was refused before the archive was complete");
         }
         if (outcome.error().isPresent() || !outcome.ended() || outcome.exitCode() != 0) {
             throw new SandboxException("snapshot failed: " + outcome.error().map(Object::toString).orElse(errors.finish().strip()));
         }
-        return tar.toByteArray();
     }
 
-    /** The archive is uploaded next to the workspace and extracted inside the sandbox. */
+    /** The archive is uploaded (streamed) next to the workspace and extracted inside the sandbox. */
     @Override
-    public void restore(byte[] snapshot) throws SandboxException {
+    public void restore(InputStream snapshot, long length) throws SandboxException {
         String archive = "/tmp/harness-restore-" + HexFormat.of().formatHex(randomBytes()) + ".tar";
         try {
-            envd.upload(archive, snapshot);
+            envd.upload(archive, new SnapshotInput(snapshot, length), length, ARCHIVE_TIMEOUT);
         } catch (EnvdClient.EnvdException e) {
             throw gone(e);
         }

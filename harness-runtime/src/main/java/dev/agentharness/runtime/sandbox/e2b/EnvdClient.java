@@ -152,6 +152,22 @@ final class EnvdClient {
         }
     }
 
+    /**
+     * Writes a file from a stream of exactly {@code length} bytes (a snapshot): the body is sent as
+     * it is read, never held in memory. {@code timeout} covers the whole upload.
+     */
+    void upload(String path, InputStream content, long length, Duration timeout) throws E2bException {
+        HttpRequest request = request("/files?path=" + encode(path) + "&username=" + USER)
+                .timeout(timeout)
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> content), length))
+                .build();
+        HttpResponse<byte[]> response = send(request, HttpResponse.BodyHandlers.ofByteArray(), "POST /files");
+        if (response.statusCode() != 200) {
+            throw failure("POST /files", response.statusCode(), response.body());
+        }
+    }
+
     private HttpRequest.Builder request(String pathAndQuery) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
                 .header("E2b-Sandbox-Id", sandboxId)

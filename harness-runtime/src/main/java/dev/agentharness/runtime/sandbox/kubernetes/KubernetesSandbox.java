@@ -9,6 +9,8 @@ import dev.agentharness.runtime.sandbox.WorkspaceShell;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -20,8 +22,6 @@ import java.util.List;
  */
 final class KubernetesSandbox implements Sandbox {
 
-    /** Snapshots are held in memory by the run, as with the local provider. */
-    static final int MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
     private static final Duration HELPER_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration ARCHIVE_TIMEOUT = Duration.ofMinutes(2);
     private static final int HELPER_OUTPUT = 4 * 1024 * 1024;
@@ -102,24 +102,26 @@ final class KubernetesSandbox implements Sandbox {
         return WorkspaceShell.parseListing(helper(WorkspaceShell.listFiles(root, absolute), null, "list", path, 0));
     }
 
+    /** The tar comes back on the exec's stdout and goes straight into {@code target}. */
     @Override
-    public byte[] snapshot() throws SandboxException {
+    public void snapshot(OutputStream target) throws SandboxException {
         requireAlive();
-        PodExec.Outcome outcome = exec.run(id, WorkspaceShell.snapshot(root), null, ARCHIVE_TIMEOUT, MAX_SNAPSHOT_BYTES);
-        if (outcome.stdoutTruncated()) {
-            throw new SandboxException("the workspace is larger than " + MAX_SNAPSHOT_BYTES + " bytes; it cannot be snapshotted");
+        PodExec.Streamed outcome = exec.stream(id, WorkspaceShell.snapshot(root), null, 0, target, ARCHIVE_TIMEOUT,
+                64 * 1024);
+        if (outcome.sinkRefused()) {
+            throw new SandboxException("the snapshot was refused before the archive was complete");
         }
         if (outcome.exitCode() != 0) {
             throw WorkspaceShell.failure("snapshot", root, outcome.exitCode(), outcome.stderr(), 0);
         }
-        return outcome.stdout();
     }
 
+    /** Exactly {@code length} bytes go to the exec's stdin, where {@code head -c} takes them to tar. */
     @Override
-    public void restore(byte[] snapshot) throws SandboxException {
+    public void restore(InputStream snapshot, long length) throws SandboxException {
         requireAlive();
-        PodExec.Outcome outcome = exec.run(id, WorkspaceShell.restoreFromStdin(root, snapshot.length), snapshot,
-                ARCHIVE_TIMEOUT, 64 * 1024);
+        PodExec.Streamed outcome = exec.stream(id, WorkspaceShell.restoreFromStdin(root, length), snapshot, length,
+                OutputStream.nullOutputStream(), ARCHIVE_TIMEOUT, 64 * 1024);
         if (outcome.exitCode() != 0) {
             throw WorkspaceShell.failure("restore", root, outcome.exitCode(), outcome.stderr(), 0);
         }

@@ -7,8 +7,10 @@ import io.fabric8.kubernetes.client.dsl.ContainerResource;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.TtyExecOutputErrorable;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
@@ -51,6 +53,37 @@ final class PodExec {
     Outcome run(String pod, List<String> argv, byte[] stdin, Duration timeout, int maxOutputBytes) throws SandboxException {
         Bounded out = new Bounded(maxOutputBytes);
         Bounded err = new Bounded(maxOutputBytes);
+        Ran ran = exec(pod, argv, stdin == null ? null : new ByteArrayInputStream(stdin), stdin == null ? 0 : stdin.length,
+                out, err, timeout);
+        return new Outcome(ran.exitCode(), out.bytes(), err.bytes(), out.truncated(), err.truncated(), ran.timedOut(),
+                ran.wallTime());
+    }
+
+    /**
+     * How a streamed command ended; {@code sinkRefused}: {@code stdout} stopped taking bytes (the
+     * rest of the output was dropped).
+     */
+    record Streamed(int exitCode, byte[] stderr, boolean timedOut, boolean sinkRefused) {
+    }
+
+    /**
+     * Runs a command whose stdin is exactly {@code stdinLength} bytes of {@code stdin} (none when
+     * null) and whose stdout is copied into {@code stdout} as it arrives: a snapshot's archive is
+     * never held in memory. {@code stdout} may refuse bytes (throw); the rest is then dropped.
+     */
+    Streamed stream(String pod, List<String> argv, InputStream stdin, long stdinLength, OutputStream stdout,
+                    Duration timeout, int maxStderrBytes) throws SandboxException {
+        Refusable out = new Refusable(stdout);
+        Bounded err = new Bounded(maxStderrBytes);
+        Ran ran = exec(pod, argv, stdin, stdinLength, out, err, timeout);
+        return new Streamed(ran.exitCode(), err.bytes(), ran.timedOut(), out.refused());
+    }
+
+    private record Ran(int exitCode, boolean timedOut, Duration wallTime) {
+    }
+
+    private Ran exec(String pod, List<String> argv, InputStream stdin, long stdinLength, OutputStream out,
+                     OutputStream err, Duration timeout) throws SandboxException {
         CompletableFuture<Void> closed = new CompletableFuture<>();
         ExecListener listener = new ExecListener() {
             @Override
@@ -73,9 +106,9 @@ final class PodExec {
             throw refused(pod, e);
         }
         try (watch) {
-            if (stdin != null && stdin.length > 0) {
+            if (stdin != null && stdinLength > 0) {
                 OutputStream in = watch.getInput();
-                in.write(stdin);
+                copyExactly(stdin, stdinLength, in);
                 in.flush();
             }
             Integer exit = watch.exitCode().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -84,17 +117,15 @@ final class PodExec {
             if (exit == null) {
                 throw new SandboxException("the exec stream of sandbox " + pod + " closed without an exit status");
             }
-            return new Outcome(exit, out.bytes(), err.bytes(), out.truncated(), err.truncated(), false, since(started));
+            return new Ran(exit, false, since(started));
         } catch (TimeoutException e) {
             if (watch.exitCode().isDone()) {
                 // The status came but the stream did not close in time: the output so far is the output.
                 Integer exit = watch.exitCode().getNow(-1);
-                return new Outcome(exit == null ? -1 : exit, out.bytes(), err.bytes(), out.truncated(), err.truncated(),
-                        false, since(started));
+                return new Ran(exit == null ? -1 : exit, false, since(started));
             }
             killAll(pod);
-            return new Outcome(dev.agentharness.runtime.sandbox.ExecResult.TIMED_OUT_EXIT_CODE, out.bytes(), err.bytes(),
-                    out.truncated(), err.truncated(), true, since(started));
+            return new Ran(dev.agentharness.runtime.sandbox.ExecResult.TIMED_OUT_EXIT_CODE, true, since(started));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof KubernetesClientException k) {
@@ -108,6 +139,20 @@ final class PodExec {
             Thread.currentThread().interrupt();
             killAll(pod);
             throw new SandboxException("interrupted while the command ran");
+        }
+    }
+
+    /** v4 cannot half-close stdin: the command reads exactly this many bytes ({@code head -c}). */
+    private static void copyExactly(InputStream source, long length, OutputStream target) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = length;
+        while (left > 0) {
+            int n = source.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                throw new IOException("the input ended " + left + " bytes early");
+            }
+            target.write(buffer, 0, n);
+            left -= n;
         }
     }
 
@@ -129,6 +174,37 @@ final class PodExec {
 
     private static Duration since(long started) {
         return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** Passes bytes on until the target refuses one; never throws into fabric8's output executor. */
+    static final class Refusable extends OutputStream {
+        private final OutputStream target;
+        private volatile boolean refused;
+
+        Refusable(OutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            if (refused) {
+                return;
+            }
+            try {
+                target.write(bytes, offset, length);
+            } catch (IOException e) {
+                refused = true;
+            }
+        }
+
+        boolean refused() {
+            return refused;
+        }
     }
 
     /** Keeps at most {@code limit} bytes of a stream and remembers whether more came. */

@@ -3,9 +3,11 @@ package dev.agentharness.runtime.sandbox.local;
 import dev.agentharness.runtime.sandbox.ExecResult;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.SnapshotInput;
 import dev.agentharness.runtime.sandbox.WorkspaceFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -25,8 +27,6 @@ import java.util.List;
  */
 final class LocalSandbox implements Sandbox {
 
-    /** Snapshots are held in memory by the run; a workspace larger than this is not snapshotted. */
-    static final int MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
     private static final Duration ARCHIVE_TIMEOUT = Duration.ofMinutes(2);
 
     private final String id;
@@ -138,33 +138,37 @@ final class LocalSandbox implements Sandbox {
         return files;
     }
 
-    /** tar runs inside the sandbox, so a hostile workspace (symlinks, odd names) never touches the host's tar. */
+    /**
+     * tar runs inside the sandbox, so a hostile workspace (symlinks, odd names) never touches the
+     * host's tar; its output is streamed into {@code target}, which may stop it by refusing bytes.
+     */
     @Override
-    public byte[] snapshot() throws SandboxException {
+    public void snapshot(OutputStream target) throws SandboxException {
         requireAlive();
-        ProcessRunner.Outcome outcome = run(root, List.of("tar", "-C", root, "-cf", "-", "."), null, ARCHIVE_TIMEOUT,
-                MAX_SNAPSHOT_BYTES);
-        if (outcome.stdoutTruncated()) {
-            throw new SandboxException("the workspace is larger than " + MAX_SNAPSHOT_BYTES + " bytes; it cannot be snapshotted");
+        ProcessRunner.Streamed outcome = stream(List.of("tar", "-C", root, "-cf", "-", "."), null, target);
+        if (outcome.sinkFailed()) {
+            throw new SandboxException("the snapshot was refused before the archive was complete");
         }
-        if (outcome.exitCode() != 0) {
-            throw new SandboxException("snapshot failed: " + new String(outcome.stderr(), StandardCharsets.UTF_8).strip());
+        if (outcome.timedOut() || outcome.exitCode() != 0) {
+            throw new SandboxException("snapshot failed: " + (outcome.timedOut() ? "timed out after " + ARCHIVE_TIMEOUT
+                    : new String(outcome.stderr(), StandardCharsets.UTF_8).strip()));
         }
-        return outcome.stdout();
     }
 
     /** Extracted inside the sandbox: an archive's absolute or {@code ..} names cannot reach the host. */
     @Override
-    public void restore(byte[] snapshot) throws SandboxException {
+    public void restore(InputStream snapshot, long length) throws SandboxException {
         requireAlive();
         try {
             clearWorkspace();
         } catch (IOException e) {
             throw new SandboxException("cannot clear the workspace before restoring: " + e.getClass().getSimpleName());
         }
-        ProcessRunner.Outcome outcome = run(root, List.of("tar", "-C", root, "-xf", "-"), snapshot, ARCHIVE_TIMEOUT, 64 * 1024);
-        if (outcome.exitCode() != 0) {
-            throw new SandboxException("restore failed: " + new String(outcome.stderr(), StandardCharsets.UTF_8).strip());
+        ProcessRunner.Streamed outcome = stream(List.of("tar", "-C", root, "-xf", "-"), new SnapshotInput(snapshot, length),
+                OutputStream.nullOutputStream());
+        if (outcome.timedOut() || outcome.exitCode() != 0) {
+            throw new SandboxException("restore failed: " + (outcome.timedOut() ? "timed out after " + ARCHIVE_TIMEOUT
+                    : new String(outcome.stderr(), StandardCharsets.UTF_8).strip()));
         }
     }
 
@@ -183,6 +187,16 @@ final class LocalSandbox implements Sandbox {
             throws SandboxException {
         try {
             return ProcessRunner.run(bubblewrap.command(workspace, root, chdir, network, command), stdin, timeout, maxBytes);
+        } catch (IOException e) {
+            throw new SandboxException("the sandbox could not start the command: " + e.getClass().getSimpleName());
+        }
+    }
+
+    private ProcessRunner.Streamed stream(List<String> command, InputStream stdin, OutputStream stdout)
+            throws SandboxException {
+        try {
+            return ProcessRunner.stream(bubblewrap.command(workspace, root, root, network, command), stdin, stdout,
+                    ARCHIVE_TIMEOUT, 64 * 1024);
         } catch (IOException e) {
             throw new SandboxException("the sandbox could not start the command: " + e.getClass().getSimpleName());
         }

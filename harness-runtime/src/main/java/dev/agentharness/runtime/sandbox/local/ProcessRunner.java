@@ -1,10 +1,13 @@
 package dev.agentharness.runtime.sandbox.local;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs one host process (a bwrap invocation) with an <b>empty</b> environment. Clearing the
@@ -22,14 +25,32 @@ final class ProcessRunner {
     }
 
     static Outcome run(List<String> argv, byte[] stdin, Duration timeout, int maxOutputBytes) throws IOException {
+        BoundedCapture out = new BoundedCapture(maxOutputBytes);
+        Streamed streamed = stream(argv, stdin == null ? null : new ByteArrayInputStream(stdin), out, timeout, maxOutputBytes);
+        return new Outcome(streamed.exitCode(), out.bytes(), streamed.stderr(), out.truncated(), streamed.stderrTruncated(),
+                streamed.timedOut(), streamed.wallTime());
+    }
+
+    /** What a command whose stdout went to a caller's stream did; {@code sinkFailed}: that stream refused bytes. */
+    record Streamed(int exitCode, byte[] stderr, boolean stderrTruncated, boolean timedOut, boolean sinkFailed,
+                    Duration wallTime) {
+    }
+
+    /**
+     * Runs a command with stdin read from {@code stdin} (none when null) and stdout copied into
+     * {@code stdout} as it comes, so neither is ever held in memory. When {@code stdout} throws
+     * (it takes no more bytes) the command is killed.
+     */
+    static Streamed stream(List<String> argv, InputStream stdin, OutputStream stdout, Duration timeout, int maxStderrBytes)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(argv);
         builder.environment().clear();
         long started = System.nanoTime();
         Process process = builder.start();
-        BoundedCapture out = new BoundedCapture(process.getInputStream(), maxOutputBytes);
-        BoundedCapture err = new BoundedCapture(process.getErrorStream(), maxOutputBytes);
-        Thread outReader = Thread.ofVirtual().start(out);
-        Thread errReader = Thread.ofVirtual().start(err);
+        AtomicBoolean sinkFailed = new AtomicBoolean();
+        BoundedCapture err = new BoundedCapture(maxStderrBytes);
+        Thread outReader = Thread.ofVirtual().start(() -> pump(process, stdout, sinkFailed));
+        Thread errReader = Thread.ofVirtual().start(() -> err.drain(process.getErrorStream()));
         Thread writer = Thread.ofVirtual().start(() -> feed(process.getOutputStream(), stdin));
         boolean finished;
         try {
@@ -48,8 +69,26 @@ final class ProcessRunner {
             throw new IOException("interrupted while the sandbox command ran", e);
         }
         Duration wall = Duration.ofNanos(System.nanoTime() - started);
-        return new Outcome(finished ? process.exitValue() : -1, out.bytes(), err.bytes(), out.truncated(),
-                err.truncated(), !finished, wall);
+        return new Streamed(finished ? process.exitValue() : -1, err.bytes(), err.truncated(), !finished, sinkFailed.get(),
+                wall);
+    }
+
+    private static void pump(Process process, OutputStream sink, AtomicBoolean sinkFailed) {
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = process.getInputStream()) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                try {
+                    sink.write(buffer, 0, n);
+                } catch (IOException refused) {
+                    sinkFailed.set(true);
+                    killTree(process);
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // The process was killed and its pipe closed under us: what was read is the output.
+        }
     }
 
     /**
@@ -63,10 +102,10 @@ final class ProcessRunner {
         process.destroyForcibly();
     }
 
-    private static void feed(OutputStream stdin, byte[] bytes) {
+    private static void feed(OutputStream stdin, InputStream source) {
         try (stdin) {
-            if (bytes != null) {
-                stdin.write(bytes);
+            if (source != null) {
+                source.transferTo(stdin);
             }
         } catch (IOException e) {
             // The command exited without reading all of its input: that is its answer.

@@ -15,6 +15,7 @@ import dev.agentharness.runtime.sandbox.Bwrap;
 import dev.agentharness.runtime.sandbox.ExecResult;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.SnapshotChecks;
 import dev.agentharness.runtime.sandbox.SandboxSpec;
 import dev.agentharness.runtime.sandbox.WorkspaceFile;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,9 @@ class CloudflareSandboxProviderTest {
     static void needsBubblewrap() {
         Bwrap.assumeInstalled();
     }
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path snapshotBase;
 
     @BeforeEach
     void start() {
@@ -133,16 +137,21 @@ class CloudflareSandboxProviderTest {
     }
 
     @Test
+    void aWorkspaceLargerThanTheSnapshotCapIsRefusedWithoutKeepingAnything() throws Exception {
+        Sandbox sandbox = create();
+        assertEquals(0, sandbox.exec("head -c 1000000 /dev/urandom > big.bin", null, Duration.ofSeconds(20), 1024).exitCode());
+        SnapshotChecks.refusedBeyondThePerRunCap(sandbox, snapshotBase.resolve("refused"));
+    }
+
+    @Test
     void aSnapshotRestoresIntoAFreshSandboxReplacingWhatWasThere() throws Exception {
         Sandbox first = create();
         first.writeFile("outputs/result.txt", "42\n".getBytes(StandardCharsets.UTF_8));
-        byte[] snapshot = first.snapshot();
-        worker.kill(first.id());
-        assertFalse(first.alive(), "a killed sandbox is not alive");
-
         Sandbox second = create();
         second.writeFile("stray.txt", "x".getBytes(StandardCharsets.UTF_8));
-        second.restore(snapshot);
+        SnapshotChecks.roundTrip(first, second, snapshotBase.resolve("round-trip"));
+        worker.kill(first.id());
+        assertFalse(first.alive(), "a killed sandbox is not alive");
         assertArrayEquals("42\n".getBytes(StandardCharsets.UTF_8), second.readFile("outputs/result.txt", 100));
         assertEquals(List.of("inputs", "outputs"), second.listFiles(null).stream().map(WorkspaceFile::name).toList());
         assertTrue(second.alive());

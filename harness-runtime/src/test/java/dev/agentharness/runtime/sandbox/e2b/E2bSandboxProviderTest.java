@@ -17,6 +17,7 @@ import dev.agentharness.runtime.sandbox.ExecResult;
 import dev.agentharness.runtime.sandbox.OwnedSandbox;
 import dev.agentharness.runtime.sandbox.Sandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.SnapshotChecks;
 import dev.agentharness.runtime.sandbox.SandboxSpec;
 import dev.agentharness.runtime.sandbox.WorkspaceFile;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +60,9 @@ class E2bSandboxProviderTest {
             fake.close();
         }
     }
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path snapshotBase;
 
     @BeforeEach
     void reset() {
@@ -214,14 +218,19 @@ class E2bSandboxProviderTest {
     }
 
     @Test
+    void aWorkspaceLargerThanTheSnapshotCapIsRefusedWithoutKeepingAnything() throws Exception {
+        Sandbox sandbox = create("run_unit", manifest(Map.of(), List.of()));
+        assertEquals(0, sandbox.exec("head -c 1000000 /dev/urandom > big.bin", null, Duration.ofSeconds(20), 1024).exitCode());
+        SnapshotChecks.refusedBeyondThePerRunCap(sandbox, snapshotBase.resolve("refused"));
+    }
+
+    @Test
     void aSnapshotRestoresTheWorkspaceIntoAnotherSandbox() throws Exception {
         Sandbox first = create();
         first.exec("mkdir -p outputs/deep && printf 'x\\n' > outputs/deep/a.txt && chmod +x outputs/deep/a.txt",
                 null, Duration.ofSeconds(20), 1024);
-        byte[] snapshot = first.snapshot();
-
         Sandbox second = create("run_unit", manifest(Map.of("stale.txt", new ManifestEntry.File("old")), List.of()));
-        second.restore(snapshot);
+        SnapshotChecks.roundTrip(first, second, snapshotBase.resolve("round-trip"));
 
         assertEquals(List.of(new WorkspaceFile("inputs", true, 0), new WorkspaceFile("outputs", true, 0)), second.listFiles(""));
         assertEquals("x\n", new String(second.readFile("outputs/deep/a.txt", 1024), StandardCharsets.UTF_8));

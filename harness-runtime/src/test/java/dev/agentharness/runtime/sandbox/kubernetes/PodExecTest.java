@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.runtime.sandbox.ExecResult;
 import dev.agentharness.runtime.sandbox.SandboxException;
+import dev.agentharness.runtime.sandbox.SnapshotChecks;
+import dev.agentharness.runtime.sandbox.SnapshotStore;
 import dev.agentharness.runtime.sandbox.WorkspaceFile;
 import dev.agentharness.runtime.sandbox.WorkspaceShell;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -20,8 +22,11 @@ import io.fabric8.kubernetes.client.server.mock.OutputStreamMessage;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.fabric8.mockwebserver.internal.WebSocketMessage;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The exec adapter against the fabric8 mock API server's expectation mode, which answers the exec
@@ -187,6 +193,38 @@ class PodExecTest {
                 .expect("\u0000" + content).andEmit(new StatusStreamMessage(0)).once()
                 .done().once();
         sandbox.writeFile("count.sh", content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @TempDir
+    Path snapshotBase;
+
+    @Test
+    void aSnapshotStreamsFromStdoutToAFileAndIsRestoredAsExactlyItsBytesOnStdin() throws Exception {
+        answer(WorkspaceShell.snapshot("/workspace"), new OutputStreamMessage("tar part one, "),
+                new OutputStreamMessage("tar part two"), new StatusStreamMessage(0));
+        SnapshotStore store = SnapshotStore.open(snapshotBase, 1024 * 1024, 2 * 1024 * 1024);
+        SnapshotStore.Snapshot snapshot = store.take(sandbox);
+        String archive = "tar part one, tar part two";
+        assertEquals(archive, Files.readString(snapshot.file()));
+        assertEquals(archive.length(), store.usedBytes());
+
+        server.expect().get().withPath(execPath(WorkspaceShell.restoreFromStdin("/workspace", archive.length()), true))
+                .andUpgradeToWebSocket().open()
+                // v4 cannot half-close stdin: exactly the archive's bytes, which head -c takes to tar.
+                .expect("\u0000" + archive).andEmit(new StatusStreamMessage(0)).once()
+                .done().once();
+        try (InputStream in = Files.newInputStream(snapshot.file())) {
+            sandbox.restore(in, snapshot.size());
+        }
+        store.discard(snapshot);
+        assertEquals(0, store.usedBytes());
+    }
+
+    @Test
+    void aSnapshotBeyondThePerRunCapIsRefusedWhileStreaming() throws Exception {
+        answer(WorkspaceShell.snapshot("/workspace"), new OutputStreamMessage("x".repeat(50_000)),
+                new OutputStreamMessage("x".repeat(50_000)), new StatusStreamMessage(0));
+        SnapshotChecks.refusedBeyondThePerRunCap(sandbox, snapshotBase);
     }
 
     @Test
