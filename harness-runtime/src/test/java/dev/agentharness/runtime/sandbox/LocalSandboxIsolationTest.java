@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.api.sandbox.Manifest;
@@ -11,16 +12,17 @@ import dev.agentharness.api.sandbox.ManifestEntry;
 import dev.agentharness.api.sandbox.Network;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -159,8 +161,8 @@ class LocalSandboxIsolationTest {
         Files.createDirectories(socketPath.getParent());
         try (ServerSocket harnessPort = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
              ServerSocket postgresPort = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.1"));
-             var databaseSocket = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            databaseSocket.bind(java.net.UnixDomainSocketAddress.of(socketPath));
+             ServerSocketChannel databaseSocket = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            databaseSocket.bind(UnixDomainSocketAddress.of(socketPath));
             for (String target : List.of("127.0.0.1/" + harnessPort.getLocalPort(), "127.0.0.1/" + postgresPort.getLocalPort(),
                     "169.254.169.254/80")) {
                 ExecResult probe = sh("timeout 10 bash -c 'echo hello > /dev/tcp/" + target + "' && echo CONNECTED");
@@ -179,7 +181,7 @@ class LocalSandboxIsolationTest {
     @Test
     void aFifoInTheWorkspaceIsRefusedByTheFileToolsInsteadOfBlockingThem() throws Exception {
         assertEquals(0, sh("mkfifo outputs/pipe && ln -s pipe outputs/link-to-pipe").exitCode());
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             SandboxException read = assertThrows(SandboxException.class, () -> sandbox.readFile("outputs/pipe", 1000));
             assertEquals("'outputs/pipe' is not a regular file (a symlink, FIFO, socket or device); the file tools only "
                     + "read and write regular files", read.getMessage());
