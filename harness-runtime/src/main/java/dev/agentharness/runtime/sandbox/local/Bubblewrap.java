@@ -92,7 +92,9 @@ final class Bubblewrap {
         if (!Files.isExecutable(Path.of("/usr/bin/prlimit"))) {
             throw new IOException("prlimit (util-linux) is missing: local sandboxes cannot be given resource limits");
         }
-        LOG.infof("local sandboxes: seccomp %s, user namespaces inside %s, host uid %s, limits %s",
+        // cgroup limits (memory.max, pids.max over the whole sandbox) would need a delegated, writable cgroup v2
+        // subtree; they are not applied: the rlimits bound each process and each command's process count.
+        LOG.infof("local sandboxes: seccomp %s, user namespaces inside %s, host uid %s, no cgroup limits, limits %s",
                 seccomp.isPresent() ? "on" : "off", disableUserns ? "disabled" : "allowed",
                 hostUid.isPresent() ? hostUid.getAsInt() : currentUid(), limits);
         return new Bubblewrap(executable, limits, seccomp, hostUid, disableUserns, sizedTmp);
