@@ -90,8 +90,21 @@ class LocalSandboxLimitsTest {
         assertTrue(tmp.stderr().contains("No space left on device"), tmp.stderr());
         ExecResult big = bomb.exec("head -c 100M /dev/zero > big.bin", null, TIMEOUT, 1000);
         assertNotEquals(0, big.exitCode(), "RLIMIT_FSIZE: " + big.stderr());
-        // The workspace the harness filled is the sandbox's to change.
-        assertEquals(0, bomb.exec("echo more >> inputs/notes.txt && rm inputs/notes.txt", null, TIMEOUT, 1000).exitCode());
+    }
+
+    /** Running as another host uid than the harness must not cost the sandbox its workspace. */
+    @Test
+    void filesTheHarnessWritesStayTheSandboxsToChangeAndSnapshotsRoundTrip() throws Exception {
+        assertTrue(provider.healthy());
+        neighbour.writeFile("new/dir/a.txt", "from the harness".getBytes(StandardCharsets.UTF_8));
+        ExecResult changed = neighbour.exec("echo changed > new/dir/a.txt && touch new/dir/b.txt && rm inputs/notes.txt",
+                null, TIMEOUT, 1000);
+        assertEquals(0, changed.exitCode(), changed.stderr());
+        byte[] snapshot = neighbour.snapshot();
+        neighbour.writeFile("new/dir/a.txt", "overwritten".getBytes(StandardCharsets.UTF_8));
+        neighbour.restore(snapshot);
+        assertEquals("changed\n", new String(neighbour.readFile("new/dir/a.txt", 100), StandardCharsets.UTF_8));
+        assertEquals(0, neighbour.exec("rm -r new", null, TIMEOUT, 1000).exitCode());
     }
 
     @Test
