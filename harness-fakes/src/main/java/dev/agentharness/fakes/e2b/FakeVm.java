@@ -128,13 +128,14 @@ final class FakeVm {
         }
     }
 
-    /** The bwrap command that runs {@code argv} in this VM as envd would (fresh environment, cwd). */
+    /**
+     * The bwrap command that runs {@code argv} in this VM as envd would (fresh environment, cwd). The network is
+     * never shared, whatever {@code allow_internet_access} says: the host's network is the test machine's loopback
+     * (the harness, its database), not a microVM's own internet. The flag is recorded for assertions only.
+     */
     List<String> command(Path bwrap, String cwd, Map<String, String> environment, List<String> argv) {
         List<String> command = new ArrayList<>(List.of(bwrap.toString(),
                 "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"));
-        if (!Boolean.FALSE.equals(allowInternetAccess)) {
-            command.add("--share-net");
-        }
         command.addAll(List.of("--bind", root.toString(), "/", "--ro-bind", "/usr", "/usr"));
         for (String file : ETC_FILES) {
             command.addAll(List.of("--ro-bind-try", file, file));

@@ -9,6 +9,7 @@ import dev.agentharness.runtime.sandbox.cloudflare.CloudflareSettings;
 import dev.agentharness.runtime.sandbox.kubernetes.KubernetesSandboxProvider;
 import dev.agentharness.runtime.sandbox.kubernetes.KubernetesSandboxSettings;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
+import dev.agentharness.runtime.sandbox.local.LocalSandboxSettings;
 import dev.agentharness.runtime.storage.PresignedTransfer;
 import dev.agentharness.runtime.storage.Storage;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -96,7 +97,8 @@ public class SandboxPlane {
             return Optional.empty();
         }
         return switch (name.get()) {
-            case "local" -> Optional.of(new LocalSandboxProvider(dataDir.resolve("sandboxes")));
+            case "local" -> Optional.of(new LocalSandboxProvider(dataDir.resolve("sandboxes"),
+                    LocalSandboxSettings.from(config())));
             case "e2b" -> Optional.of(e2b.provider());
             case "kubernetes" -> Optional.of(KubernetesSandboxProvider.connect(KubernetesSandboxSettings.from(config())));
             case "cloudflare" -> Optional.of(new CloudflareSandboxProvider(CloudflareSettings.resolve(

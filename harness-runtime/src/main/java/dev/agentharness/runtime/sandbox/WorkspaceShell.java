@@ -25,6 +25,7 @@ public final class WorkspaceShell {
     public static final int MISSING = 5;
     public static final int TOO_LARGE = 6;
     public static final int CANNOT_CREATE = 7;
+    public static final int NOT_REGULAR = 8;
 
     /** {@code inside ROOT PATH}: true when PATH (or its nearest existing ancestor) resolves under ROOT. */
     private static final String INSIDE = """
@@ -37,12 +38,20 @@ public final class WorkspaceShell {
             }
             """;
 
+    /**
+     * Only a regular file is read: a FIFO would block {@code cat} (and the open) until its other end appears. The
+     * file is opened once, read-write where allowed (which never blocks, even on a FIFO swapped in after the
+     * checks), and the opened descriptor itself must be a regular file; size and content are read through it.
+     */
     private static final String READ = INSIDE + """
             inside "$1" "$2" || exit 3
             if [ -d "$2" ]; then exit 4; fi
+            if [ -e "$2" ] && [ ! -f "$2" ]; then exit 8; fi
             [ -f "$2" ] || exit 5
-            if [ $(($(wc -c < "$2"))) -gt "$3" ]; then exit 6; fi
-            exec cat "$2"
+            if (: 3<>"$2") 2>/dev/null; then exec 3<>"$2"; else exec 3<"$2"; fi
+            [ -f /proc/self/fd/3 ] || exit 8
+            if [ $(($(wc -c < /proc/self/fd/3))) -gt "$3" ]; then exit 6; fi
+            exec cat <&3
             """;
 
     private static final String PREPARE_WRITE = INSIDE + """
@@ -156,6 +165,8 @@ public final class WorkspaceShell {
             };
             case TOO_LARGE -> "'" + named + "' is larger than " + maxBytes + " bytes; read it in parts with exec_command";
             case CANNOT_CREATE -> "cannot create the directories for '" + named + "'";
+            case NOT_REGULAR -> "'" + named + "' is not a regular file (a FIFO, socket or device); read_file reads "
+                    + "only regular files";
             default -> operation + " of '" + named + "' failed (exit " + exitCode + ")" + detail(stderr);
         });
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.api.sandbox.Manifest;
@@ -11,18 +12,17 @@ import dev.agentharness.api.sandbox.ManifestEntry;
 import dev.agentharness.api.sandbox.Network;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -143,30 +143,55 @@ class LocalSandboxIsolationTest {
         assertFalse(Files.exists(base.resolve("created-by-link.txt")));
     }
 
+    /**
+     * The local provider never shares the host's network: its loopback holds the harness's HTTP port and the
+     * embedded PostgreSQL, and the cloud metadata address is one hop away. A manifest asking for egress is refused
+     * (before this change it got {@code --share-net}, and the connections below succeeded).
+     */
     @Test
-    void theNetworkIsUnreachableUnlessTheManifestAllowsEgress() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-            String connect = "bash -c 'echo hello > /dev/tcp/127.0.0.1/" + server.getLocalPort() + "'";
-            ExecResult blocked = sh(connect + "; cat /proc/net/dev | tail -n +3 | cut -d: -f1");
-            assertTrue(blocked.stderr().contains("Connection refused"), blocked.stderr());
-            assertEquals("lo", blocked.stdout().strip(), "only a private loopback interface exists");
+    void theHostNetworkAndTheDatabaseSocketAreNeverReachable() throws Exception {
+        SandboxException refused = assertThrows(SandboxException.class,
+                () -> provider.create(spec(Manifest.DEFAULT_ROOT, Map.of(), new Network(List.of("pypi.org")))));
+        assertTrue(refused.getMessage().startsWith("network.egress: the local provider gives sandboxes no network"),
+                refused.getMessage());
+        assertEquals("network.egress", provider.unsupported(new Manifest(null, Map.of(), null,
+                new Network(List.of("pypi.org")))).getFirst().field());
 
-            // Positive control: the same command with egress allowed reaches the host.
-            Sandbox online = provider.create(spec(Manifest.DEFAULT_ROOT, Map.of(), new Network(List.of("pypi.org"))));
-            try {
-                CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
-                    try (Socket client = server.accept(); InputStream in = client.getInputStream()) {
-                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                assertEquals(0, online.exec(connect, null, TIMEOUT, 1000).exitCode());
-                assertEquals("hello\n", received.get(10, TimeUnit.SECONDS));
-            } finally {
-                online.destroy();
+        Path socketPath = base.resolve("postgres/.s.PGSQL.5432");
+        Files.createDirectories(socketPath.getParent());
+        try (ServerSocket harnessPort = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+             ServerSocket postgresPort = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.1"));
+             ServerSocketChannel databaseSocket = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            databaseSocket.bind(UnixDomainSocketAddress.of(socketPath));
+            for (String target : List.of("127.0.0.1/" + harnessPort.getLocalPort(), "127.0.0.1/" + postgresPort.getLocalPort(),
+                    "169.254.169.254/80")) {
+                ExecResult probe = sh("timeout 10 bash -c 'echo hello > /dev/tcp/" + target + "' && echo CONNECTED");
+                assertNotEquals(0, probe.exitCode(), target + ": " + probe.stdout());
+                assertFalse(probe.stdout().contains("CONNECTED"), target);
             }
+            ExecResult socket = sh("cat " + socketPath + "; ls " + base);
+            assertNotEquals(0, socket.exitCode());
+            assertTrue(socket.stderr().contains("No such file or directory"), socket.stderr());
+            ExecResult interfaces = sh("cat /proc/net/dev | tail -n +3 | cut -d: -f1");
+            assertEquals("lo", interfaces.stdout().strip(), "only a private loopback interface exists");
         }
+    }
+
+    /** Opening a FIFO blocks until its other end opens: the file tools refuse anything but regular files. */
+    @Test
+    void aFifoInTheWorkspaceIsRefusedByTheFileToolsInsteadOfBlockingThem() throws Exception {
+        assertEquals(0, sh("mkfifo outputs/pipe && ln -s pipe outputs/link-to-pipe").exitCode());
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            SandboxException read = assertThrows(SandboxException.class, () -> sandbox.readFile("outputs/pipe", 1000));
+            assertEquals("'outputs/pipe' is not a regular file (a symlink, FIFO, socket or device); the file tools only "
+                    + "read and write regular files", read.getMessage());
+            assertThrows(SandboxException.class, () -> sandbox.readFile("outputs/link-to-pipe", 1000));
+            SandboxException write = assertThrows(SandboxException.class,
+                    () -> sandbox.writeFile("outputs/pipe", "x".getBytes(StandardCharsets.UTF_8)));
+            assertTrue(write.getMessage().contains("not a regular file"), write.getMessage());
+            assertEquals(List.of("link-to-pipe", "pipe"),
+                    sandbox.listFiles("outputs").stream().map(WorkspaceFile::name).toList());
+        });
     }
 
     @Test

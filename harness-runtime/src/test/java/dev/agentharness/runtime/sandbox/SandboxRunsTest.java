@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestEntry;
+import dev.agentharness.api.sandbox.Network;
 import dev.agentharness.fakes.FakeModelServer;
 import dev.agentharness.fakes.model.RecordedRequest;
 import dev.agentharness.fakes.model.Reply;
@@ -20,12 +21,15 @@ import dev.agentharness.runtime.testing.FakeModelResource;
 import dev.agentharness.runtime.testing.WithLocalSandbox;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -226,6 +230,30 @@ class SandboxRunsTest {
                 .post("/runs")
                 .then().statusCode(422)
                 .body("detail", containsString("root: the local provider cannot place the workspace under /usr"));
+        given().contentType("application/json")
+                .body(runBody("x", "{\"network\":{\"egress\":[\"pypi.org\"]}}"))
+                .post("/runs")
+                .then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("detail", containsString("network.egress: the local provider gives sandboxes no network"));
+    }
+
+    /** This harness's own HTTP port and data directory (the embedded PostgreSQL's home) are out of a sandbox's reach. */
+    @Test
+    void aSandboxReachesNeitherTheHarnessPortNorItsDataDirectory() throws Exception {
+        String dataDir = ConfigProvider.getConfig().getValue("harness.data-dir", String.class);
+        Sandbox sandbox = plane.provider().orElseThrow().create(new SandboxSpec("run_probe", "ses_probe",
+                new Manifest(null, Map.of(), null, Network.NONE), Duration.ofMinutes(5)));
+        try {
+            ExecResult port = sandbox.exec("timeout 10 bash -c 'echo > /dev/tcp/127.0.0.1/" + RestAssured.port
+                    + "' && echo CONNECTED", null, Duration.ofSeconds(30), 4096);
+            assertFalse(port.stdout().contains("CONNECTED"), port.stderr());
+            ExecResult files = sandbox.exec("ls " + Path.of(dataDir).toAbsolutePath(), null,
+                    Duration.ofSeconds(30), 4096);
+            assertTrue(files.stderr().contains("No such file or directory"), files.stderr());
+        } finally {
+            sandbox.destroy();
+        }
     }
 
     @Test

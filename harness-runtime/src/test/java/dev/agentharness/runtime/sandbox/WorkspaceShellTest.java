@@ -2,6 +2,7 @@ package dev.agentharness.runtime.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +82,19 @@ class WorkspaceShellTest {
         assertEquals(WorkspaceShell.OUTSIDE, run(WorkspaceShell.readFile(root, root + "/escape.txt", 100), null).exit());
         assertEquals(WorkspaceShell.OUTSIDE, run(WorkspaceShell.readFile(root, root + "/escape/outside.txt", 100), null).exit());
         assertEquals(WorkspaceShell.TOO_LARGE, run(WorkspaceShell.readFile(root, root + "/notes.txt", 5), null).exit());
+    }
+
+    /** {@code cat} of a FIFO waits for a writer that never comes: the script refuses it instead. */
+    @Test
+    void readRefusesAFifoInsteadOfHanging() throws Exception {
+        assertEquals(0, new ProcessBuilder("mkfifo", root + "/pipe").start().waitFor());
+        Files.createSymbolicLink(Path.of(root, "pipe-link"), Path.of(root, "pipe"));
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            assertEquals(WorkspaceShell.NOT_REGULAR, run(WorkspaceShell.readFile(root, root + "/pipe", 100), null).exit());
+            assertEquals(WorkspaceShell.NOT_REGULAR, run(WorkspaceShell.readFile(root, root + "/pipe-link", 100), null).exit());
+        });
+        assertEquals("'pipe' is not a regular file (a FIFO, socket or device); read_file reads only regular files",
+                WorkspaceShell.failure("read", "pipe", WorkspaceShell.NOT_REGULAR, null, 100).getMessage());
     }
 
     @Test

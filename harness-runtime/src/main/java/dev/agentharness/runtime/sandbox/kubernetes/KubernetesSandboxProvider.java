@@ -13,6 +13,7 @@ import dev.agentharness.runtime.sandbox.SandboxSpec;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -102,14 +103,14 @@ public final class KubernetesSandboxProvider implements SandboxProvider {
         }
         String id = "sbx-" + HexFormat.of().formatHex(randomBytes());
         String root = spec.manifest().root();
-        Pod created;
         try {
-            created = client.pods().inNamespace(settings.namespace())
-                    .resource(pods.build(id, spec.runId(), root, spec.timeout(), Instant.now().plus(spec.timeout())))
+            // The fence before the Pod: a Pod that started before its policy could reach anything for a moment.
+            NetworkPolicy policy = client.network().v1().networkPolicies().inNamespace(settings.namespace())
+                    .resource(policies.build(id, spec.runId(), spec.manifest().network()))
                     .create();
-            client.network().v1().networkPolicies().inNamespace(settings.namespace())
-                    .resource(policies.build(created, spec.runId(), spec.manifest().network()))
-                    .create();
+            Pod pod = pods.build(id, spec.runId(), root, spec.timeout(), Instant.now().plus(spec.timeout()));
+            pod.getMetadata().setOwnerReferences(List.of(SandboxNetworkPolicyFactory.ownerOfPod(policy)));
+            client.pods().inNamespace(settings.namespace()).resource(pod).create();
         } catch (KubernetesClientException e) {
             destroy(id);
             throw new SandboxException("the Kubernetes API server refused the sandbox Pod" + status(e));
@@ -219,7 +220,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider {
         return owned;
     }
 
-    /** Deletes the Pod and its NetworkPolicy (the Pod owns it, so garbage collection would follow anyway). */
+    /** Deletes the Pod and its NetworkPolicy (the policy owns the Pod, so garbage collection would follow anyway). */
     @Override
     public void destroy(String sandboxId) {
         try {

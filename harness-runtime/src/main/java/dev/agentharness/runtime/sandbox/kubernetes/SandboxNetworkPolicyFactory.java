@@ -2,7 +2,8 @@ package dev.agentharness.runtime.sandbox.kubernetes;
 
 import dev.agentharness.api.sandbox.Network;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
@@ -17,8 +18,9 @@ import java.util.Map;
  * egress — DNS included. NetworkPolicy cannot match host names, so a manifest that lists hosts gets
  * DNS (kube-dns) plus the operator-configured {@code SANDBOX_K8S_EGRESS_CIDRS}, typically an egress
  * proxy that enforces the host list; without configured CIDRs such a manifest is refused
- * ({@link KubernetesSandboxProvider#unsupported}). The Pod owns the policy, so deleting the Pod —
- * by the harness, the reaper or {@code activeDeadlineSeconds} plus garbage collection — removes it.
+ * ({@link KubernetesSandboxProvider#unsupported}). The policy is created <em>before</em> its Pod, so the Pod
+ * never runs unfenced, and it owns the Pod: deleting the policy garbage-collects the Pod, so no sandbox Pod outlives
+ * its policy. The harness and the reaper delete both by name.
  */
 final class SandboxNetworkPolicyFactory {
 
@@ -28,8 +30,7 @@ final class SandboxNetworkPolicyFactory {
         this.settings = settings;
     }
 
-    NetworkPolicy build(Pod pod, String runId, Network network) {
-        String sandboxId = pod.getMetadata().getName();
+    NetworkPolicy build(String sandboxId, String runId, Network network) {
         List<NetworkPolicyEgressRule> egress = new ArrayList<>();
         if (!network.egress().isEmpty()) {
             egress.add(new NetworkPolicyEgressRuleBuilder()
@@ -50,12 +51,6 @@ final class SandboxNetworkPolicyFactory {
                     .withName(sandboxId)
                     .withNamespace(settings.namespace())
                     .withLabels(SandboxLabels.of(sandboxId, runId))
-                    .addNewOwnerReference()
-                        .withApiVersion("v1")
-                        .withKind("Pod")
-                        .withName(sandboxId)
-                        .withUid(pod.getMetadata().getUid())
-                    .endOwnerReference()
                 .endMetadata()
                 .withNewSpec()
                     .withNewPodSelector().withMatchLabels(Map.of(SandboxLabels.SANDBOX_ID, sandboxId)).endPodSelector()
@@ -63,6 +58,16 @@ final class SandboxNetworkPolicyFactory {
                     .withIngress(List.of())
                     .withEgress(egress)
                 .endSpec()
+                .build();
+    }
+
+    /** The reference that makes the policy (created first) the Pod's owner: the Pod is garbage once it is gone. */
+    static OwnerReference ownerOfPod(NetworkPolicy policy) {
+        return new OwnerReferenceBuilder()
+                .withApiVersion("networking.k8s.io/v1")
+                .withKind("NetworkPolicy")
+                .withName(policy.getMetadata().getName())
+                .withUid(policy.getMetadata().getUid())
                 .build();
     }
 }

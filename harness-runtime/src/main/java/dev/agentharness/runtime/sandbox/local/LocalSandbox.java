@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -34,18 +33,16 @@ final class LocalSandbox implements Sandbox {
     private final Path home;
     private final Path workspace;
     private final String root;
-    private final boolean network;
     private final Bubblewrap bubblewrap;
     private final WorkspacePaths paths;
     private volatile boolean destroyed;
 
-    LocalSandbox(String id, String runId, Path home, String root, boolean network, Bubblewrap bubblewrap) {
+    LocalSandbox(String id, String runId, Path home, String root, Bubblewrap bubblewrap) {
         this.id = id;
         this.runId = runId;
         this.home = home;
         this.workspace = home.resolve("workspace");
         this.root = root;
-        this.network = network;
         this.bubblewrap = bubblewrap;
         this.paths = new WorkspacePaths(workspace, root);
     }
@@ -83,20 +80,21 @@ final class LocalSandbox implements Sandbox {
     public byte[] readFile(String path, int maxBytes) throws SandboxException {
         requireAlive();
         Path file = paths.resolve(path);
-        if (Files.isDirectory(file)) {
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new SandboxException("'" + path + "' is a directory; use list_files");
         }
-        try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            byte[] content = in.readNBytes(maxBytes + 1);
-            if (content.length > maxBytes) {
-                throw new SandboxException("'" + path + "' is larger than " + maxBytes + " bytes; read it in parts with exec_command");
-            }
-            return content;
-        } catch (NoSuchFileException e) {
+        if (!RegularFiles.existsAsRegularFile(file, path)) {
             throw new SandboxException("no such file: '" + path + "'");
-        } catch (IOException e) {
-            throw new SandboxException("cannot read '" + path + "': " + e.getClass().getSimpleName());
         }
+        byte[] content = RegularFiles.withDeadline(file, path, () -> {
+            try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                return in.readNBytes(maxBytes + 1);
+            }
+        });
+        if (content.length > maxBytes) {
+            throw new SandboxException("'" + path + "' is larger than " + maxBytes + " bytes; read it in parts with exec_command");
+        }
+        return content;
     }
 
     @Override
@@ -108,13 +106,19 @@ final class LocalSandbox implements Sandbox {
         Path file = paths.resolve(path);
         try {
             Files.createDirectories(file.getParent());
-            // createDirectories may have walked a symlink created since resolve(): check again, then refuse links.
-            paths.resolve(path);
-            Files.write(file, content, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            bubblewrap.handOver(workspace, file.getParent());
         } catch (IOException e) {
             throw new SandboxException("cannot write '" + path + "': " + e.getClass().getSimpleName());
         }
+        // createDirectories may have walked a symlink created since resolve(): check again, then refuse links.
+        paths.resolve(path);
+        RegularFiles.existsAsRegularFile(file, path);
+        RegularFiles.withDeadline(file, path, () -> {
+            Files.write(file, content, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            bubblewrap.handOver(workspace, file);
+            return null;
+        });
     }
 
     @Override
@@ -186,7 +190,7 @@ final class LocalSandbox implements Sandbox {
     private ProcessRunner.Outcome run(String chdir, List<String> command, byte[] stdin, Duration timeout, int maxBytes)
             throws SandboxException {
         try {
-            return ProcessRunner.run(bubblewrap.command(workspace, root, chdir, network, command), stdin, timeout, maxBytes);
+            return ProcessRunner.run(bubblewrap.command(workspace, root, chdir, command), stdin, timeout, maxBytes);
         } catch (IOException e) {
             throw new SandboxException("the sandbox could not start the command: " + e.getClass().getSimpleName());
         }

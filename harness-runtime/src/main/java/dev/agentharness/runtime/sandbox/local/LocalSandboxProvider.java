@@ -52,15 +52,28 @@ public final class LocalSandboxProvider implements SandboxProvider {
     private final CachedHealth health = new CachedHealth(HEALTH_CACHE, this::startsASandbox);
 
     public LocalSandboxProvider(Path base) {
-        this(base, Bubblewrap.locate());
+        this(base, LocalSandboxSettings.DEFAULTS);
     }
 
-    LocalSandboxProvider(Path base, Optional<Path> bwrap) {
+    public LocalSandboxProvider(Path base, LocalSandboxSettings limits) {
+        this(base, Bubblewrap.locate(), limits);
+    }
+
+    LocalSandboxProvider(Path base, Optional<Path> bwrap, LocalSandboxSettings limits) {
         this.base = base.toAbsolutePath().normalize();
-        this.bubblewrap = bwrap.map(Bubblewrap::new);
-        if (bubblewrap.isEmpty()) {
+        this.bubblewrap = bwrap.flatMap(executable -> prepare(executable, limits, this.base));
+        if (bwrap.isEmpty()) {
             LOG.warn("SANDBOX_PROVIDER=local but 'bwrap' is not on the PATH: install bubblewrap "
                     + "(apt-get install bubblewrap); runs with a manifest will fail until then");
+        }
+    }
+
+    private static Optional<Bubblewrap> prepare(Path executable, LocalSandboxSettings limits, Path base) {
+        try {
+            return Optional.of(Bubblewrap.prepare(executable, limits, base));
+        } catch (IOException e) {
+            LOG.errorf("local sandboxes are unavailable: %s", e.getMessage());
+            return Optional.empty();
         }
     }
 
@@ -73,6 +86,13 @@ public final class LocalSandboxProvider implements SandboxProvider {
     public List<ManifestProblem> unsupported(Manifest manifest) {
         List<ManifestProblem> problems = new ArrayList<>(
                 ProviderLimits.reservedRoot(manifest, name(), RESERVED_ROOTS, "place the workspace under"));
+        if (!manifest.network().egress().isEmpty()) {
+            // Sharing the host's network would hand the sandbox the harness's loopback (its HTTP port, the embedded
+            // PostgreSQL) and the cloud metadata address; bwrap has no per-host filter to offer instead.
+            problems.add(new ManifestProblem("network.egress", "the local provider gives sandboxes no network; "
+                    + "remove network.egress or use a provider that enforces an allowlist (e2b, or kubernetes with "
+                    + "SANDBOX_K8S_EGRESS_CIDRS)"));
+        }
         problems.addAll(ProviderLimits.gitReposUnsupported(manifest, name()));
         return problems;
     }
@@ -87,12 +107,12 @@ public final class LocalSandboxProvider implements SandboxProvider {
         }
         String id = "sbx-" + HexFormat.of().formatHex(randomBytes());
         Path home = base.resolve(id);
-        boolean network = !spec.manifest().network().egress().isEmpty();
-        LocalSandbox sandbox = new LocalSandbox(id, spec.runId(), home, spec.manifest().root(), network, bwrap);
+        LocalSandbox sandbox = new LocalSandbox(id, spec.runId(), home, spec.manifest().root(), bwrap);
         try {
             Files.createDirectories(sandbox.workspace());
+            bwrap.handOver(sandbox.workspace(), sandbox.workspace());
             writeOwner(home, spec.runId(), Instant.now().plus(spec.timeout()));
-            materialise(sandbox, spec.manifest());
+            materialise(sandbox, bwrap, spec.manifest());
         } catch (IOException | SandboxException | RuntimeException e) {
             deleteTree(home);
             if (e instanceof SandboxException se) {
@@ -100,7 +120,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
             }
             throw new SandboxException("could not provision the sandbox: " + e.getClass().getSimpleName(), e);
         }
-        LOG.infof("sandbox %s created (local, network %s)", id, network ? "shared" : "none");
+        LOG.infof("sandbox %s created (local, no network)", id);
         return sandbox;
     }
 
@@ -111,14 +131,18 @@ public final class LocalSandboxProvider implements SandboxProvider {
     }
 
     /** Entries are written from the host into a directory nothing else has touched yet: no symlink can be in the way. */
-    private static void materialise(LocalSandbox sandbox, Manifest manifest) throws IOException, SandboxException {
+    private static void materialise(LocalSandbox sandbox, Bubblewrap bwrap, Manifest manifest) throws IOException, SandboxException {
         for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
             Path target = sandbox.workspace().resolve(e.getKey());
             switch (e.getValue()) {
-                case ManifestEntry.Dir dir -> Files.createDirectories(target);
+                case ManifestEntry.Dir dir -> {
+                    Files.createDirectories(target);
+                    bwrap.handOver(sandbox.workspace(), target);
+                }
                 case ManifestEntry.File file -> {
                     Files.createDirectories(target.getParent());
                     Files.writeString(target, file.content(), StandardCharsets.UTF_8);
+                    bwrap.handOver(sandbox.workspace(), target);
                 }
                 // Filled by the sandbox plane through presigned links once the sandbox exists.
                 case ManifestEntry.BucketMount mount -> { }
@@ -140,7 +164,8 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 Files.createDirectories(base);
                 Path probe = Files.createTempDirectory(base, "health-");
                 try {
-                    ok = ProcessRunner.run(bubblewrap.get().command(probe, "/workspace", "/workspace", false,
+                    bubblewrap.get().handOver(probe, probe);
+                    ok = ProcessRunner.run(bubblewrap.get().command(probe, "/workspace", "/workspace",
                             List.of("/bin/sh", "-c", "true")), null, Duration.ofSeconds(10), 1024).exitCode() == 0;
                 } finally {
                     deleteTree(probe);

@@ -197,18 +197,24 @@ class KubernetesSandboxProviderTest {
     }
 
     @Test
-    void eachSandboxGetsADenyAllNetworkPolicyOwnedByItsPod() throws Exception {
+    void eachSandboxGetsADenyAllNetworkPolicyCreatedBeforeItsPodAndOwningIt() throws Exception {
+        drainRequests();
         Sandbox sandbox = createAs(provider(s -> s), new SandboxSpec("run_np", "ses", EMPTY, Duration.ofMinutes(5)),
                 KubernetesSandboxProviderTest::running);
+        List<String> creations = drainRequests().stream().filter(r -> r.getMethod().equals("POST"))
+                .map(r -> r.getPath().replaceFirst("\\?.*", "")).toList();
+        assertEquals(List.of("/apis/networking.k8s.io/v1/namespaces/" + NS + "/networkpolicies",
+                "/api/v1/namespaces/" + NS + "/pods"), creations, "the fence exists before the Pod can start");
         Pod pod = client.pods().inNamespace(NS).withName(sandbox.id()).get();
         NetworkPolicy policy = client.network().v1().networkPolicies().inNamespace(NS).withName(sandbox.id()).get();
         assertEquals(Map.of("agentharness.dev/sandbox-id", sandbox.id()), policy.getSpec().getPodSelector().getMatchLabels());
         assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
         assertEquals(List.of(), policy.getSpec().getIngress());
         assertEquals(List.of(), policy.getSpec().getEgress(), "no egress rule at all: not even DNS");
-        var owner = policy.getMetadata().getOwnerReferences().getFirst();
-        assertEquals(List.of("v1", "Pod", sandbox.id(), pod.getMetadata().getUid()),
-                List.of(owner.getApiVersion(), owner.getKind(), owner.getName(), owner.getUid()));
+        var owner = pod.getMetadata().getOwnerReferences().getFirst();
+        assertEquals(List.of("networking.k8s.io/v1", "NetworkPolicy", sandbox.id(), policy.getMetadata().getUid()),
+                List.of(owner.getApiVersion(), owner.getKind(), owner.getName(), owner.getUid()),
+                "the policy owns the Pod: no Pod outlives its policy");
         assertEquals("agent-harness", policy.getMetadata().getLabels().get("app.kubernetes.io/managed-by"));
     }
 
