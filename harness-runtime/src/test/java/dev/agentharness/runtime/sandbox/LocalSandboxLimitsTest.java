@@ -1,5 +1,7 @@
 package dev.agentharness.runtime.sandbox;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,9 +102,10 @@ class LocalSandboxLimitsTest {
         ExecResult changed = neighbour.exec("echo changed > new/dir/a.txt && touch new/dir/b.txt && rm inputs/notes.txt",
                 null, TIMEOUT, 1000);
         assertEquals(0, changed.exitCode(), changed.stderr());
-        byte[] snapshot = neighbour.snapshot();
+        ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
+        neighbour.snapshot(snapshot);
         neighbour.writeFile("new/dir/a.txt", "overwritten".getBytes(StandardCharsets.UTF_8));
-        neighbour.restore(snapshot);
+        neighbour.restore(new ByteArrayInputStream(snapshot.toByteArray()), snapshot.size());
         assertEquals("changed\n", new String(neighbour.readFile("new/dir/a.txt", 100), StandardCharsets.UTF_8));
         assertEquals(0, neighbour.exec("rm -r new", null, TIMEOUT, 1000).exitCode());
     }

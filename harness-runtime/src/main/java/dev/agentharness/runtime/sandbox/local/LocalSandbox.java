@@ -199,7 +199,7 @@ final class LocalSandbox implements Sandbox {
     private ProcessRunner.Streamed stream(List<String> command, InputStream stdin, OutputStream stdout)
             throws SandboxException {
         try {
-            return ProcessRunner.stream(bubblewrap.command(workspace, root, root, network, command), stdin, stdout,
+            return ProcessRunner.stream(bubblewrap.command(workspace, root, root, command), stdin, stdout,
                     ARCHIVE_TIMEOUT, 64 * 1024);
         } catch (IOException e) {
             throw new SandboxException("the sandbox could not start the command: " + e.getClass().getSimpleName());
