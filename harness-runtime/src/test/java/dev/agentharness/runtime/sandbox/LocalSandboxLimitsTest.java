@@ -1,7 +1,5 @@
 package dev.agentharness.runtime.sandbox;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +9,8 @@ import dev.agentharness.api.sandbox.ManifestEntry;
 import dev.agentharness.api.sandbox.Network;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxSettings;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
