@@ -286,7 +286,7 @@ public class RunExecutor {
             RunStatus status = e.reason() == FailureReason.Cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
             return failed(run, workerId, status, e.reason().name(), e.getMessage(), e.inputTokens(), e.outputTokens(),
                     e.trace()).withUsedSandbox(usedSandbox);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Exception, not RuntimeException: client libraries throw checked ones sneakily
             if (timedOut(active)) {
                 return timedOutCompletion(run, workerId, 0, 0, List.of()).withUsedSandbox(usedSandbox);
             }
