@@ -91,7 +91,11 @@ public final class ContainerAppYaml {
                 .append("          cpu: ").append(resources.cpu().toPlainString()).append('\n')
                 .append("          memory: ").append(resources.memory()).append('\n')
                 .append("        env:\n")
-                .append("          - {name: PORT, value: ").append(quote(Integer.toString(port))).append("}\n");
+                .append("          - {name: PORT, value: ").append(quote(Integer.toString(port))).append("}\n")
+                // As the chart: runs in flight get the grace period minus 15 s, then go back to the queue.
+                .append("          - {name: HARNESS_SHUTDOWN_GRACE_SECONDS, value: ")
+                .append(quote(Integer.toString(shutdownGraceSeconds(harness.path("terminationGracePeriodSeconds").asInt(60)))))
+                .append("}\n");
         // Sorted by name, like Helm renders the same map.
         new TreeMap<>(toMap(harness.path("env"))).forEach((name, value) -> {
             if (!value.isTextual()) {
@@ -233,4 +237,11 @@ public final class ContainerAppYaml {
     public static List<String> placeholders() {
         return List.of("LOCATION", "IDENTITY_ID", "ENVIRONMENT_ID", "REGISTRY_SERVER", "IMAGE_TAG", "REVISION_SUFFIX");
     }
+
+    /** The harness's HARNESS_SHUTDOWN_GRACE_SECONDS for a pod grace period: 15 s are kept for the hand-over. */
+    static int shutdownGraceSeconds(int terminationGracePeriodSeconds) {
+        return Math.max(0, terminationGracePeriodSeconds - SHUTDOWN_MARGIN_SECONDS);
+    }
+
+    static final int SHUTDOWN_MARGIN_SECONDS = 15;
 }

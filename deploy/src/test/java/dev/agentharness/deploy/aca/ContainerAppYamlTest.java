@@ -109,7 +109,9 @@ class ContainerAppYamlTest {
         assertTrue(configuration.path("ingress").path("external").asBoolean());
         assertEquals(8000, configuration.path("ingress").path("targetPort").asInt());
         JsonNode scale = app.path("properties").path("template").path("scale");
-        assertEquals(0, scale.path("minReplicas").asInt(), "scale to zero");
+        // Not zero (issue 10): a stopping replica hands its runs in flight back to the queue, and a replica must be
+        // up to claim them — and the queued async runs — without waiting for the next HTTP request.
+        assertEquals(1, scale.path("minReplicas").asInt(), "one replica stays up to claim handed-back runs");
         assertTrue(scale.path("maxReplicas").asInt() > 1);
         assertTrue(scale.path("rules").get(0).path("http").path("metadata").has("concurrentRequests"));
         JsonNode c = container(app);
@@ -146,6 +148,11 @@ class ContainerAppYamlTest {
         });
         k8sPlain.remove("HARNESS_DATA_DIR"); // the pod mounts a volume there; the image's default serves ACA
         assertEquals(k8sPlain, acaPlain);
+        assertEquals(Integer.toString(deployment.path("spec").path("template").path("spec")
+                        .path("terminationGracePeriodSeconds").asInt() - 15), k8sPlain.get("HARNESS_SHUTDOWN_GRACE_SECONDS"),
+                "runs in flight get the pod's grace period minus the hand-over margin");
+        assertEquals(app.path("properties").path("template").path("terminationGracePeriodSeconds").asInt() - 15,
+                Integer.parseInt(acaPlain.get("HARNESS_SHUTDOWN_GRACE_SECONDS")));
         assertEquals(List.of("HARNESS_API_KEYS"), k8sSecret, "defaults reference only the API keys Secret");
         assertTrue(acaSecret.containsAll(List.of("HARNESS_API_KEYS", "OPENAI_API_KEY", "DATABASE_URL", "DATABASE_DIRECT_URL",
                 "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY")));

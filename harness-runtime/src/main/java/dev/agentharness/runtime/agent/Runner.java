@@ -12,12 +12,18 @@ import dev.agentharness.runtime.model.ModelResponse;
 import dev.agentharness.runtime.model.ModelSettings;
 import dev.agentharness.runtime.model.ToolSpec;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * The agent loop, with the Agents SDK's semantics: each turn is one model call plus the tool calls it
@@ -177,7 +183,7 @@ public final class Runner {
             ToolContext context = new ToolContext(config.runId(), config.sessionId(), config.principal(), current.name());
             String output;
             try {
-                output = tool.invoker().invoke(context, call.arguments());
+                output = invokeWithDeadline(tool, context, call.arguments());
                 span.end();
             } catch (ToolArgumentsException e) {
                 output = ARGUMENTS_ERROR_PREFIX + e.getMessage();
@@ -195,6 +201,39 @@ public final class Runner {
                 span.put("output", output);
             }
             return output;
+        }
+
+        /**
+         * Runs the tool on its own virtual thread and waits at most min(tool timeout, time left in the run): a tool
+         * that hangs (a stuck HTTP call, a lock) must not hold the run past its deadline. An overdue call is
+         * interrupted and abandoned, and the model is told it timed out.
+         */
+        private String invokeWithDeadline(FunctionTool tool, ToolContext context, String arguments) throws Exception {
+            Duration budget = config.toolTimeout();
+            if (config.deadline() != null) {
+                Duration left = Duration.between(clock.instant(), config.deadline());
+                budget = left.compareTo(budget) < 0 ? left : budget;
+            }
+            if (budget.isNegative() || budget.isZero()) {
+                throw new ToolTimeoutException("the run's time limit is reached");
+            }
+            Map<String, Object> logContext = MDC.getMap();
+            FutureTask<String> call = new FutureTask<>(() -> {
+                logContext.forEach(MDC::put);
+                return tool.invoker().invoke(context, arguments);
+            });
+            Thread.ofVirtual().name("tool-" + tool.name()).start(call);
+            try {
+                return call.get(budget.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                call.cancel(true);
+                throw new ToolTimeoutException("the tool did not finish within " + budget.toMillis() + " ms");
+            } catch (InterruptedException e) {
+                call.cancel(true);
+                throw e;
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
         }
 
         private void runGuardrails(List<Guardrail> guardrails, String text, String stage, FailureReason reason) {

@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.api;
 
+import dev.agentharness.runtime.runs.RunDispatcher;
 import dev.agentharness.runtime.state.Database;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -21,8 +22,15 @@ public class DatabaseReadiness implements HealthCheck {
     @Inject
     Database database;
 
+    @Inject
+    RunDispatcher dispatcher;
+
     @Override
     public HealthCheckResponse call() {
+        if (dispatcher.draining()) {
+            // Shutting down: no new traffic while the runs in flight finish or are handed to other replicas.
+            return HealthCheckResponse.named("state-database").down().withData("draining", true).build();
+        }
         boolean migrated = database.ready();
         boolean reachable = migrated && database.ping(Duration.ofMillis(800));
         return HealthCheckResponse.named("state-database")

@@ -87,6 +87,15 @@ public final class OpenAiModelClient implements ModelClient, AutoCloseable {
             ModelException failure = translate(e, model);
             LOG.warnf("model call failed (%s): %s", failure.kind(), failure.getMessage());
             throw failure;
+        } catch (Exception e) {
+            // The client (Kotlin) lets a checked InterruptedException escape from its retry sleep: the run was
+            // stopped (timeout, lost lease, shutdown). Keep the interrupt and end the call as a model failure.
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new ModelException(ModelException.Kind.UNAVAILABLE, "model call to " + model + " interrupted", e);
+            }
+            throw e instanceof RuntimeException unchecked ? unchecked : new ModelException(ModelException.Kind.UNAVAILABLE,
+                    "model call failed: " + e.getClass().getSimpleName(), e);
         }
         return ResponsesMapping.toModelResponse(response);
     }

@@ -97,15 +97,19 @@ final class ResponsesMapping {
         return function.build();
     }
 
-    /** Keeps assistant messages and function calls, in order; other item kinds (reasoning) are dropped. */
+    /**
+     * Keeps assistant messages and function calls, in order; other item kinds (reasoning) are dropped. U+0000 is
+     * removed from both: nothing the harness stores can hold it.
+     */
     static ModelResponse toModelResponse(Response response) {
         List<ConversationItem> output = new ArrayList<>();
         for (ResponseOutputItem item : response.output()) {
             if (item.isMessage()) {
-                output.add(new ConversationItem.AssistantMessage(text(item.asMessage())));
+                output.add(new ConversationItem.AssistantMessage(NulCharacters.strip(text(item.asMessage()))));
             } else if (item.isFunctionCall()) {
                 ResponseFunctionToolCall call = item.asFunctionCall();
-                output.add(new ConversationItem.FunctionCall(call.callId(), call.name(), call.arguments()));
+                output.add(new ConversationItem.FunctionCall(call.callId(), call.name(),
+                        NulCharacters.stripJson(call.arguments())));
             }
         }
         long inputTokens = response.usage().map(usage -> usage.inputTokens()).orElse(0L);

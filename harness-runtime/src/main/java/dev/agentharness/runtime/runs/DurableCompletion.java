@@ -1,12 +1,13 @@
 package dev.agentharness.runtime.runs;
 
+import dev.agentharness.runtime.state.CompletionRejectedException;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -15,7 +16,8 @@ import java.time.Instant;
  * be dropped because PostgreSQL restarted at the wrong moment. Retries with exponential backoff (250 ms doubling to
  * 5 s) for up to {@code harness.runs.complete-retry-seconds}. The write itself stays guarded by the lease
  * ({@code lease_owner = this worker}), so a retry that arrives after another replica took the run over changes
- * nothing — retrying never produces a second result.
+ * nothing — retrying never produces a second result. A result the database refuses for its content
+ * ({@link CompletionRejectedException}) is not an outage and is never retried.
  */
 @ApplicationScoped
 public class DurableCompletion {
@@ -26,26 +28,39 @@ public class DurableCompletion {
 
     private final RunStore runs;
     private final Duration window;
+    private final Clock clock;
 
     @Inject
-    public DurableCompletion(RunStore runs,
-                             @ConfigProperty(name = "harness.runs.complete-retry-seconds", defaultValue = "300") int windowSeconds) {
-        this.runs = runs;
-        this.window = Duration.ofSeconds(windowSeconds);
+    public DurableCompletion(RunStore runs, RunLimits limits, Clock clock) {
+        this(runs, Duration.ofSeconds(limits.completeRetrySeconds()), clock);
     }
 
-    /** True when recorded, false when the lease had moved to another worker; throws once the window is spent. */
+    public DurableCompletion(RunStore runs, Duration window, Clock clock) {
+        this.runs = runs;
+        this.window = window;
+        this.clock = clock;
+    }
+
+    /** How long a completion is retried through an outage. */
+    public Duration window() {
+        return window;
+    }
+
+    /**
+     * True when recorded, false when the lease had moved to another worker; throws once the window is spent, and at
+     * once for a {@link CompletionRejectedException}.
+     */
     public boolean complete(RunCompletion completion) {
-        Instant deadline = Instant.now().plus(window);
+        Instant deadline = clock.instant().plus(window);
         Duration backoff = FIRST_BACKOFF;
         int attempt = 1;
         while (true) {
             try {
                 return runs.complete(completion);
-            } catch (IllegalArgumentException e) {
-                throw e; // a programming error, not an outage
+            } catch (IllegalArgumentException | CompletionRejectedException e) {
+                throw e; // a programming error or values the database refuses: retrying cannot help
             } catch (RuntimeException e) {
-                if (Instant.now().plus(backoff).isAfter(deadline) || Thread.currentThread().isInterrupted()) {
+                if (clock.instant().plus(backoff).isAfter(deadline) || Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
                 if (attempt == 1) {

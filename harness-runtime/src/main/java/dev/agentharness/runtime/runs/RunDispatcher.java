@@ -10,18 +10,31 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * This replica's worker: claims queued runs from {@code public.runs} ({@code FOR UPDATE SKIP
  * LOCKED}, so replicas sharing a database never take the same run), executes each on its own
- * virtual thread, renews the leases of the runs it holds, and fails runs whose worker died.
+ * virtual thread, renews the leases of the runs it is executing, and fails runs whose worker died.
+ *
+ * <p>Three loops, each on its own platform thread: claiming; lease keeping (heartbeats on the database's dedicated
+ * lease connection, then the sweep of other replicas' expired leases); and the watchdog that stops runs past their
+ * {@code timeout_seconds}. A slow claim or a busy pool never delays a heartbeat, and a slow heartbeat never delays a
+ * timeout.
+ *
+ * <p>On shutdown the replica stops claiming and reports not ready, lets runs in flight finish for
+ * {@code harness.runs.shutdown-grace-seconds}, then hands the rest back to the queue for another replica.
  *
  * <p>Concurrency is bounded by {@code harness.runs.max-in-flight}, not by a thread pool: runs
  * spend nearly all their time waiting on the model, and a parked virtual thread costs a few KB.
@@ -31,42 +44,77 @@ public class RunDispatcher {
 
     private static final Logger LOG = Logger.getLogger(RunDispatcher.class);
     private static final Duration IDLE_POLL = Duration.ofMillis(500);
+    private static final Duration WATCHDOG_TICK = Duration.ofMillis(200);
     private static final int CLAIM_BATCH = 100;
 
     private final RunStore runs;
     private final Database database;
     private final RunExecutor executor;
     private final RunLimits limits;
+    private final Clock clock;
+    private final Duration lease;
     private final String workerId = "worker-" + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore wakeups = new Semaphore(0);
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private volatile boolean running;
+    private final ConcurrentMap<String, ActiveRun> active = new ConcurrentHashMap<>();
+    private final Object runEnded = new Object();
+    private volatile boolean claiming;
+    private volatile boolean draining;
+    /** Since when this replica's own heartbeats have succeeded without a break; null while they fail. */
+    private volatile Instant healthySince;
+    private volatile Instant lastHeartbeat;
     private Thread loop;
+    private ScheduledExecutorService keepers;
 
     @Inject
-    public RunDispatcher(RunStore runs, Database database, RunExecutor executor, RunLimits limits) {
+    public RunDispatcher(RunStore runs, Database database, RunExecutor executor, RunLimits limits, Clock clock) {
         this.runs = runs;
         this.database = database;
         this.executor = executor;
         this.limits = limits;
+        this.clock = clock;
+        this.lease = Duration.ofSeconds(limits.leaseSeconds());
     }
 
     void start(@Observes StartupEvent event) {
-        running = true;
+        claiming = true;
         loop = Thread.ofPlatform().name("run-dispatcher").daemon().start(this::dispatchLoop);
-        LOG.infof("run worker %s started (max in flight %d, lease %ds)", workerId, limits.maxInFlight(),
-                limits.leaseSeconds());
+        keepers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("run-keeper-", 0).daemon().factory());
+        keepers.scheduleWithFixedDelay(this::keepLeases, 0, lease.toMillis() / 3, TimeUnit.MILLISECONDS);
+        keepers.scheduleWithFixedDelay(this::watchDeadlines, WATCHDOG_TICK.toMillis(), WATCHDOG_TICK.toMillis(),
+                TimeUnit.MILLISECONDS);
+        LOG.infof("run worker %s started (max in flight %d, lease %ds + grace %ds)", workerId, limits.maxInFlight(),
+                limits.leaseSeconds(), limits.leaseGraceSeconds());
     }
 
+    /**
+     * SIGTERM: stop claiming (and report not ready), give runs in flight the grace period, then release the leases of
+     * the rest so another replica claims them at once instead of failing them WorkerLost a lease later.
+     */
     void stop(@Observes ShutdownEvent event) {
-        running = false;
+        draining = true;
+        claiming = false;
         wakeups.release();
-        if (loop != null) {
+        joinQuietly(loop);
+        Instant deadline = clock.instant().plusSeconds(limits.shutdownGraceSeconds());
+        if (!active.isEmpty()) {
+            LOG.infof("shutting down: waiting up to %ds for %d run(s) in flight", limits.shutdownGraceSeconds(),
+                    active.size());
+        }
+        awaitDrained(deadline);
+        Set<String> remaining = Set.copyOf(active.keySet());
+        if (!remaining.isEmpty()) {
+            remaining.forEach(id -> active.get(id).stop(ActiveRun.Stop.RELEASED));
             try {
-                loop.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                List<String> released = runs.release(workerId, remaining);
+                LOG.warnf("shutting down: released %d run(s) still in flight to other replicas: %s", released.size(),
+                        released);
+            } catch (RuntimeException e) {
+                LOG.errorf("shutting down: could not release %d run(s) (%s); they fail WorkerLost once their lease "
+                        + "expires", remaining.size(), e.getMessage());
             }
+        }
+        if (keepers != null) {
+            keepers.shutdownNow();
         }
     }
 
@@ -80,41 +128,26 @@ public class RunDispatcher {
     }
 
     public int inFlight() {
-        return inFlight.get();
+        return active.size();
+    }
+
+    /** True once shutdown began: readiness reports DOWN, nothing new is claimed. */
+    public boolean draining() {
+        return draining;
     }
 
     private void dispatchLoop() {
-        Duration lease = Duration.ofSeconds(limits.leaseSeconds());
-        Duration housekeeping = lease.dividedBy(3);
-        Instant nextHousekeeping = Instant.now();
-        while (running) {
+        while (claiming) {
             try {
                 if (!database.ready()) {
                     sleep(IDLE_POLL);
                     continue;
                 }
-                if (!Instant.now().isBefore(nextHousekeeping)) {
-                    // Renew first, and never sweep our own runs: after an outage our leases may look expired.
-                    runs.heartbeat(workerId, lease);
-                    List<String> lost = runs.failExpiredLeases("WorkerLost", workerId);
-                    if (!lost.isEmpty()) {
-                        LOG.warnf("failed %d run(s) whose worker stopped renewing its lease: %s", lost.size(), lost);
-                    }
-                    nextHousekeeping = Instant.now().plus(housekeeping);
-                }
-                int capacity = limits.maxInFlight() - inFlight.get();
+                int capacity = limits.maxInFlight() - active.size();
                 List<RunRecord> claimed = capacity <= 0 ? List.of()
                         : runs.claimQueued(workerId, Math.min(capacity, CLAIM_BATCH), lease);
                 for (RunRecord run : claimed) {
-                    inFlight.incrementAndGet();
-                    Thread.ofVirtual().name("run-" + run.runId()).start(() -> {
-                        try {
-                            executor.execute(run, workerId);
-                        } finally {
-                            inFlight.decrementAndGet();
-                            wakeups.release();
-                        }
-                    });
+                    startRun(run);
                 }
                 if (claimed.size() < CLAIM_BATCH || capacity <= claimed.size()) {
                     wakeups.tryAcquire(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
@@ -127,6 +160,102 @@ public class RunDispatcher {
                 // The database may be restarting; keep the loop alive and try again shortly.
                 LOG.warnf("run worker loop: %s", e.getMessage());
                 sleep(IDLE_POLL);
+            }
+        }
+    }
+
+    private void startRun(RunRecord run) {
+        ActiveRun running = new ActiveRun(run, RunExecutor.deadlineOf(run));
+        active.put(run.runId(), running);
+        Thread thread = Thread.ofVirtual().name("run-" + run.runId()).unstarted(() -> {
+            try {
+                executor.execute(running, workerId);
+            } finally {
+                active.remove(run.runId(), running);
+                synchronized (runEnded) {
+                    runEnded.notifyAll();
+                }
+                wakeups.release();
+            }
+        });
+        running.attach(thread);
+        thread.start();
+    }
+
+    /**
+     * Renews the leases of the runs in flight here — and only those — then sweeps other replicas' expired leases,
+     * but only after this replica has itself been healthy for a full lease: a replica just back from a stall or an
+     * outage must not judge its peers by leases they could not renew either.
+     */
+    private void keepLeases() {
+        try {
+            if (!database.ready()) {
+                return;
+            }
+            Set<String> executing = Set.copyOf(active.keySet());
+            Set<String> held = runs.heartbeat(database.leasePool(), workerId, executing, lease);
+            for (String runId : executing) {
+                ActiveRun run = active.get(runId);
+                if (!held.contains(runId) && run != null && active.containsKey(runId)) {
+                    LOG.warnf("run %s: this replica no longer holds its lease; stopping it", runId);
+                    run.stop(ActiveRun.Stop.LEASE_LOST);
+                }
+            }
+            Instant now = clock.instant();
+            // A gap between heartbeats (this process was stalled: GC, SIGSTOP, starved CPU) restarts the count.
+            if (healthySince == null || lastHeartbeat == null || lastHeartbeat.plus(lease.dividedBy(2)).isBefore(now)) {
+                healthySince = now;
+            }
+            lastHeartbeat = now;
+            if (!draining && !now.isBefore(healthySince.plus(lease))) {
+                List<String> lost = runs.failExpiredLeases("WorkerLost", workerId,
+                        Duration.ofSeconds(limits.leaseGraceSeconds()));
+                if (!lost.isEmpty()) {
+                    LOG.warnf("failed %d run(s) whose worker stopped renewing its lease: %s", lost.size(), lost);
+                }
+            }
+        } catch (RuntimeException e) {
+            healthySince = null;
+            LOG.warnf("lease keeping: %s", e.getMessage());
+        }
+    }
+
+    /** Stops runs past their deadline, and interrupts stopped runs again until they have ended. */
+    private void watchDeadlines() {
+        Instant now = clock.instant();
+        for (ActiveRun run : active.values()) {
+            if (run.stopped().isPresent()) {
+                run.interrupt();
+            } else if (run.deadline() != null && !now.isBefore(run.deadline())) {
+                LOG.infof("run %s: timeout_seconds reached; stopping it", run.runId());
+                run.stop(ActiveRun.Stop.TIMED_OUT);
+            }
+        }
+    }
+
+    private void awaitDrained(Instant deadline) {
+        synchronized (runEnded) {
+            while (!active.isEmpty()) {
+                long left = Duration.between(clock.instant(), deadline).toMillis();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    runEnded.wait(Math.min(left, IDLE_POLL.toMillis()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void joinQuietly(Thread thread) {
+        if (thread != null) {
+            try {
+                thread.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -1,6 +1,10 @@
 package dev.agentharness.runtime.runs;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -18,6 +22,7 @@ import dev.agentharness.runtime.agent.Runner;
 import dev.agentharness.runtime.agent.TraceSpan;
 import dev.agentharness.runtime.model.ConversationItem;
 import dev.agentharness.runtime.model.ModelClient;
+import dev.agentharness.runtime.model.NulCharacters;
 import dev.agentharness.runtime.sandbox.BucketMounts;
 import dev.agentharness.runtime.sandbox.RunSandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
@@ -25,6 +30,7 @@ import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.sandbox.SandboxTools;
 import dev.agentharness.runtime.state.ArtifactRow;
 import dev.agentharness.runtime.state.AuditEntry;
+import dev.agentharness.runtime.state.CompletionRejectedException;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunStore;
@@ -46,6 +52,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,10 +71,19 @@ import java.util.Map;
 public class RunExecutor {
 
     private static final Logger LOG = Logger.getLogger(RunExecutor.class);
+    /** A run whose outcome the database refused for its content (SQLSTATE class 22 or 23). */
+    static final String REASON_COMPLETION_REJECTED = "CompletionRejected";
 
     /** Traces are stored snake_case with ISO timestamps, like the rest of the API. */
     static final ObjectMapper TRACE_JSON = JsonMapper.builder()
             .addModule(new JavaTimeModule())
+            // jsonb cannot hold U+0000 (a tool's output may carry one): dropped from every string written.
+            .addModule(new SimpleModule("without-nul").addSerializer(String.class, new StdSerializer<>(String.class) {
+                @Override
+                public void serialize(String value, JsonGenerator json, SerializerProvider provider) throws IOException {
+                    json.writeString(NulCharacters.strip(value));
+                }
+            }))
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .build();
@@ -83,6 +101,8 @@ public class RunExecutor {
     @Inject
     SandboxPlane sandboxes;
     private final ModelClient model;
+    private final Clock clock;
+    private final Duration toolTimeout;
 
     @Inject
     ReplyArtifacts replyArtifacts;
@@ -90,11 +110,14 @@ public class RunExecutor {
     @Inject
     public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, Tracer tracer,
-                       @ConfigProperty(name = "harness.model.default") String defaultModel) {
+                       @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
+                       Clock clock) {
+        this.clock = clock;
+        this.toolTimeout = Duration.ofSeconds(limits.toolTimeoutSeconds());
         this.runs = runs;
         this.sessions = sessions;
         this.agents = agents;
-        this.runner = new Runner(model, agents);
+        this.runner = new Runner(model, agents, clock);
         this.model = model;
         this.pricing = pricing;
         this.waiters = waiters;
@@ -102,7 +125,14 @@ public class RunExecutor {
         this.defaultModel = defaultModel;
     }
 
-    public void execute(RunRecord run, String workerId) {
+    /** When {@code timeout_seconds} runs out, counted from the run's first start; null when it has none. */
+    static Instant deadlineOf(RunRecord run) {
+        return run.timeoutSeconds() == null || run.startedAt() == null ? null
+                : run.startedAt().toInstant().plusSeconds(run.timeoutSeconds());
+    }
+
+    public void execute(ActiveRun active, String workerId) {
+        RunRecord run = active.run();
         MDC.put("run_id", run.runId());
         Span span = tracer.spanBuilder("agent.run")
                 .setParent(Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(
@@ -112,12 +142,17 @@ public class RunExecutor {
                 .setAttribute("agent", run.agent())
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
-            RunCompletion completion = runToCompletion(run, workerId);
+            RunCompletion completion = runToCompletion(active, workerId);
             span.setAttribute("status", completion.status().wire());
             if (completion.status() != RunStatus.SUCCEEDED) {
                 span.setStatus(StatusCode.ERROR, completion.reason());
             }
-            boolean recorded = durableCompletion != null ? durableCompletion.complete(completion) : runs.complete(completion);
+            if (!active.mayRecord()) {
+                // The run is no longer ours (lease lost, or released on shutdown): its owner records the outcome.
+                LOG.warnf("run stopped (%s); its outcome here is discarded", active.stopped().orElseThrow());
+                return;
+            }
+            boolean recorded = record(run, completion);
             if (recorded) {
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
@@ -135,13 +170,34 @@ public class RunExecutor {
         }
     }
 
-    private RunCompletion runToCompletion(RunRecord run, String workerId) {
-        Instant deadline = run.timeoutSeconds() == null ? null
-                : run.startedAt().toInstant().plusSeconds(run.timeoutSeconds());
+    /**
+     * Writes the outcome, through a database outage if need be. An outcome the database refuses for its content
+     * (it can never be stored as it is) is replaced by a plain failure, so the run still ends with a reason.
+     */
+    private boolean record(RunRecord run, RunCompletion completion) {
+        try {
+            return durableCompletion.complete(completion);
+        } catch (CompletionRejectedException e) {
+            LOG.errorf("the database refused the run's outcome (SQLSTATE %s); recording it as failed", e.sqlState());
+            String message = "the run's result could not be stored (the database refused it, SQLSTATE "
+                    + e.sqlState() + "); see the harness logs";
+            return durableCompletion.complete(new RunCompletion(completion.runId(), completion.workerId(),
+                    RunStatus.FAILED, REASON_COMPLETION_REJECTED, null, completion.inputTokens(),
+                    completion.outputTokens(), completion.costUsd(), completion.usedSandbox(), "[]", List.of(),
+                    List.of(new AuditEntry(run.principal(), completion.runId(), "run.failed",
+                            toJson(Map.of("reason", REASON_COMPLETION_REJECTED, "message", message,
+                                    "sqlstate", e.sqlState()))))));
+        }
+    }
+
+    private RunCompletion runToCompletion(ActiveRun active, String workerId) {
+        RunRecord run = active.run();
+        Instant deadline = active.deadline();
         RunConfig config = RunConfig.defaults(run.model() != null ? run.model() : defaultModel)
                 .withMaxTurns(run.maxTurns())
                 .withIdentity(run.runId(), run.sessionId(), run.principal())
-                .withCancellation(() -> (deadline != null && Instant.now().isAfter(deadline))
+                .withTimeLimits(toolTimeout, deadline)
+                .withCancellation(() -> active.stopped().isPresent() || pastDeadline(deadline)
                         || cancelRequested(run.runId()));
         Agent agent = agents.find(run.agent()).orElse(null);
         if (agent == null) {
@@ -156,7 +212,7 @@ public class RunExecutor {
             return failed(run, workerId, RunStatus.FAILED, "SandboxUnavailable", e.getMessage(), 0, 0, List.of());
         }
         if (manifest == null) {
-            return runAgent(run, workerId, agent, runner, config, deadline, false);
+            return runAgent(active, workerId, agent, runner, config, false);
         }
         RunSandbox sandbox;
         try {
@@ -169,19 +225,44 @@ public class RunExecutor {
         }
         try {
             var tools = sandboxes.tools(sandbox);
-            Runner sandboxed = new Runner(model, name -> agents.find(name).map(a -> SandboxTools.withSandbox(a, tools)));
-            RunCompletion completion = runAgent(run, workerId, SandboxTools.withSandbox(agent, tools), sandboxed, config,
-                    deadline, true);
+            Runner sandboxed = new Runner(model, name -> agents.find(name).map(a -> SandboxTools.withSandbox(a, tools)),
+                    clock);
+            RunCompletion completion = runAgent(active, workerId, SandboxTools.withSandbox(agent, tools), sandboxed,
+                    config, true);
+            if (active.stopped().isPresent()) {
+                return completion; // a stopped run uploads nothing more; its sandbox is destroyed below
+            }
             return withMountUploads(run, completion, sandboxes.finish(run.runId(), sandbox));
         } finally {
             sandboxes.close(run.runId(), sandbox);
         }
     }
 
-    private RunCompletion runAgent(RunRecord run, String workerId, Agent agent, Runner runner, RunConfig config,
-                                   Instant deadline, boolean usedSandbox) {
+    private boolean pastDeadline(Instant deadline) {
+        return deadline != null && !clock.instant().isBefore(deadline);
+    }
+
+    private boolean timedOut(ActiveRun active) {
+        return active.stopped().map(stop -> stop == ActiveRun.Stop.TIMED_OUT).orElse(false)
+                || pastDeadline(active.deadline());
+    }
+
+    private RunCompletion timedOutCompletion(RunRecord run, String workerId, long inputTokens, long outputTokens,
+                                             List<TraceSpan> trace) {
+        return failed(run, workerId, RunStatus.TIMED_OUT, "TimedOut",
+                "the run exceeded timeout_seconds=" + run.timeoutSeconds(), inputTokens, outputTokens, trace);
+    }
+
+    private RunCompletion runAgent(ActiveRun active, String workerId, Agent agent, Runner runner, RunConfig config,
+                                   boolean usedSandbox) {
+        RunRecord run = active.run();
         try {
             RunResult result = runner.run(agent, history(run), run.message(), config);
+            if (timedOut(active)) {
+                // The watchdog fired while the last step was finishing: the limit wins, as it would a moment later.
+                return timedOutCompletion(run, workerId, result.inputTokens(), result.outputTokens(), result.trace())
+                        .withUsedSandbox(usedSandbox);
+            }
             // A store outage must not cost the user the answer: the run succeeds and says why the file is missing.
             ReplyArtifacts.Outcome artifact = run.saveArtifact()
                     ? replyArtifacts.save(run.runId(), result.finalOutput())
@@ -191,19 +272,25 @@ public class RunExecutor {
             if (artifact.error() != null) {
                 audit.add(audit(run, "artifact.failed", Map.of("error", artifact.error())));
             }
-            return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null, result.finalOutput(),
+            return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null,
+                    NulCharacters.strip(result.finalOutput()),
                     result.inputTokens(), result.outputTokens(),
                     pricing.costUsd(result.inputTokens(), result.outputTokens()), usedSandbox,
                     traceJson(result.trace()), artifact.rows(), audit, artifact.error());
         } catch (AgentRunException e) {
-            boolean timedOut = e.reason() == FailureReason.Cancelled && deadline != null && Instant.now().isAfter(deadline);
-            RunStatus status = timedOut ? RunStatus.TIMED_OUT
-                    : e.reason() == FailureReason.Cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
-            String reason = timedOut ? "TimedOut" : e.reason().name();
-            String message = timedOut ? "the run exceeded timeout_seconds=" + run.timeoutSeconds() : e.getMessage();
-            return failed(run, workerId, status, reason, message, e.inputTokens(), e.outputTokens(), e.trace())
-                    .withUsedSandbox(usedSandbox);
-        } catch (RuntimeException e) {
+            // Whatever the interrupted step reported (a model call cut off looks like ModelUnavailable), a run
+            // past its deadline timed out.
+            if (timedOut(active)) {
+                return timedOutCompletion(run, workerId, e.inputTokens(), e.outputTokens(), e.trace())
+                        .withUsedSandbox(usedSandbox);
+            }
+            RunStatus status = e.reason() == FailureReason.Cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
+            return failed(run, workerId, status, e.reason().name(), e.getMessage(), e.inputTokens(), e.outputTokens(),
+                    e.trace()).withUsedSandbox(usedSandbox);
+        } catch (Exception e) { // Exception, not RuntimeException: client libraries throw checked ones sneakily
+            if (timedOut(active)) {
+                return timedOutCompletion(run, workerId, 0, 0, List.of()).withUsedSandbox(usedSandbox);
+            }
             LOG.errorf(e, "run failed unexpectedly");
             return failed(run, workerId, RunStatus.FAILED, "InternalError",
                     "the harness failed while running the agent; see its logs", 0, 0, List.of())
@@ -242,7 +329,7 @@ public class RunExecutor {
     private RunCompletion failed(RunRecord run, String workerId, RunStatus status, String reason, String message,
                                  long inputTokens, long outputTokens, List<TraceSpan> trace) {
         List<TraceSpan> spans = new ArrayList<>(trace);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         spans.add(new TraceSpan(TraceSpan.Kind.AGENT, "run." + status.wire(), now, now,
                 Map.of("reason", reason), message));
         return new RunCompletion(run.runId(), workerId, status, reason, null, inputTokens, outputTokens,

@@ -25,9 +25,34 @@ public interface RunLimits {
     @WithDefault("300")
     int syncWaitSeconds();
 
-    /** A worker that stops renewing its lease for this long loses its runs (reason WorkerLost). */
+    /** A worker that stops renewing its lease for this long (plus the grace) loses its runs (reason WorkerLost). */
     @WithDefault("30")
     int leaseSeconds();
+
+    /**
+     * How long past its expiry another replica still leaves a lease alone: a stalled peer (GC pause, CPU
+     * starvation, a slow connection) that resumes within it keeps its runs.
+     */
+    @WithDefault("30")
+    int leaseGraceSeconds();
+
+    /**
+     * How long a finished run's result is retried through a database outage. Part of this mapping, not a loose
+     * property: SmallRye refuses a key under {@code harness.runs} that the mapping does not declare.
+     */
+    @WithDefault("300")
+    int completeRetrySeconds();
+
+    /** Longest a single function tool call may take (also bounded by the run's own deadline). */
+    @WithDefault("120")
+    int toolTimeoutSeconds();
+
+    /**
+     * On SIGTERM: how long runs in flight may still finish before their leases are released to other replicas.
+     * Keep it below the pod's terminationGracePeriodSeconds minus the time the release itself needs.
+     */
+    @WithDefault("45")
+    int shutdownGraceSeconds();
 
     /** Runs one replica executes at once; they mostly wait on the model, on virtual threads. */
     @WithDefault("2000")

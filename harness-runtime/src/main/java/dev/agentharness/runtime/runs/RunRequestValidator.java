@@ -36,6 +36,7 @@ public final class RunRequestValidator {
         if (request.message().isBlank()) {
             throw new InvalidRunRequest("field 'message' must not be blank");
         }
+        rejectNul("message", request.message());
         int bytes = request.message().getBytes(StandardCharsets.UTF_8).length;
         if (bytes > limits.maxMessageBytes()) {
             throw new InvalidRunRequest("field 'message' is " + bytes + " bytes; the limit is "
@@ -83,6 +84,14 @@ public final class RunRequestValidator {
                 throw new InvalidRunRequest("field 'metadata." + entry.getKey()
                         + "' must be a string of at most 512 characters");
             }
+            rejectNul("metadata." + entry.getKey(), entry.getValue());
+        }
+    }
+
+    /** PostgreSQL text and jsonb cannot hold U+0000: refused here, or the write would fail after validation. */
+    private static void rejectNul(String field, String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new InvalidRunRequest("field '" + field + "' must not contain the NUL character (U+0000)");
         }
     }
 

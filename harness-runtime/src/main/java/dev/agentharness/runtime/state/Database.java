@@ -42,6 +42,7 @@ public class Database {
     private final Migrator migrator;
 
     private volatile Pool pool;
+    private volatile Pool leasePool;
     private volatile boolean ready;
     private final CountDownLatch readyLatch = new CountDownLatch(1);
     private EmbeddedPostgresServer embedded;
@@ -91,6 +92,7 @@ public class Database {
             migrationUrl = appUrl;
         }
         pool = newPool("harness", appUrl.connectOptions(), settings.poolSize());
+        leasePool = newPool("harness-leases", appUrl.connectOptions(), 1);
         if (settings.external()) {
             // Never block boot on a network database: a silent endpoint can hold a connection attempt for a long
             // time. Migrate in the background; ready() says when the schema is there.
@@ -106,9 +108,10 @@ public class Database {
         if (retries != null) {
             retries.shutdownNow();
         }
-        Pool current = pool;
-        if (current != null) {
-            Blocking.awaitQuietly(current.close(), CLOSE_TIMEOUT);
+        for (Pool current : new Pool[] {leasePool, pool}) {
+            if (current != null) {
+                Blocking.awaitQuietly(current.close(), CLOSE_TIMEOUT);
+            }
         }
         if (embedded != null) {
             embedded.close();
@@ -118,6 +121,18 @@ public class Database {
     /** The application pool (pooled endpoint). Always present after start; connections are made lazily. */
     public Pool pool() {
         Pool current = pool;
+        if (current == null) {
+            throw new IllegalStateException("database not started");
+        }
+        return current;
+    }
+
+    /**
+     * One connection of its own for lease heartbeats: renewals must not queue behind claims, submissions and
+     * synchronous waiters on the application pool, or a busy replica loses runs it is executing.
+     */
+    public Pool leasePool() {
+        Pool current = leasePool;
         if (current == null) {
             throw new IllegalStateException("database not started");
         }

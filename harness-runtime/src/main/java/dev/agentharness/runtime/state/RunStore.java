@@ -3,9 +3,11 @@ package dev.agentharness.runtime.state;
 import dev.agentharness.api.RunStatus;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +15,9 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -132,24 +137,70 @@ public class RunStore {
     }
 
     /**
-     * Extends the leases of this worker's running runs; returns how many. Not a state change, so updated_at stays
-     * (the operator's bulk poll would otherwise see every run change every few seconds).
+     * Extends the leases of {@code runIds} — the runs this worker is executing right now — and returns the ids whose
+     * lease it still holds. A run it claimed but no longer executes is never renewed, so its lease can run out;
+     * a run missing from the answer was taken from this worker (its lease expired and another replica failed it).
+     * Not a state change, so updated_at stays (the operator's bulk poll would otherwise see every run change).
      */
-    public int heartbeat(String workerId, Duration lease) {
-        return await(pool.get().preparedQuery("UPDATE public.runs SET lease_expires_at = now() + $2::bigint * interval '1 millisecond' "
-                        + "WHERE status = 'running' AND lease_owner = $1")
-                .execute(Tuple.of(workerId, lease.toMillis()))).rowCount();
+    public Set<String> heartbeat(String workerId, Collection<String> runIds, Duration lease) {
+        return heartbeat(pool.get(), workerId, runIds, lease);
+    }
+
+    /** As {@link #heartbeat(String, Collection, Duration)} on {@code client}: the dispatcher's own lease connection. */
+    public Set<String> heartbeat(SqlClient client, String workerId, Collection<String> runIds, Duration lease) {
+        // Even with nothing in flight the statement runs: it is also how the worker learns the database answers.
+        RowSet<Row> rows = await(client.preparedQuery("UPDATE public.runs "
+                        + "SET lease_expires_at = now() + $3::bigint * interval '1 millisecond' "
+                        + "WHERE id = ANY($2::text[]) AND status = 'running' AND lease_owner = $1 RETURNING id")
+                .execute(Tuple.of(workerId, runIds.toArray(String[]::new), lease.toMillis())));
+        Set<String> held = new HashSet<>();
+        rows.forEach(row -> held.add(row.getString("id")));
+        return held;
+    }
+
+    /**
+     * Hands runs this worker holds back to the queue (a draining replica): status queued, lease cleared, attempts
+     * kept, so another replica claims them at once. A run that had started may have acted (tool calls, sandbox
+     * writes) and will run again from the start; the audit line {@code run.released} says so. Returns the ids.
+     */
+    public List<String> release(String workerId, Collection<String> runIds) {
+        if (runIds.isEmpty()) {
+            return List.of();
+        }
+        String release = "WITH released AS (UPDATE public.runs SET status = 'queued', lease_owner = NULL, "
+                + "lease_expires_at = NULL, updated_at = now() "
+                + "WHERE id = ANY($2::text[]) AND status = 'running' AND lease_owner = $1 "
+                + "RETURNING id, principal, attempts) "
+                + "INSERT INTO public.audit_log (principal, run_id, action, detail) "
+                + "SELECT principal, id, 'run.released', jsonb_build_object('worker', $1::text, 'attempts', attempts, "
+                + "'note', 'released by a replica shutting down; partial side effects of this attempt (tool calls, "
+                + "sandbox changes, uploads) may have happened and the run starts again from the beginning') "
+                + "FROM released RETURNING run_id";
+        RowSet<Row> rows = await(pool.get().preparedQuery(release)
+                .execute(Tuple.tuple().addString(workerId).addArrayOfString(runIds.toArray(String[]::new))));
+        List<String> ids = new ArrayList<>();
+        rows.forEach(row -> ids.add(row.getString("run_id")));
+        return ids;
     }
 
     /**
      * One transaction: final state, trace, artifacts, session updated_at, audit. Only while the run is still running
      * under {@code workerId}'s lease; otherwise nothing changes and the answer is false.
+     *
+     * @throws CompletionRejectedException when the database refuses the values themselves (never an outage)
      */
     public boolean complete(RunCompletion completion) {
         if (!completion.status().terminal()) {
             throw new IllegalArgumentException("a run completes with a terminal status, not " + completion.status());
         }
-        return await(pool.get().withTransaction(conn -> complete(conn, completion)));
+        try {
+            return await(pool.get().withTransaction(conn -> complete(conn, completion)));
+        } catch (PgException e) {
+            if (CompletionRejectedException.permanent(e.getSqlState())) {
+                throw new CompletionRejectedException(e.getSqlState(), e);
+            }
+            throw e;
+        }
     }
 
     private Future<Boolean> complete(SqlConnection conn, RunCompletion c) {
@@ -180,25 +231,27 @@ public class RunStore {
 
     /** Runs whose worker stopped heartbeating become failed with {@code reason}; returns their ids. */
     public List<String> failExpiredLeases(String reason) {
-        return failExpiredLeases(reason, null);
+        return failExpiredLeases(reason, null, Duration.ZERO);
     }
 
     /**
-     * As {@link #failExpiredLeases(String)}, but never the runs leased by {@code liveWorker} (the caller): a worker
-     * that is alive — for example just back from a database outage during which it could not renew — must not
-     * declare its own runs lost while it is still executing them.
+     * Fails, with {@code reason}, the runs whose lease expired more than {@code grace} ago — never the runs leased by
+     * {@code liveWorker} (the caller): a worker that is alive, for example just back from a database outage during
+     * which it could not renew, must not declare its own runs lost while it is still executing them. The grace
+     * absorbs a peer's short stall (GC pause, CPU starvation, a slow connection) before its runs are given up.
      */
-    public List<String> failExpiredLeases(String reason, String liveWorker) {
+    public List<String> failExpiredLeases(String reason, String liveWorker, Duration grace) {
         // One statement: the failure and its audit line cannot be separated. Concurrent sweepers re-check the
         // WHERE clause after the row lock, so each run is failed (and audited) once.
         String sweep = "WITH expired AS (UPDATE public.runs SET status = 'failed', reason = $1, completed_at = now(), "
                 + "updated_at = now(), lease_expires_at = NULL "
-                + "WHERE status = 'running' AND lease_expires_at < now() AND lease_owner IS DISTINCT FROM $2::text "
+                + "WHERE status = 'running' AND lease_expires_at < now() - $3::bigint * interval '1 millisecond' "
+                + "AND lease_owner IS DISTINCT FROM $2::text "
                 + "RETURNING id, principal, lease_owner) "
                 + "INSERT INTO public.audit_log (principal, run_id, action, detail) "
                 + "SELECT principal, id, 'run.worker_lost', jsonb_build_object('worker', lease_owner, 'reason', $1::text) "
                 + "FROM expired RETURNING run_id";
-        RowSet<Row> rows = await(pool.get().preparedQuery(sweep).execute(Tuple.of(reason, liveWorker)));
+        RowSet<Row> rows = await(pool.get().preparedQuery(sweep).execute(Tuple.of(reason, liveWorker, grace.toMillis())));
         List<String> ids = new ArrayList<>();
         rows.forEach(row -> ids.add(row.getString("run_id")));
         return ids;
@@ -311,7 +364,7 @@ public class RunStore {
         return conn.preparedQuery(INSERT_AUDIT).executeBatch(entries.stream().map(RunStore::auditTuple).toList());
     }
 
-    private static Future<?> insertAudit(io.vertx.sqlclient.SqlClient client, AuditEntry entry) {
+    private static Future<?> insertAudit(SqlClient client, AuditEntry entry) {
         return client.preparedQuery(INSERT_AUDIT).execute(auditTuple(entry));
     }
 

@@ -15,6 +15,12 @@ import dev.agentharness.runtime.model.ModelException;
 import dev.agentharness.runtime.model.ModelRequest;
 import dev.agentharness.runtime.model.ModelSettings;
 import dev.agentharness.runtime.model.ToolSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,6 +134,48 @@ class RunnerTest {
         assertEquals("An error occurred while running the tool. Please try again. Error: disk on fire",
                 outputOf(model.request(1), "c1").output());
         assertEquals("Sorry, that failed.", result.finalOutput());
+    }
+
+    @Test
+    void aToolThatHangsIsAbandonedAtItsDeadlineInterruptedAndReportedToTheModel() throws Exception {
+        CountDownLatch interrupted = new CountDownLatch(1);
+        FunctionTool hang = FunctionTool.of("hang", "Never returns", NoArgs.class, (context, args) -> {
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            return "unreachable";
+        });
+        Agent agent = register(Agent.of("stuck", "x", List.of(hang)));
+        model.then(call("c1", "hang", "{}")).then(say("the tool timed out"));
+
+        RunResult result = runner.run(agent, List.of(), "go",
+                config.withTimeLimits(Duration.ofMillis(200), null));
+
+        assertEquals(Runner.TOOL_ERROR_PREFIX + "the tool did not finish within 200 ms",
+                outputOf(model.request(1), "c1").output());
+        assertEquals("the tool timed out", result.finalOutput());
+        assertTrue(interrupted.await(10, TimeUnit.SECONDS), "the abandoned call is interrupted");
+    }
+
+    @Test
+    void aToolCallNeverOutlivesTheRunDeadline() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        Runner fixedTime = new Runner(model, name -> Optional.ofNullable(agents.get(name)),
+                Clock.fixed(now, ZoneOffset.UTC));
+        FunctionTool hang = FunctionTool.of("hang", "Never returns", NoArgs.class, (context, args) -> {
+            new CountDownLatch(1).await();
+            return "unreachable";
+        });
+        Agent agent = register(Agent.of("stuck", "x", List.of(hang)));
+        model.then(call("c1", "hang", "{}")).then(say("done"));
+
+        fixedTime.run(agent, List.of(), "go", config.withTimeLimits(Duration.ofHours(1), now.plusMillis(150)));
+
+        assertEquals(Runner.TOOL_ERROR_PREFIX + "the tool did not finish within 150 ms",
+                outputOf(model.request(1), "c1").output(), "min(tool limit, time left in the run)");
     }
 
     @Test
@@ -316,7 +364,7 @@ class RunnerTest {
         Agent tuned = register(new Agent("tuned", "", "x", List.of(), List.of(), List.of(), List.of(), null,
                 new ModelSettings(0.2, 0.9, 500, null)));
         RunConfig overriding = new RunConfig("m", 10, new ModelSettings(null, null, 100, true), null, null, null,
-                null, Map.of("run_id", "run-1"), false);
+                null, Map.of("run_id", "run-1"), false, null, null);
         model.then(say("ok"));
 
         runner.run(tuned, List.of(), "x", overriding);

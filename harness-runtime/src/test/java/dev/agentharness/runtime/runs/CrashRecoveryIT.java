@@ -73,6 +73,7 @@ class CrashRecoveryIT {
                 "DATABASE_URL", bouncer.url("crash"),
                 "DATABASE_DIRECT_URL", postgres.url("crash"),
                 "HARNESS_RUNS_LEASE_SECONDS", "3",
+                "HARNESS_RUNS_LEASE_GRACE_SECONDS", "2",
                 "OPENAI_API_KEY", "sk-crash-test",
                 "OPENAI_BASE_URL", model.baseUrl(),
                 "HARNESS_DATA_DIR", Files.createTempDirectory(Path.of("/tmp"), "harness-crash-data-").toString());

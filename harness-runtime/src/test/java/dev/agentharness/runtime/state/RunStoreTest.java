@@ -190,17 +190,59 @@ class RunStoreTest {
     }
 
     @Test
-    void heartbeat_extends_only_this_workers_leases() {
-        String worker = claimOne(Duration.ofSeconds(30));
-        RunRecord before = runningOf(worker);
+    void heartbeat_extends_only_the_runs_the_worker_is_executing() {
+        drainQueue();
+        String principal = principal();
+        runs.submit(newRun(principal, null, null));
+        runs.submit(newRun(principal, null, null));
+        String worker = "worker-" + UUID.randomUUID();
+        List<RunRecord> claimed = runs.claimQueued(worker, 2, Duration.ofSeconds(30));
+        RunRecord executing = claimed.get(0);
+        RunRecord abandoned = claimed.get(1); // claimed, but nothing on this replica executes it any more
 
-        int extended = runs.heartbeat(worker, Duration.ofMinutes(10));
+        Set<String> held = runs.heartbeat(worker, List.of(executing.runId()), Duration.ofMinutes(10));
 
-        RunRecord after = runs.findAny(before.runId()).orElseThrow();
-        assertEquals(1, extended);
-        assertTrue(after.leaseExpiresAt().isAfter(before.leaseExpiresAt()));
-        assertEquals(before.updatedAt(), after.updatedAt(), "a heartbeat is not a state change");
-        assertEquals(0, runs.heartbeat("nobody-" + UUID.randomUUID(), LEASE));
+        assertEquals(Set.of(executing.runId()), held);
+        RunRecord after = runs.findAny(executing.runId()).orElseThrow();
+        assertTrue(after.leaseExpiresAt().isAfter(executing.leaseExpiresAt()));
+        assertEquals(executing.updatedAt(), after.updatedAt(), "a heartbeat is not a state change");
+        assertEquals(abandoned.leaseExpiresAt(), runs.findAny(abandoned.runId()).orElseThrow().leaseExpiresAt(),
+                "a run the worker no longer executes is never renewed");
+        assertEquals(Set.of(), runs.heartbeat("nobody-" + UUID.randomUUID(), List.of(executing.runId()), LEASE),
+                "a lease held by another worker is not renewed, and the answer says so");
+        assertEquals(Set.of(), runs.heartbeat(worker, List.of(), LEASE));
+    }
+
+    @Test
+    void release_hands_a_running_run_back_to_the_queue_with_an_audit_line() {
+        String worker = claimOne(LEASE);
+        RunRecord running = runningOf(worker);
+
+        assertEquals(List.of(running.runId()), runs.release(worker, List.of(running.runId())));
+
+        RunRecord released = runs.findAny(running.runId()).orElseThrow();
+        assertEquals(RunStatus.QUEUED, released.status());
+        assertNull(released.leaseOwner());
+        assertNull(released.leaseExpiresAt());
+        assertEquals(running.attempts(), released.attempts(), "attempts are kept");
+        assertEquals(1, auditCount(running.runId(), "run.released"));
+        assertFalse(runs.complete(new RunCompletion(running.runId(), worker, RunStatus.SUCCEEDED, null, "late", 1, 1,
+                0, false, "[]", List.of(), List.of())), "the releasing worker can no longer complete it");
+        assertEquals(List.of(), runs.release("someone-else", List.of(running.runId())));
+        List<RunRecord> reclaimed = runs.claimQueued("worker-next", 1, LEASE);
+        assertEquals(List.of(running.runId()), reclaimed.stream().map(RunRecord::runId).toList());
+        assertEquals(running.attempts() + 1, reclaimed.get(0).attempts());
+    }
+
+    @Test
+    void an_expired_lease_within_the_grace_is_not_swept() throws Exception {
+        String stalled = claimOne(Duration.ofMillis(1));
+        RunRecord running = runningOf(stalled);
+        Thread.sleep(5);
+
+        assertFalse(runs.failExpiredLeases("WorkerLost", "sweeper", Duration.ofMinutes(1)).contains(running.runId()));
+        assertEquals(RunStatus.RUNNING, runs.findAny(running.runId()).orElseThrow().status());
+        assertTrue(runs.failExpiredLeases("WorkerLost", "sweeper", Duration.ZERO).contains(running.runId()));
     }
 
     @Test
@@ -252,6 +294,22 @@ class RunStoreTest {
     }
 
     @Test
+    void a_completion_the_database_refuses_for_its_content_is_a_rejection_not_an_outage() {
+        String worker = claimOne(LEASE);
+        RunRecord running = runningOf(worker);
+
+        CompletionRejectedException rejected = assertThrows(CompletionRejectedException.class, () -> runs.complete(
+                new RunCompletion(running.runId(), worker, RunStatus.SUCCEEDED, null, "nul \0 inside", 1, 1, 0, false,
+                        "[]", List.of(), List.of())));
+
+        assertEquals("22", rejected.sqlState().substring(0, 2), rejected.sqlState());
+        assertEquals(RunStatus.RUNNING, runs.findAny(running.runId()).orElseThrow().status());
+        // The harness then records a plain failure instead, which the database accepts.
+        assertTrue(runs.complete(new RunCompletion(running.runId(), worker, RunStatus.FAILED, "CompletionRejected",
+                null, 1, 1, 0, false, "[]", List.of(), List.of())));
+    }
+
+    @Test
     void a_failing_completion_rolls_back_everything() {
         String worker = claimOne(LEASE);
         RunRecord running = runningOf(worker);
@@ -271,7 +329,7 @@ class RunStoreTest {
         RunRecord running = runningOf(survivor);
         Thread.sleep(5);
 
-        List<String> failed = runs.failExpiredLeases("WorkerLost", survivor);
+        List<String> failed = runs.failExpiredLeases("WorkerLost", survivor, Duration.ZERO);
 
         assertFalse(failed.contains(running.runId()));
         assertEquals(RunStatus.RUNNING, runs.findAny(running.runId()).orElseThrow().status());

@@ -1,0 +1,80 @@
+package dev.agentharness.runtime.runs;
+
+import dev.agentharness.runtime.state.RunRecord;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A run this replica is executing right now: its deadline, the virtual thread that executes it, and — once the
+ * dispatcher decided so — why it must stop. Stopping interrupts the thread (a model call or a tool wait in flight
+ * included); the executor reads {@link #stopped()} to know what to record.
+ */
+public final class ActiveRun {
+
+    /** Why the dispatcher stopped a run. */
+    public enum Stop {
+        /** {@code timeout_seconds} ran out: the run ends {@code timed_out}. */
+        TIMED_OUT,
+        /** Another replica took the run (this worker's lease ran out): nothing more may be done or recorded. */
+        LEASE_LOST,
+        /** This replica is shutting down and handed the run back to the queue. */
+        RELEASED
+    }
+
+    private final RunRecord run;
+    private final Instant deadline;
+    private final AtomicReference<Stop> stop = new AtomicReference<>();
+    private volatile Thread thread;
+
+    public ActiveRun(RunRecord run, Instant deadline) {
+        this.run = run;
+        this.deadline = deadline;
+    }
+
+    public RunRecord run() {
+        return run;
+    }
+
+    public String runId() {
+        return run.runId();
+    }
+
+    /** When {@code timeout_seconds} runs out; null when the run has none. */
+    public Instant deadline() {
+        return deadline;
+    }
+
+    void attach(Thread executing) {
+        this.thread = executing;
+    }
+
+    /** Records the first reason to stop and interrupts the run; later reasons are ignored. */
+    public void stop(Stop why) {
+        if (stop.compareAndSet(null, why)) {
+            interrupt();
+        }
+    }
+
+    /**
+     * Interrupts the run's thread again: a client library may swallow one interrupt (and retry), so the watchdog
+     * repeats it until the run has ended.
+     */
+    void interrupt() {
+        Thread executing = thread;
+        if (executing != null && stop.get() != null) {
+            executing.interrupt();
+        }
+    }
+
+    public Optional<Stop> stopped() {
+        return Optional.ofNullable(stop.get());
+    }
+
+    /** Whether the run's outcome is still this replica's to record (a timed-out run records {@code timed_out}). */
+    public boolean mayRecord() {
+        Stop why = stop.get();
+        return why == null || why == Stop.TIMED_OUT;
+    }
+}

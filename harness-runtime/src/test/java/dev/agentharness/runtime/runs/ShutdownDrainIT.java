@@ -1,0 +1,111 @@
+package dev.agentharness.runtime.runs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentharness.fakes.FakeModelServer;
+import dev.agentharness.fakes.model.Reply;
+import dev.agentharness.runtime.testing.HarnessHttp;
+import dev.agentharness.runtime.testing.HarnessProcess;
+import dev.agentharness.runtime.testing.LocalPostgres;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A rolling update: SIGTERM reaches a replica with runs in flight while another replica runs. The stopping replica
+ * lets what can finish in its grace period finish, then hands the rest back to the queue; the other replica claims
+ * them at once. Every run succeeds — none is left to expire into WorkerLost (the 5 s lease would let the survivor
+ * fail them well within the wait, as it did before the drain existed).
+ */
+class ShutdownDrainIT {
+
+    private static final Duration MODEL_LATENCY = Duration.ofSeconds(6);
+    private static final int RUNS = 8;
+    private static final Pattern RELEASED = Pattern.compile("released (\\d+) run\\(s\\) still in flight");
+
+    private LocalPostgres postgres;
+    private FakeModelServer model;
+
+    @BeforeEach
+    void start() {
+        LocalPostgres.assumeInstalled(false);
+        postgres = LocalPostgres.start();
+        model = new FakeModelServer().start(0).latency(MODEL_LATENCY)
+                .responder(request -> Reply.message("handled"));
+    }
+
+    @AfterEach
+    void stop() {
+        if (model != null) {
+            model.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void sigterm_with_runs_in_flight_releases_them_to_the_other_replica_and_none_ends_worker_lost() throws Exception {
+        postgres.createDatabase("drain");
+        Map<String, String> env = Map.of(
+                "DATABASE_URL", postgres.url("drain"),
+                "HARNESS_RUNS_LEASE_SECONDS", "5",
+                "HARNESS_SHUTDOWN_GRACE_SECONDS", "1",
+                "OPENAI_API_KEY", "sk-drain-test",
+                "OPENAI_BASE_URL", model.baseUrl());
+        Path stoppingLog = Files.createTempFile(Path.of("/tmp"), "harness-drain-stopping-", ".log");
+        Path survivorLog = Files.createTempFile(Path.of("/tmp"), "harness-drain-survivor-", ".log");
+        String batch = UUID.randomUUID().toString().substring(0, 8);
+        List<String> runIds = new ArrayList<>();
+
+        HarnessProcess stopping = HarnessProcess.start(env, stoppingLog);
+        try (HarnessProcess survivor = HarnessProcess.start(env, survivorLog)) {
+            // Both replicas claim from the queue; the runs the stopping one took are mid-conversation at SIGTERM.
+            HarnessHttp http = new HarnessHttp(stopping.baseUrl());
+            for (int i = 0; i < RUNS; i++) {
+                HttpResponse<String> accepted = http.submitAsync("please handle drain-" + batch + "-" + i);
+                assertEquals(202, accepted.statusCode(), accepted.body());
+                runIds.add(HarnessHttp.json(accepted.body()).path("run_id").asText());
+            }
+            awaitModelRequests(RUNS, Duration.ofSeconds(20));
+
+            stopping.stop(); // SIGTERM mid-conversation: 1 s grace, far less than the model's 6 s
+            String log = stopping.log();
+            Matcher released = RELEASED.matcher(log);
+            assertTrue(released.find(), "the stopping replica released its runs:\n" + log);
+            assertTrue(Integer.parseInt(released.group(1)) >= 1, released.group());
+
+            Map<String, JsonNode> finals = new HarnessHttp(survivor.baseUrl()).awaitTerminal(runIds, Duration.ofSeconds(45));
+            for (String runId : runIds) {
+                JsonNode run = finals.get(runId);
+                assertEquals("succeeded", run.path("status").asText(), "released, then completed elsewhere: " + run);
+                assertEquals("handled", run.path("reply").asText());
+            }
+        } finally {
+            stopping.close();
+        }
+    }
+
+    private void awaitModelRequests(int count, Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (model.requests().size() < count) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("only " + model.requests().size() + " model calls started");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
