@@ -86,7 +86,7 @@ final class EmbeddedPostgresBootstrap {
                 ALTER ROLE postgres WITH PASSWORD '%2$s';
 
                 DO $$ BEGIN
-                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%1$s') THEN
+                  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '%1$s') THEN
                     CREATE ROLE %1$s LOGIN;
                   END IF;
                 END $$;
@@ -95,7 +95,7 @@ final class EmbeddedPostgresBootstrap {
                   PASSWORD '%3$s';
 
                 DO $$ DECLARE r record; BEGIN
-                  FOR r IN SELECT roleid::regrole AS role FROM pg_auth_members
+                  FOR r IN SELECT roleid::regrole AS role FROM pg_catalog.pg_auth_members
                            WHERE member = '%1$s'::regrole LOOP
                     EXECUTE format('REVOKE %%s FROM %1$s', r.role);
                   END LOOP;
@@ -106,7 +106,7 @@ final class EmbeddedPostgresBootstrap {
                 ALTER SCHEMA public OWNER TO %1$s;
 
                 DO $$ DECLARE r record; BEGIN
-                  FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
+                  FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_catalog.pg_class c
                            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
                              AND c.relowner <> '%1$s'::regrole LOOP
                     EXECUTE format('ALTER %%s %%s OWNER TO %1$s',
@@ -114,16 +114,16 @@ final class EmbeddedPostgresBootstrap {
                                        WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, r.name);
                   END LOOP;
                   -- Sequences of serial columns followed their table; these are the free-standing ones.
-                  FOR r IN SELECT c.oid::regclass AS name FROM pg_class c
+                  FOR r IN SELECT c.oid::regclass AS name FROM pg_catalog.pg_class c
                            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'S'
                              AND c.relowner <> '%1$s'::regrole LOOP
                     EXECUTE format('ALTER SEQUENCE %%s OWNER TO %1$s', r.name);
                   END LOOP;
-                  FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+                  FOR r IN SELECT p.oid::regprocedure AS name FROM pg_catalog.pg_proc p
                            WHERE p.pronamespace = 'public'::regnamespace AND p.proowner <> '%1$s'::regrole LOOP
                     EXECUTE format('ALTER ROUTINE %%s OWNER TO %1$s', r.name);
                   END LOOP;
-                  FOR r IN SELECT t.oid::regtype AS name, t.typtype FROM pg_type t
+                  FOR r IN SELECT t.oid::regtype AS name, t.typtype FROM pg_catalog.pg_type t
                            WHERE t.typnamespace = 'public'::regnamespace AND t.typowner <> '%1$s'::regrole
                              AND t.typtype IN ('d', 'e', 'r') LOOP
                     EXECUTE format('ALTER %%s %%s OWNER TO %1$s',

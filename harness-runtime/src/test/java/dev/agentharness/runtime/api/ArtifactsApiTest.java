@@ -1,6 +1,8 @@
 package dev.agentharness.runtime.api;
 
 import dev.agentharness.fakes.model.Reply;
+import dev.agentharness.runtime.security.Caller;
+import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.testing.ConversationRouter;
 import dev.agentharness.runtime.testing.FakeModelResource;
 import dev.agentharness.runtime.testing.WithFakeModel;
@@ -156,7 +158,7 @@ class ArtifactsApiTest {
                 .post("/sessions/" + session + "/inputs")
                 .then().statusCode(201)
                 .body("name", equalTo("data/march.csv"))
-                .body("key", equalTo("inputs/" + session + "/data/march.csv"))
+                .body("key", equalTo(ObjectKeys.input(Caller.LOCAL, session, "data/march.csv")))
                 .body("size", equalTo(csv.length))
                 .body("sha256", equalTo(sha256(new String(csv, StandardCharsets.UTF_8))))
                 .body("content_type", startsWith("text/csv"));

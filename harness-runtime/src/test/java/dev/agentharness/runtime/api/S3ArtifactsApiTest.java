@@ -1,6 +1,8 @@
 package dev.agentharness.runtime.api;
 
 import dev.agentharness.fakes.model.Reply;
+import dev.agentharness.runtime.security.Caller;
+import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.testing.ConversationRouter;
 import dev.agentharness.runtime.testing.FakeModelResource;
 import dev.agentharness.runtime.testing.S3Buckets;
@@ -94,11 +96,11 @@ class S3ArtifactsApiTest {
         Response response = given().contentType("text/plain").body("notes".getBytes(StandardCharsets.UTF_8))
                 .queryParam("name", "notes.txt").post("/sessions/" + session + "/inputs");
         bodies.add(response.asString());
-        response.then().statusCode(201).body("key", equalTo("inputs/" + session + "/notes.txt"));
+        response.then().statusCode(201).body("key", equalTo(ObjectKeys.input(Caller.LOCAL, session, "notes.txt")));
 
         try (S3Client admin = S3Buckets.admin(S3ProxyResource.server().endpoint())) {
             assertEquals("notes", admin.getObjectAsBytes(b -> b.bucket(S3ProxyResource.BUCKET)
-                    .key("inputs/" + session + "/notes.txt")).asUtf8String());
+                    .key(ObjectKeys.input(Caller.LOCAL, session, "notes.txt"))).asUtf8String());
         }
     }
 
