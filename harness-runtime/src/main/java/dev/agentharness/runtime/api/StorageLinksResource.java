@@ -47,6 +47,8 @@ public class StorageLinksResource {
         return Response.ok(file.toFile(), head.contentType())
                 .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"" + fileName + "\"")
                 .header(HttpHeaders.CACHE_CONTROL, "private, no-store")
+                // The content type is the uploader's to choose: a browser must not sniff it into HTML.
+                .header("X-Content-Type-Options", "nosniff")
                 .build();
     }
 

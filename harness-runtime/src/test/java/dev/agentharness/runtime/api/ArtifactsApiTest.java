@@ -77,6 +77,28 @@ class ArtifactsApiTest {
     }
 
     @Test
+    void forwardedHostFromAnUntrustedPeerChangesNeitherLinksNorRedirects() throws Exception {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("forwarded " + token));
+        // No HARNESS_TRUSTED_PROXIES here: the test client is a peer like any other.
+        String link = given().header("X-Forwarded-Host", "evil.example").header("X-Forwarded-Proto", "https")
+                .contentType("application/json").body("{\"message\":\"go " + token + "\",\"save_artifact\":true}")
+                .post("/runs").then().statusCode(200).extract().path("artifact_url");
+        String runId = link.substring(link.indexOf("/outputs/") + "/outputs/".length(), link.indexOf("/reply.md"));
+        String redirect = given().redirects().follow(false).header("X-Forwarded-Host", "evil.example")
+                .get("/runs/" + runId + "/artifacts/reply.md")
+                .then().statusCode(302).extract().header("Location");
+
+        for (String url : java.util.List.of(link, redirect)) {
+            assertTrue(url.startsWith("http://localhost:") && !url.contains("evil.example"), url);
+        }
+        HttpResponse<String> download = fetch(URI.create(redirect));
+        assertEquals("forwarded " + token, download.body());
+        assertEquals("nosniff", download.headers().firstValue("X-Content-Type-Options").orElse(""));
+        assertTrue(download.headers().firstValue("Content-Disposition").orElse("").startsWith("attachment"));
+    }
+
+    @Test
     void theArtifactEndpointRedirectsToAFreshLinkAndKnowsOnlyRecordedNames() throws Exception {
         String token = ConversationRouter.token();
         router.route(token, request -> Reply.message("redirected " + token));

@@ -46,6 +46,25 @@ class AuthAndSecretsTest {
     }
 
     @Test
+    void withKeysAndNoPublicUrlLocalLinksAreRelativeWhateverHostTheCallerClaims() {
+        ConversationRouter router = ConversationRouter.installOn(FakeModelResource.server());
+        String token = ConversationRouter.token();
+        router.route(token, request -> dev.agentharness.fakes.model.Reply.message("linked " + token));
+
+        String link = record(given().auth().oauth2(BOB_KEY).header("Host", "evil.example")
+                .header("X-Forwarded-Host", "evil.example").contentType("application/json")
+                .body("{\"message\":\"link " + token + "\",\"save_artifact\":true}").post("/runs"))
+                .then().statusCode(200).extract().path("artifact_url");
+        String runId = link.substring(link.indexOf("/outputs/") + "/outputs/".length(), link.indexOf("/reply.md"));
+        String redirect = record(given().auth().oauth2(BOB_KEY).redirects().follow(false).header("Host", "evil.example")
+                .get("/runs/" + runId + "/artifacts/reply.md")).then().statusCode(302).extract().header("Location");
+
+        assertTrue(link.startsWith("/storage/outputs/" + runId + "/reply.md?"), link);
+        assertTrue(redirect.startsWith("/storage/outputs/" + runId + "/reply.md?"), redirect);
+        given().get(redirect).then().statusCode(200).body(equalTo("linked " + token));
+    }
+
+    @Test
     void runsAndSessionsBelongToTheirPrincipalAndRotatedKeysShareIt() throws Exception {
         FakeModelServer model = FakeModelResource.server();
         ConversationRouter router = ConversationRouter.installOn(model);
