@@ -63,7 +63,7 @@ class ArtifactsApiTest {
         String runId = response.path("run_id");
         assertEquals("outputs/" + runId + "/reply.md", response.path("artifacts[0].key"));
         String link = response.path("artifact_url");
-        assertTrue(link.startsWith("http://localhost:") && link.contains("/storage/outputs/" + runId + "/reply.md?"), link);
+        assertTrue(link.startsWith(harnessUrl()) && link.contains("/storage/outputs/" + runId + "/reply.md?"), link);
         assertTrue(link.contains("X-Harness-Expires=") && link.contains("X-Harness-Signature="), link);
 
         HttpResponse<String> download = fetch(URI.create(link));
@@ -74,6 +74,11 @@ class ArtifactsApiTest {
         // A later read mints its own link, equally valid.
         String again = given().get("/runs/" + runId).then().statusCode(200).extract().path("artifact_url");
         assertEquals(reply, fetch(URI.create(again)).body());
+    }
+
+    /** Where the test client reaches the harness: what a loopback caller's links are built on in dev mode. */
+    private static String harnessUrl() {
+        return io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/";
     }
 
     @Test
@@ -90,7 +95,7 @@ class ArtifactsApiTest {
                 .then().statusCode(302).extract().header("Location");
 
         for (String url : java.util.List.of(link, redirect)) {
-            assertTrue(url.startsWith("http://localhost:") && !url.contains("evil.example"), url);
+            assertTrue(url.startsWith(harnessUrl()) && !url.contains("evil.example"), url);
         }
         HttpResponse<String> download = fetch(URI.create(redirect));
         assertEquals("forwarded " + token, download.body());

@@ -61,6 +61,7 @@ class EdgeDefaultsTest {
         return new SmallRyeConfigBuilder()
                 .withSources(new PropertiesConfigSource(properties, 250))
                 .withSources(new EnvConfigSource(environment, 300))
+                .addDefaultInterceptors()
                 .addDiscoveredSources()
                 .build();
     }

@@ -2,5 +2,3 @@
 -- sharing one timestamp (a claim batch, a lease sweep) moves on instead of repeating the group forever.
 CREATE INDEX IF NOT EXISTS runs_principal_updated_id_idx ON public.runs (principal, updated_at, id);
 DROP INDEX IF EXISTS public.runs_principal_updated_idx;
--- Retention (HARNESS_RETENTION_DAYS): finished runs by completion time, idempotency keys by creation time.
-CREATE INDEX IF NOT EXISTS runs_completed_idx ON public.runs (completed_at) WHERE completed_at IS NOT NULL;
