@@ -105,6 +105,31 @@ class AuthAndSecretsTest {
         }
     }
 
+    @Test
+    void controlCharactersFromTheModelCannotForgeLogLines() throws Exception {
+        FakeModelServer model = FakeModelResource.server();
+        ConversationRouter router = ConversationRouter.installOn(model);
+        String token = ConversationRouter.token();
+        // The model chooses the tool call id, and the harness logs it.
+        String callId = "call_" + token + "\n12:00:00.000 ERROR [forged] (x) run_id=admin FORGED-" + token
+                + "\r\u001b[2K\u001b[31mred-" + token;
+        router.route(token, request -> request.functionCallOutputs().isEmpty()
+                ? dev.agentharness.fakes.model.Reply.functionCall(callId, "lookup_account", "{\"account_id\":\"ACME-1001\"}")
+                : dev.agentharness.fakes.model.Reply.message("done"));
+
+        given().auth().oauth2(ALICE_KEY_1).contentType("application/json")
+                .body("{\"message\":\"look up " + token + "\"}").post("/runs")
+                .then().statusCode(200).body("status", equalTo("succeeded"));
+
+        String log = Files.readString(Path.of(WithApiKeys.LOG_FILE));
+        List<String> lines = log.lines().filter(line -> line.contains(token)).toList();
+        assertTrue(lines.stream().anyMatch(line -> line.contains("calls tool lookup_account (call call_" + token
+                        + "\\n12:00:00.000 ERROR [forged] (x) run_id=admin FORGED-" + token + "\\r\\u001b[2K\\u001b[31mred-" + token + ")")),
+                "the call id is logged on one line with its control characters escaped:\n" + String.join("\n", lines));
+        assertFalse(log.lines().anyMatch(line -> line.startsWith("12:00:00.000 ERROR [forged]")), "no forged line");
+        assertFalse(log.contains("\u001b"), "no raw escape character in the log");
+    }
+
     private Response record(Response response) {
         bodies.add(response.asString());
         bodies.add(response.headers().toString());
