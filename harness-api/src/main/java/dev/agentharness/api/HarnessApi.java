@@ -40,14 +40,17 @@ public interface HarnessApi {
     RunResponse getRun(@PathParam("id") String runId);
 
     /**
-     * Runs of the caller changed at or after {@code updated_since} (ISO-8601), oldest change first.
-     * Pass {@code next_updated_since} back as the next {@code updated_since}. Consecutive pages
-     * overlap by a few seconds so that no change committed late is ever skipped: de-duplicate by
-     * {@code run_id} and {@code updated_at}.
+     * Runs of the caller changed at or after {@code updated_since} (ISO-8601), oldest change first
+     * (ties in {@code updated_at} by run id). Start with {@code updated_since}, then pass the page's
+     * {@code next_cursor} back as {@code cursor} (one or the other, not both): the cursor is an opaque
+     * position over {@code (updated_at, run_id)}, so a page boundary inside a group of runs sharing one
+     * timestamp never repeats or skips that group. Consecutive pages may overlap by a few seconds so that
+     * no change committed late is ever skipped: de-duplicate by {@code run_id} and {@code updated_at}.
      */
     @GET
     @Path("runs")
-    RunPage listRuns(@QueryParam("updated_since") String updatedSince, @QueryParam("limit") Integer limit);
+    RunPage listRuns(@QueryParam("updated_since") String updatedSince, @QueryParam("cursor") String cursor,
+                     @QueryParam("limit") Integer limit);
 
     @POST
     @Path("runs/{id}/cancel")

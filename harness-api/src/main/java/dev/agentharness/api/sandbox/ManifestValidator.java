@@ -24,6 +24,12 @@ public final class ManifestValidator {
     /** Total bytes of {@code file} contents one manifest may carry (it travels in the run request). */
     public static final int MAX_FILE_CONTENT_BYTES = 1024 * 1024;
 
+    /** Entries one manifest may list: each becomes work in the sandbox before the run starts (abuse limit). */
+    public static final int MAX_ENTRIES = 1000;
+
+    /** {@code r2_mount}/{@code s3_mount} entries one manifest may list: each is a listing + downloads per run. */
+    public static final int MAX_MOUNTS = 16;
+
     private static final Set<String> TOP_LEVEL_FIELDS = Set.of("version", "root", "entries", "capabilities", "network");
     private static final Map<String, Set<String>> ENTRY_FIELDS = Map.of(
             "file", Set.of("type", "content"),
@@ -115,6 +121,12 @@ public final class ManifestValidator {
             problems.add(new ManifestProblem("entries", "must be an object keyed by workspace-relative path"));
             return entries;
         }
+        if (raw.size() > MAX_ENTRIES) {
+            // Checked before looking at any entry: a huge manifest costs no per-entry work.
+            problems.add(new ManifestProblem("entries", "lists " + raw.size() + " entries; at most " + MAX_ENTRIES
+                    + " are allowed (use a dir, a git_repo or a mount for many files)"));
+            return entries;
+        }
         Map<String, String> originalKeys = new HashMap<>();
         long contentBytes = 0;
         for (Map.Entry<?, ?> e : raw.entrySet()) {
@@ -138,6 +150,11 @@ public final class ManifestValidator {
         if (contentBytes > MAX_FILE_CONTENT_BYTES) {
             problems.add(new ManifestProblem("entries", "file contents total " + contentBytes + " bytes; at most "
                     + MAX_FILE_CONTENT_BYTES + " fit in a manifest (mount larger inputs from storage)"));
+        }
+        long mounts = entries.values().stream().filter(ManifestEntry.BucketMount.class::isInstance).count();
+        if (mounts > MAX_MOUNTS) {
+            problems.add(new ManifestProblem("entries", "lists " + mounts + " r2_mount/s3_mount entries; at most "
+                    + MAX_MOUNTS + " are allowed (one mount can cover a whole prefix)"));
         }
         nestingConflicts(entries, originalKeys, problems);
         return entries;

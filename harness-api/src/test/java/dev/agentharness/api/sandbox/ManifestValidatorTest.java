@@ -183,6 +183,38 @@ class ManifestValidatorTest {
     }
 
     @Test
+    void theNumberOfEntriesIsCapped() {
+        Map<String, Object> entries = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < ManifestValidator.MAX_ENTRIES; i++) {
+            entries.put("d" + i, Map.of("type", "dir"));
+        }
+        assertTrue(ManifestValidator.validate(Map.of("entries", entries)).valid(), "exactly the cap is allowed");
+
+        entries.put("one-more", Map.of("type", "dir"));
+        ManifestValidation v = ManifestValidator.validate(Map.of("entries", entries));
+
+        assertEquals(1, v.problems().size(), v.summary());
+        assertEquals("entries", v.problems().getFirst().field());
+        assertTrue(v.summary().contains("lists 1001 entries; at most 1000"), v.summary());
+    }
+
+    @Test
+    void theNumberOfMountsIsCapped() {
+        Map<String, Object> entries = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < ManifestValidator.MAX_MOUNTS; i++) {
+            entries.put("m" + i, Map.of("type", i % 2 == 0 ? "r2_mount" : "s3_mount", "bucket", "inputs-bucket"));
+        }
+        assertTrue(ManifestValidator.validate(Map.of("entries", entries)).valid(),
+                ManifestValidator.validate(Map.of("entries", entries)).summary());
+
+        entries.put("m-extra", Map.of("type", "s3_mount", "bucket", "inputs-bucket"));
+        ManifestValidation v = ManifestValidator.validate(Map.of("entries", entries));
+
+        assertEquals("entries", v.problems().getFirst().field(), v.summary());
+        assertTrue(v.summary().contains("lists 17 r2_mount/s3_mount entries; at most 16"), v.summary());
+    }
+
+    @Test
     void nonStringJsonKeysAndNullsNeverThrow() {
         java.util.HashMap<String, Object> weird = new java.util.HashMap<>();
         weird.put("entries", null);

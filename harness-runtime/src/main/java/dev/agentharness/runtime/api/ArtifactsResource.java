@@ -71,7 +71,9 @@ public class ArtifactsResource {
         ArtifactRow artifact = index.find(runId, principal, name)
                 .orElseThrow(() -> ApiException.notFound("run '" + runId + "' has no artifact named '" + name + "'"));
         URI link = links.download(artifact.key());
-        return Response.status(Response.Status.FOUND).location(link).header(HttpHeaders.CACHE_CONTROL, "no-store").build();
+        // A header, not location(): JAX-RS would resolve a relative link against the request's Host.
+        return Response.status(Response.Status.FOUND).header(HttpHeaders.LOCATION, link.toString())
+                .header(HttpHeaders.CACHE_CONTROL, "no-store").build();
     }
 
     @POST

@@ -8,6 +8,7 @@ import dev.agentharness.api.RunResponse;
 import dev.agentharness.api.SessionResponse;
 import dev.agentharness.runtime.runs.RunService;
 import dev.agentharness.runtime.security.Caller;
+import dev.agentharness.runtime.state.FeedPosition;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunStore;
 import dev.agentharness.runtime.state.SessionStore;
@@ -72,11 +73,17 @@ public class RunsResource implements HarnessApi {
     }
 
     @Override
-    public RunPage listRuns(String updatedSince, Integer limit) {
-        OffsetDateTime since = null;
-        if (updatedSince != null && !updatedSince.isBlank()) {
+    public RunPage listRuns(String updatedSince, String cursor, Integer limit) {
+        boolean hasSince = updatedSince != null && !updatedSince.isBlank();
+        boolean hasCursor = cursor != null && !cursor.isBlank();
+        if (hasSince && hasCursor) {
+            throw ApiException.badRequest("pass either query parameter 'updated_since' (the first page) or '"
+                    + FeedCursor.PARAMETER + "' (a page's next_cursor), not both");
+        }
+        FeedPosition from = hasCursor ? FeedCursor.decode(cursor) : null;
+        if (hasSince) {
             try {
-                since = OffsetDateTime.parse(updatedSince);
+                from = FeedPosition.startingAt(OffsetDateTime.parse(updatedSince));
             } catch (DateTimeParseException e) {
                 throw ApiException.badRequest("query parameter 'updated_since' must be an ISO-8601 timestamp "
                         + "with offset, e.g. 2026-01-31T12:00:00Z");
@@ -86,23 +93,24 @@ public class RunsResource implements HarnessApi {
         if (size < 1 || size > MAX_PAGE) {
             throw ApiException.badRequest("query parameter 'limit' must be between 1 and " + MAX_PAGE);
         }
-        List<RunRecord> page = runs.updatedSince(caller.principal(), since, size);
-        return new RunPage(service.views(page), nextCursor(page, since, size));
+        List<RunRecord> page = runs.changedAfter(caller.principal(), from, size);
+        FeedPosition next = nextPosition(page, from, size);
+        return new RunPage(service.views(page), next.updatedAt(), FeedCursor.encode(next));
     }
 
     /**
-     * A full page moves the cursor to its last change, so a poller drains a backlog. Otherwise the
-     * cursor stops {@link #CURSOR_LAG} short of now: a change stamped earlier by a transaction
-     * that commits later must still be found, so consecutive pages overlap and callers
-     * de-duplicate by run id and {@code updated_at}.
+     * A full page moves the cursor just past its last run, so a poller drains a backlog — even one where more
+     * runs than {@code limit} share a timestamp. Otherwise the cursor stops {@link #CURSOR_LAG} short of now:
+     * a change stamped earlier by a transaction that commits later must still be found, so consecutive pages
+     * overlap and callers de-duplicate by run id and {@code updated_at}.
      */
-    private OffsetDateTime nextCursor(List<RunRecord> page, OffsetDateTime since, int size) {
+    private FeedPosition nextPosition(List<RunRecord> page, FeedPosition from, int size) {
         if (page.size() == size) {
-            return page.getLast().updatedAt();
+            return FeedPosition.after(page.getLast());
         }
         OffsetDateTime horizon = runs.committedHorizon(CURSOR_LAG);
-        OffsetDateTime candidate = page.isEmpty() ? since : page.getLast().updatedAt();
-        return candidate == null || candidate.isAfter(horizon) ? horizon : candidate;
+        FeedPosition candidate = page.isEmpty() ? from : FeedPosition.after(page.getLast());
+        return candidate == null || candidate.updatedAt().isAfter(horizon) ? FeedPosition.startingAt(horizon) : candidate;
     }
 
     @Override

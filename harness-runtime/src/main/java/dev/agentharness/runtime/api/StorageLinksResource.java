@@ -1,6 +1,7 @@
 package dev.agentharness.runtime.api;
 
 import dev.agentharness.runtime.storage.LinkSigner;
+import dev.agentharness.runtime.storage.ContentDisposition;
 import dev.agentharness.runtime.storage.LocalArtifactStore;
 import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.Storage;
@@ -43,10 +44,11 @@ public class StorageLinksResource {
         LocalArtifactStore local = verified("GET", key, expires, signature);
         StoredObject head = local.head(key).orElseThrow(() -> ApiException.notFound("no object at this link"));
         java.nio.file.Path file = local.open(key).orElseThrow(() -> ApiException.notFound("no object at this link"));
-        String fileName = key.substring(key.lastIndexOf('/') + 1).replace("\"", "");
         return Response.ok(file.toFile(), head.contentType())
-                .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"" + fileName + "\"")
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment(key))
                 .header(HttpHeaders.CACHE_CONTROL, "private, no-store")
+                // The content type is the uploader's to choose: a browser must not sniff it into HTML.
+                .header("X-Content-Type-Options", "nosniff")
                 .build();
     }
 

@@ -48,7 +48,7 @@ public class TraceExport {
         });
         // Only scheme, host and port: the path is public, but headers may hold keys and never get logged.
         LOG.infof("exporting traces over OTLP/HTTP to %s://%s", traces.getScheme(), traces.getAuthority());
-        return builder.build();
+        return new SignedLinkRedaction(builder.build());
     }
 
     void close(@Disposes SpanExporter exporter) {

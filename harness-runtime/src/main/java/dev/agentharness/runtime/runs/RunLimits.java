@@ -3,6 +3,9 @@ package dev.agentharness.runtime.runs;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.util.List;
+import java.util.Optional;
+
 /** Bounds on what a caller may ask of one run, and how the local worker behaves. */
 @ConfigMapping(prefix = "harness.runs")
 public interface RunLimits {
@@ -60,4 +63,10 @@ public interface RunLimits {
 
     @WithDefault("16")
     int maxMetadataEntries();
+
+    /**
+     * Models a request may name in {@code model} ({@code HARNESS_MODELS_ALLOWED}, comma-separated); unset = any.
+     * The default model ({@code MODEL}) is used when a request names none, whatever this list says.
+     */
+    Optional<List<String>> modelsAllowed();
 }

@@ -52,6 +52,10 @@ public final class RunRequestValidator {
         if (request.model() != null && !MODEL.matcher(request.model()).matches()) {
             throw new InvalidRunRequest("field 'model' must match " + MODEL.pattern());
         }
+        if (request.model() != null && limits.modelsAllowed().filter(l -> !l.contains(request.model())).isPresent()) {
+            throw new InvalidRunRequest("field 'model': '" + request.model() + "' is not allowed here (allowed: "
+                    + String.join(", ", new TreeSet<>(limits.modelsAllowed().get())) + ")");
+        }
         if (request.maxTurns() != null && (request.maxTurns() < 1 || request.maxTurns() > limits.maxTurnsLimit())) {
             throw new InvalidRunRequest("field 'max_turns' must be between 1 and " + limits.maxTurnsLimit()
                     + ", got " + request.maxTurns());

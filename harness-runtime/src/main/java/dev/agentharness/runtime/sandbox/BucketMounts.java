@@ -40,11 +40,19 @@ public final class BucketMounts {
 
     /**
      * @param maxObjects objects per mount, in either direction
-     * @param maxBytes   bytes per mount, in either direction
-     * @param linkTtl    how long each presigned link lives (it is used at once)
+     * @param maxBytes    bytes per mount, in either direction
+     * @param maxRunBytes bytes of all of a run's mounts together, in either direction (a manifest may list up to
+     *                    {@link dev.agentharness.api.sandbox.ManifestValidator#MAX_MOUNTS} mounts)
+     * @param linkTtl     how long each presigned link lives (it is used at once)
      */
-    public record Limits(int maxObjects, long maxBytes, Duration linkTtl) {
-        public static final Limits DEFAULT = new Limits(1000, 100L * 1024 * 1024, Duration.ofMinutes(5));
+    public record Limits(int maxObjects, long maxBytes, long maxRunBytes, Duration linkTtl) {
+        public static final Limits DEFAULT = new Limits(1000, 100L * 1024 * 1024, 256L * 1024 * 1024,
+                Duration.ofMinutes(5));
+
+        /** Per-mount limits only: the run total is the per-mount byte cap, as if the run had one mount. */
+        public Limits(int maxObjects, long maxBytes, Duration linkTtl) {
+            this(maxObjects, maxBytes, maxBytes, linkTtl);
+        }
     }
 
     /** The objects a run's writable mounts uploaded, and what could not be uploaded. */
@@ -127,6 +135,7 @@ public final class BucketMounts {
         /** Downloads every mount's objects into a freshly provisioned sandbox. */
         public void materialise(Sandbox sandbox) throws SandboxException {
             downloaded.clear();
+            long runBytes = 0;
             for (Map.Entry<String, ManifestEntry.BucketMount> mount : mounts().entrySet()) {
                 String prefix = prefix(mount.getValue());
                 Map<String, String> files = new LinkedHashMap<>();
@@ -144,6 +153,11 @@ public final class BucketMounts {
                     if (bytes > limits.maxBytes()) {
                         throw new SandboxException("mount '" + mount.getKey() + "': the objects under " + prefix
                                 + " exceed " + limits.maxBytes() + " bytes");
+                    }
+                    runBytes += object.size();
+                    if (runBytes > limits.maxRunBytes()) {
+                        throw new SandboxException("mount '" + mount.getKey() + "': the objects of all mounts of this "
+                                + "run together exceed " + limits.maxRunBytes() + " bytes");
                     }
                     byte[] content;
                     try {
@@ -167,6 +181,7 @@ public final class BucketMounts {
         public Uploads uploadChanges(RunSandbox sandbox) {
             List<StoredObject> stored = new ArrayList<>();
             List<String> errors = new ArrayList<>();
+            long runBytes = 0;
             for (Map.Entry<String, ManifestEntry.BucketMount> mount : mounts().entrySet()) {
                 if (mount.getValue().readOnly()) {
                     continue;
@@ -195,6 +210,12 @@ public final class BucketMounts {
                         if (++count > limits.maxObjects() || bytes > limits.maxBytes()) {
                             errors.add("mount '" + mount.getKey() + "': more than " + limits.maxObjects() + " files or "
                                     + limits.maxBytes() + " bytes changed; the rest was not uploaded");
+                            break;
+                        }
+                        runBytes += content.length;
+                        if (runBytes > limits.maxRunBytes()) {
+                            errors.add("mount '" + mount.getKey() + "': the changed files of all mounts of this run "
+                                    + "together exceed " + limits.maxRunBytes() + " bytes; the rest was not uploaded");
                             break;
                         }
                         URI link = store.presignPut(key, limits.linkTtl());

@@ -53,13 +53,15 @@ public class SandboxPlane {
                         @ConfigProperty(name = "harness.sandbox.exec-max-seconds") int execMaxSeconds,
                         @ConfigProperty(name = "harness.sandbox.mount-max-objects", defaultValue = "1000") int mountMaxObjects,
                         @ConfigProperty(name = "harness.sandbox.mount-max-bytes", defaultValue = "104857600") long mountMaxBytes,
+                        @ConfigProperty(name = "harness.sandbox.mount-max-run-bytes", defaultValue = "268435456") long mountMaxRunBytes,
                         @ConfigProperty(name = "harness.sandbox.snapshot-max-bytes") long snapshotMaxBytes,
                         @ConfigProperty(name = "harness.sandbox.snapshot-total-max-bytes") long snapshotTotalMaxBytes,
                         Storage storage, E2bConfig e2b) {
         this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir), e2b),
                 Optional.of(new BucketMounts(storage.store(), storage.bucket(),
                         new PresignedTransfer(storage.store(), Duration.ofSeconds(60)),
-                        new BucketMounts.Limits(mountMaxObjects, mountMaxBytes, Duration.ofMinutes(5)))),
+                        new BucketMounts.Limits(mountMaxObjects, mountMaxBytes, mountMaxRunBytes,
+                                Duration.ofMinutes(5)))),
                 Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds),
                 SnapshotStore.open(Path.of(dataDir).resolve("snapshots"), snapshotMaxBytes, snapshotTotalMaxBytes));
     }

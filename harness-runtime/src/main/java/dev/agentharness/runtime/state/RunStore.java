@@ -300,13 +300,17 @@ public class RunStore {
     }
 
     /**
-     * The principal's runs with {@code updated_at >= since} (all when null), oldest change first, at most
-     * {@code limit}. Inclusive on purpose: runs changed in one transaction share a timestamp, and an exclusive
-     * cursor would skip the rest of such a group at a page boundary; pollers see a boundary row twice instead.
+     * The principal's runs after {@code position} in {@code (updated_at, id)} order (all when null), at most
+     * {@code limit}. A keyset, not a timestamp: runs changed in one transaction share a timestamp, and a
+     * page boundary inside such a group must neither repeat it (a cursor that cannot move) nor skip its rest.
+     * Served by {@code runs_principal_updated_id_idx}.
      */
-    public List<RunRecord> updatedSince(String principal, OffsetDateTime since, int limit) {
-        return list(SELECT_RUN + "WHERE principal = $1 AND ($2::timestamptz IS NULL OR updated_at >= $2::timestamptz) "
-                + "ORDER BY updated_at, id LIMIT $3", Tuple.of(principal, since, limit));
+    public List<RunRecord> changedAfter(String principal, FeedPosition position, int limit) {
+        if (position == null) {
+            return list(SELECT_RUN + "WHERE principal = $1 ORDER BY updated_at, id LIMIT $2", Tuple.of(principal, limit));
+        }
+        return list(SELECT_RUN + "WHERE principal = $1 AND (updated_at, id) > ($2::timestamptz, $3::text) "
+                + "ORDER BY updated_at, id LIMIT $4", Tuple.of(principal, position.updatedAt(), position.runId(), limit));
     }
 
     /**

@@ -68,6 +68,11 @@ public final class LocalArtifactStore implements ArtifactStore {
         }
     }
 
+    /** Whether links are absolute ({@code HARNESS_PUBLIC_URL} set). */
+    boolean hasBaseUrl() {
+        return baseUrl != null;
+    }
+
     @Override
     public URI presignGet(String key, Duration ttl) {
         return link("GET", key, ttl);

@@ -82,8 +82,11 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     public URI presignGet(String key, Duration ttl) {
         ObjectKeys.checkKey(key);
         ArtifactStore.checkTtl(ttl);
+        // response-* overrides are part of the signature: the store answers with them, and nobody can drop them.
         return toUri(presigner.presignGetObject(p -> p.signatureDuration(ttl)
-                .getObjectRequest(g -> g.bucket(settings.bucket()).key(key))).url());
+                .getObjectRequest(g -> g.bucket(settings.bucket()).key(key)
+                        .responseContentDisposition(ContentDisposition.attachment(key))
+                        .responseCacheControl("private, no-store"))).url());
     }
 
     @Override

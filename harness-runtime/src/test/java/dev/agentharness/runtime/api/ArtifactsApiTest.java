@@ -65,7 +65,7 @@ class ArtifactsApiTest {
         String runId = response.path("run_id");
         assertEquals("outputs/" + runId + "/reply.md", response.path("artifacts[0].key"));
         String link = response.path("artifact_url");
-        assertTrue(link.startsWith("http://localhost:") && link.contains("/storage/outputs/" + runId + "/reply.md?"), link);
+        assertTrue(link.startsWith(harnessUrl()) && link.contains("/storage/outputs/" + runId + "/reply.md?"), link);
         assertTrue(link.contains("X-Harness-Expires=") && link.contains("X-Harness-Signature="), link);
 
         HttpResponse<String> download = fetch(URI.create(link));
@@ -76,6 +76,33 @@ class ArtifactsApiTest {
         // A later read mints its own link, equally valid.
         String again = given().get("/runs/" + runId).then().statusCode(200).extract().path("artifact_url");
         assertEquals(reply, fetch(URI.create(again)).body());
+    }
+
+    /** Where the test client reaches the harness: what a loopback caller's links are built on in dev mode. */
+    private static String harnessUrl() {
+        return io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/";
+    }
+
+    @Test
+    void forwardedHostFromAnUntrustedPeerChangesNeitherLinksNorRedirects() throws Exception {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("forwarded " + token));
+        // No HARNESS_TRUSTED_PROXIES here: the test client is a peer like any other.
+        String link = given().header("X-Forwarded-Host", "evil.example").header("X-Forwarded-Proto", "https")
+                .contentType("application/json").body("{\"message\":\"go " + token + "\",\"save_artifact\":true}")
+                .post("/runs").then().statusCode(200).extract().path("artifact_url");
+        String runId = link.substring(link.indexOf("/outputs/") + "/outputs/".length(), link.indexOf("/reply.md"));
+        String redirect = given().redirects().follow(false).header("X-Forwarded-Host", "evil.example")
+                .get("/runs/" + runId + "/artifacts/reply.md")
+                .then().statusCode(302).extract().header("Location");
+
+        for (String url : java.util.List.of(link, redirect)) {
+            assertTrue(url.startsWith(harnessUrl()) && !url.contains("evil.example"), url);
+        }
+        HttpResponse<String> download = fetch(URI.create(redirect));
+        assertEquals("forwarded " + token, download.body());
+        assertEquals("nosniff", download.headers().firstValue("X-Content-Type-Options").orElse(""));
+        assertTrue(download.headers().firstValue("Content-Disposition").orElse("").startsWith("attachment"));
     }
 
     @Test

@@ -46,6 +46,25 @@ class AuthAndSecretsTest {
     }
 
     @Test
+    void withKeysAndNoPublicUrlLocalLinksAreRelativeWhateverHostTheCallerClaims() {
+        ConversationRouter router = ConversationRouter.installOn(FakeModelResource.server());
+        String token = ConversationRouter.token();
+        router.route(token, request -> dev.agentharness.fakes.model.Reply.message("linked " + token));
+
+        String link = record(given().auth().oauth2(BOB_KEY).header("Host", "evil.example")
+                .header("X-Forwarded-Host", "evil.example").contentType("application/json")
+                .body("{\"message\":\"link " + token + "\",\"save_artifact\":true}").post("/runs"))
+                .then().statusCode(200).extract().path("artifact_url");
+        String runId = link.substring(link.indexOf("/outputs/") + "/outputs/".length(), link.indexOf("/reply.md"));
+        String redirect = record(given().auth().oauth2(BOB_KEY).redirects().follow(false).header("Host", "evil.example")
+                .get("/runs/" + runId + "/artifacts/reply.md")).then().statusCode(302).extract().header("Location");
+
+        assertTrue(link.startsWith("/storage/outputs/" + runId + "/reply.md?"), link);
+        assertTrue(redirect.startsWith("/storage/outputs/" + runId + "/reply.md?"), redirect);
+        given().get(redirect).then().statusCode(200).body(equalTo("linked " + token));
+    }
+
+    @Test
     void runsAndSessionsBelongToTheirPrincipalAndRotatedKeysShareIt() throws Exception {
         FakeModelServer model = FakeModelResource.server();
         ConversationRouter router = ConversationRouter.installOn(model);
@@ -84,6 +103,31 @@ class AuthAndSecretsTest {
         for (String body : bodies) {
             assertNoSecretIn(body, "a response body");
         }
+    }
+
+    @Test
+    void controlCharactersFromTheModelCannotForgeLogLines() throws Exception {
+        FakeModelServer model = FakeModelResource.server();
+        ConversationRouter router = ConversationRouter.installOn(model);
+        String token = ConversationRouter.token();
+        // The model chooses the tool call id, and the harness logs it.
+        String callId = "call_" + token + "\n12:00:00.000 ERROR [forged] (x) run_id=admin FORGED-" + token
+                + "\r\u001b[2K\u001b[31mred-" + token;
+        router.route(token, request -> request.functionCallOutputs().isEmpty()
+                ? dev.agentharness.fakes.model.Reply.functionCall(callId, "lookup_account", "{\"account_id\":\"ACME-1001\"}")
+                : dev.agentharness.fakes.model.Reply.message("done"));
+
+        given().auth().oauth2(ALICE_KEY_1).contentType("application/json")
+                .body("{\"message\":\"look up " + token + "\"}").post("/runs")
+                .then().statusCode(200).body("status", equalTo("succeeded"));
+
+        String log = Files.readString(Path.of(WithApiKeys.LOG_FILE));
+        List<String> lines = log.lines().filter(line -> line.contains(token)).toList();
+        assertTrue(lines.stream().anyMatch(line -> line.contains("calls tool lookup_account (call call_" + token
+                        + "\\n12:00:00.000 ERROR [forged] (x) run_id=admin FORGED-" + token + "\\r\\u001b[2K\\u001b[31mred-" + token + ")")),
+                "the call id is logged on one line with its control characters escaped:\n" + String.join("\n", lines));
+        assertFalse(log.lines().anyMatch(line -> line.startsWith("12:00:00.000 ERROR [forged]")), "no forged line");
+        assertFalse(log.contains("\u001b"), "no raw escape character in the log");
     }
 
     private Response record(Response response) {

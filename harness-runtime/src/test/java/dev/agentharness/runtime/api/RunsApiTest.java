@@ -43,6 +43,9 @@ class RunsApiTest {
     @Inject
     InMemorySpanExporter spans;
 
+    @Inject
+    dev.agentharness.runtime.state.Database database;
+
     FakeModelServer model;
     ConversationRouter router;
 
@@ -311,6 +314,49 @@ class RunsApiTest {
         given().queryParam("updated_since", "yesterday").get("/runs").then().statusCode(400)
                 .body("detail", containsString("updated_since"));
         given().queryParam("limit", 0).get("/runs").then().statusCode(400).body("detail", containsString("limit"));
+    }
+
+    @Test
+    void theFeedCursorMovesThroughMoreRunsSharingOneTimestampThanAPageHolds() {
+        String token = ConversationRouter.token();
+        router.route(token, request -> Reply.message("grouped"));
+        List<String> group = java.util.stream.IntStream.range(0, 5).mapToObj(i -> given().contentType("application/json")
+                .body("{\"message\":\"group " + i + " " + token + "\"}").post("/runs")
+                .then().statusCode(200).extract().<String>path("run_id")).toList();
+        // As one sweep or claim batch would leave them: one updated_at for all, long before any other run here.
+        java.time.OffsetDateTime shared = java.time.OffsetDateTime.parse("2001-02-03T04:05:06.123456Z");
+        database.pool().preparedQuery("UPDATE public.runs SET updated_at = $1 WHERE id = ANY($2)")
+                .execute(io.vertx.sqlclient.Tuple.of(shared).addArrayOfString(group.toArray(String[]::new)))
+                .toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+
+        List<String> seen = new java.util.ArrayList<>();
+        Response page = given().queryParam("updated_since", shared.toString()).queryParam("limit", 2).get("/runs");
+        for (int i = 0; i < 10 && seen.size() < group.size(); i++) {
+            page.then().statusCode(200);
+            List<String> runIds = page.jsonPath().getList("runs.run_id");
+            runIds.stream().filter(group::contains).forEach(seen::add);
+            page = given().queryParam("cursor", page.jsonPath().getString("next_cursor")).queryParam("limit", 2)
+                    .get("/runs");
+        }
+
+        assertEquals(group.size(), seen.size(), seen.toString());
+        assertEquals(java.util.Set.copyOf(group), java.util.Set.copyOf(seen), "every run of the group exactly once");
+        given().queryParam("cursor", "not a cursor").get("/runs").then().statusCode(400)
+                .contentType(containsString("application/problem+json")).body("detail", containsString("'cursor'"));
+        given().queryParam("cursor", java.util.Base64.getUrlEncoder().encodeToString("yesterday|run_x".getBytes()))
+                .get("/runs").then().statusCode(400).body("detail", containsString("'cursor'"));
+        given().queryParam("cursor", page.jsonPath().getString("next_cursor")).queryParam("updated_since", shared.toString())
+                .get("/runs").then().statusCode(400).body("detail", containsString("not both"));
+    }
+
+    @Test
+    void keylessDevModeRefusesCallersThatCameThroughAProxy() {
+        // The TCP peer is loopback here, but a proxy header says someone else sent it.
+        for (String header : List.of("X-Forwarded-For", "Forwarded")) {
+            given().header(header, header.equals("Forwarded") ? "for=203.0.113.9" : "203.0.113.9").get("/runs/run_x")
+                    .then().statusCode(401).contentType(containsString("application/problem+json"))
+                    .body("detail", containsString("HARNESS_API_KEYS"));
+        }
     }
 
     @Test

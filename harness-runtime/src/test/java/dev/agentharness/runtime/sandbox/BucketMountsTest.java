@@ -234,6 +234,28 @@ class BucketMountsTest {
     }
 
     @Test
+    void theBytesOfAllMountsOfARunHaveOneTotalCap() throws Exception {
+        ArtifactStore store = store("local");
+        String session = "s-" + UUID.randomUUID();
+        store.put("inputs/" + session + "/a/one.txt", "0123456789".repeat(2).getBytes(StandardCharsets.UTF_8), "text/plain");
+        store.put("inputs/" + session + "/b/two.txt", "0123456789".repeat(2).getBytes(StandardCharsets.UTF_8), "text/plain");
+        LocalSandboxProvider local = new LocalSandboxProvider(temp.resolve("sandboxes"));
+        Manifest twoMounts = manifest(Map.of("a", mount("inputs/{session_id}/a", true),
+                "b", mount("inputs/{session_id}/b", true)));
+
+        // 20 bytes per mount fit the per-mount cap of 25, but 40 together exceed the run's 30.
+        SandboxException total = assertThrows(SandboxException.class, () -> provision(new RecordingProvider(local),
+                mounts(store, new BucketMounts.Limits(10, 25, 30, Duration.ofMinutes(1))), twoMounts, "r-total", session));
+        assertTrue(total.getMessage().contains("the objects of all mounts of this run together exceed 30 bytes"),
+                total.getMessage());
+        assertEquals(List.of(), local.owned(), "a sandbox that could not be prepared is destroyed");
+
+        RunSandbox fits = provision(new RecordingProvider(local),
+                mounts(store, new BucketMounts.Limits(10, 25, 40, Duration.ofMinutes(1))), twoMounts, "r-fits", session);
+        assertEquals("01234567890123456789", exec(fits, "cat b/two.txt"));
+    }
+
+    @Test
     void whatARunMayMountIsDecidedBeforeTheRunIsWritten() throws Exception {
         BucketMounts s3 = mounts(s3Store, BucketMounts.Limits.DEFAULT);
         BucketMounts local = mounts(store("local"), BucketMounts.Limits.DEFAULT);

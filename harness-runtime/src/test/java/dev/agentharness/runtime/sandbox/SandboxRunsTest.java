@@ -225,6 +225,16 @@ class SandboxRunsTest {
                 .then().statusCode(422)
                 .body("detail", containsString("the local sandbox provider cannot provision it: entries['data'].prefix: "
                         + "a run may mount its session's inputs ('inputs/{session_id}/…'), its own outputs"));
+        StringBuilder tooMany = new StringBuilder("{\"entries\":{");
+        for (int i = 0; i <= dev.agentharness.api.sandbox.ManifestValidator.MAX_ENTRIES; i++) {
+            tooMany.append(i == 0 ? "" : ",").append("\"d").append(i).append("\":{\"type\":\"dir\"}");
+        }
+        given().contentType("application/json")
+                .body(runBody("x", tooMany.append("}}").toString()))
+                .post("/runs")
+                .then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("detail", containsString("field 'manifest': invalid manifest: entries: lists 1001 entries; at most 1000"));
         given().contentType("application/json")
                 .body(runBody("x", "{\"root\":\"/usr/work\"}"))
                 .post("/runs")

@@ -398,23 +398,51 @@ class RunStoreTest {
     }
 
     @Test
-    void updated_since_lists_changes_oldest_first_from_an_inclusive_cursor() {
+    void the_feed_lists_changes_oldest_first_from_an_inclusive_start() {
         String principal = principal();
         RunRecord a = runs.submit(newRun(principal, null, null)).run();
         RunRecord b = runs.submit(newRun(principal, null, null)).run();
         RunRecord c = runs.submit(newRun(principal, null, null)).run();
         RunRecord aCancelled = runs.requestCancel(a.runId(), principal).orElseThrow();
 
-        List<String> all = ids(runs.updatedSince(principal, null, 100));
-        List<String> fromB = ids(runs.updatedSince(principal, b.updatedAt(), 100));
-        List<String> firstTwo = ids(runs.updatedSince(principal, null, 2));
+        assertEquals(List.of(b.runId(), c.runId(), a.runId()), ids(runs.changedAfter(principal, null, 100)));
+        assertEquals(List.of(b.runId(), c.runId(), a.runId()), ids(changedSince(principal, b.updatedAt())));
+        assertEquals(List.of(c.runId(), a.runId()), ids(changedSince(principal, c.updatedAt())));
+        assertEquals(List.of(a.runId()), ids(changedSince(principal, aCancelled.updatedAt())));
+        assertEquals(List.of(b.runId(), c.runId()), ids(runs.changedAfter(principal, null, 2)));
+        assertEquals(List.of(c.runId(), a.runId()), ids(runs.changedAfter(principal, FeedPosition.after(b), 100)));
+        assertEquals(List.of(), ids(runs.changedAfter("nobody-" + UUID.randomUUID(), null, 100)));
+    }
 
-        assertEquals(List.of(b.runId(), c.runId(), a.runId()), all);
-        assertEquals(List.of(b.runId(), c.runId(), a.runId()), fromB);
-        assertEquals(List.of(c.runId(), a.runId()), ids(runs.updatedSince(principal, c.updatedAt(), 100)));
-        assertEquals(List.of(a.runId()), ids(runs.updatedSince(principal, aCancelled.updatedAt(), 100)));
-        assertEquals(List.of(b.runId(), c.runId()), firstTwo);
-        assertEquals(List.of(), ids(runs.updatedSince("nobody-" + UUID.randomUUID(), null, 100)));
+    @Test
+    void pages_smaller_than_a_group_sharing_one_timestamp_visit_every_run_exactly_once() {
+        // A claim batch or a lease sweep stamps many runs in one transaction: one updated_at for all of them.
+        String principal = principal();
+        RunRecord before = runs.submit(newRun(principal, null, null)).run();
+        List<String> group = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            group.add(runs.submit(newRun(principal, null, null)).run().runId());
+        }
+        RunRecord after = runs.submit(newRun(principal, null, null)).run();
+        OffsetDateTime shared = after.updatedAt().plusSeconds(1);
+        execute("UPDATE public.runs SET updated_at = $1 WHERE id = ANY($2)", Tuple.of(shared).addArrayOfString(group.toArray(String[]::new)));
+        execute("UPDATE public.runs SET updated_at = $1 WHERE id = $2", Tuple.of(shared.plusSeconds(1), after.runId()));
+
+        List<String> visited = new ArrayList<>();
+        FeedPosition position = FeedPosition.startingAt(before.updatedAt());
+        for (int page = 0; page < 20; page++) {
+            List<RunRecord> changes = runs.changedAfter(principal, position, 3);
+            if (changes.isEmpty()) {
+                break;
+            }
+            visited.addAll(ids(changes));
+            position = FeedPosition.after(changes.getLast());
+        }
+
+        assertEquals(9, visited.size(), visited.toString());
+        assertEquals(before.runId(), visited.getFirst());
+        assertEquals(Set.copyOf(group), Set.copyOf(visited.subList(1, 8)), "each of the group exactly once");
+        assertEquals(after.runId(), visited.getLast());
     }
 
     @Test
@@ -472,12 +500,20 @@ class RunStoreTest {
         return "user-" + UUID.randomUUID();
     }
 
+    private static List<RunRecord> changedSince(String principal, OffsetDateTime since) {
+        return runs.changedAfter(principal, FeedPosition.startingAt(since), 100);
+    }
+
     private static List<String> ids(List<RunRecord> records) {
         return records.stream().map(RunRecord::runId).toList();
     }
 
     private static long auditCount(String runId, String action) {
         return count("SELECT count(*) FROM public.audit_log WHERE run_id = $1 AND action = $2", runId, action);
+    }
+
+    private static void execute(String sql, Tuple args) {
+        Blocking.await(pool.preparedQuery(sql).execute(args), Duration.ofSeconds(10));
     }
 
     private static long count(String sql, Object... args) {

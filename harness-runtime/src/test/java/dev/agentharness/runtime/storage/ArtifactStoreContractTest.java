@@ -106,6 +106,22 @@ class ArtifactStoreContractTest {
         assertEquals(200, response.statusCode());
         assertArrayEquals(bytes, response.body());
         assertEquals("text/markdown; charset=utf-8", response.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("attachment; filename=\"reply.md\"", response.headers().firstValue("Content-Disposition").orElse(""),
+                "a browser saves the download instead of rendering it on the store's origin");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3proxy", "local"})
+    void aNonAsciiNameIsAnAttachmentWithAnAsciiFallbackAndTheUtf8Name(String name) throws Exception {
+        Backend backend = backend(name);
+        String key = uniqueOutput("résumé \"final\".html");
+        backend.store().put(key, "<script>alert(1)</script>".getBytes(StandardCharsets.UTF_8), "text/html");
+
+        HttpResponse<byte[]> response = get(backend.store().presignGet(key, Duration.ofMinutes(5)));
+
+        assertEquals(200, response.statusCode());
+        assertEquals("attachment; filename=\"r_sum_ _final_.html\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.html",
+                response.headers().firstValue("Content-Disposition").orElse(""));
     }
 
     @ParameterizedTest

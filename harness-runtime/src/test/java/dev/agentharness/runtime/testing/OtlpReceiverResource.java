@@ -16,7 +16,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public class OtlpReceiverResource implements QuarkusTestResourceLifecycleManager {
 
-    public record Export(String path, String contentType, int bytes) {
+    /** {@code text}: the protobuf body as ISO-8859-1, so every string attribute can be searched for verbatim. */
+    public record Export(String path, String contentType, int bytes, String text) {
+        @Override
+        public String toString() {
+            return "Export[" + path + ", " + contentType + ", " + bytes + " bytes]";
+        }
     }
 
     private static final List<Export> EXPORTS = new CopyOnWriteArrayList<>();
@@ -36,7 +41,8 @@ public class OtlpReceiverResource implements QuarkusTestResourceLifecycleManager
         server.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             EXPORTS.add(new Export(exchange.getRequestURI().getPath(),
-                    exchange.getRequestHeaders().getFirst("Content-Type"), body.length));
+                    exchange.getRequestHeaders().getFirst("Content-Type"), body.length,
+                    new String(body, java.nio.charset.StandardCharsets.ISO_8859_1)));
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });

@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The feed only knows runs the reconciler {@link #track tracked} (it tracks every run it
  * submits or finds in a status, so a restarted operator re-tracks on its first reconciliation).
- * The cursor is the harness's own {@code next_updated_since} (its clock, not ours); pages overlap
- * by design and identical copies raise no event. When the harness becomes unreachable every tracked
+ * The first page starts at {@code updated_since} = now minus {@link #FIRST_LOOKBACK}; from then on the cursor
+ * is the harness's own opaque {@code next_cursor} (its clock, not ours, and a keyset over
+ * {@code (updated_at, run_id)}, so more runs sharing one timestamp than a page holds never stall it); pages
+ * overlap by design and identical copies raise no event. When the harness becomes unreachable every tracked
  * AgentRun is reconciled once, so each shows {@code HarnessUnavailable} and retries on its own.
  */
 public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunResponse, AgentRun, String>
@@ -50,6 +52,9 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
     private final Clock clock;
     private final Map<String, ResourceID> primaryByRun = new ConcurrentHashMap<>();
     private final Map<ResourceID, String> runByPrimary = new ConcurrentHashMap<>();
+    /** The first page's {@code updated_since}, until the harness hands out a cursor. */
+    private volatile String start;
+    /** The harness's {@code next_cursor}; null before the first page. */
     private volatile String cursor;
     private volatile boolean healthy = true;
     private ScheduledExecutorService poller;
@@ -103,7 +108,8 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
     @Override
     public synchronized void start() {
         super.start();
-        cursor = clock.instant().minus(FIRST_LOOKBACK).toString();
+        start = clock.instant().minus(FIRST_LOOKBACK).toString();
+        cursor = null;
         poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("harness-run-feed").daemon()
                 .factory());
         poller.scheduleWithFixedDelay(this::pollSafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
@@ -143,15 +149,15 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
         try {
             String next = cursor;
             for (int page = 0; page < MAX_PAGES_PER_POLL; page++) {
-                RunPage changes = harness.changedSince(next, PAGE_SIZE);
+                RunPage changes = next == null ? harness.changedSince(start, PAGE_SIZE) : harness.changedAfter(next, PAGE_SIZE);
                 for (RunResponse run : changes.runs()) {
                     ResourceID primary = primaryByRun.get(run.runId());
                     if (primary != null) {
                         handleResources(primary, Set.of(comparable(run)), true);
                     }
                 }
-                if (changes.nextUpdatedSince() != null) {
-                    next = changes.nextUpdatedSince().toString();
+                if (changes.nextCursor() != null) {
+                    next = changes.nextCursor();
                 }
                 if (changes.runs().size() < PAGE_SIZE) {
                     break;

@@ -57,9 +57,14 @@ public class HarnessClient {
         return call("get", () -> api.getRun(runId));
     }
 
-    /** {@code GET /runs?updated_since=&limit=}: the operator's runs changed since {@code cursor}, oldest first. */
-    public RunPage changedSince(String cursor, int limit) {
-        return call("list", () -> api.listRuns(cursor, limit));
+    /** {@code GET /runs?updated_since=&limit=}: the first page of the operator's runs changed since {@code instant}. */
+    public RunPage changedSince(String instant, int limit) {
+        return call("list", () -> api.listRuns(instant, null, limit));
+    }
+
+    /** {@code GET /runs?cursor=&limit=}: the page after {@code cursor}, a previous page's {@code next_cursor}. */
+    public RunPage changedAfter(String cursor, int limit) {
+        return call("list", () -> api.listRuns(null, cursor, limit));
     }
 
     /** {@code POST /runs/{id}/cancel}: a queued run ends at once, a running one at its next turn. */

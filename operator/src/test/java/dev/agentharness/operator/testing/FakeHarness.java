@@ -105,17 +105,34 @@ public final class FakeHarness implements HarnessApi {
         return run;
     }
 
+    /** Like the harness: {@code updated_since} starts, {@code cursor} (opaque {@code <epoch micros>|<run id>}) continues. */
     @Override
-    public synchronized RunPage listRuns(String updatedSince, Integer limit) {
+    public synchronized RunPage listRuns(String updatedSince, String cursor, Integer limit) {
+        Comparator<RunResponse> order = Comparator.comparing(RunResponse::updatedAt).thenComparing(RunResponse::runId);
+        RunResponse after = cursor == null ? null : decodeCursor(cursor);
         OffsetDateTime since = updatedSince == null ? null : OffsetDateTime.parse(updatedSince);
         int size = limit == null ? 100 : limit;
         List<RunResponse> page = runs.values().stream()
                 .filter(r -> since == null || !r.updatedAt().isBefore(since))
-                .sorted(Comparator.comparing(RunResponse::updatedAt))
+                .filter(r -> after == null || order.compare(r, after) > 0)
+                .sorted(order)
                 .limit(size)
                 .toList();
-        OffsetDateTime next = page.isEmpty() ? (since == null ? now() : since) : page.getLast().updatedAt();
-        return new RunPage(page, next);
+        RunResponse last = page.isEmpty() ? after : page.getLast();
+        OffsetDateTime next = last != null ? last.updatedAt() : since == null ? now() : since;
+        String nextCursor = last == null ? encodeCursor(next, "") : encodeCursor(last.updatedAt(), last.runId());
+        return new RunPage(page, next, nextCursor);
+    }
+
+    private static String encodeCursor(OffsetDateTime at, String runId) {
+        return java.util.Base64.getUrlEncoder().encodeToString((at.toInstant() + "|" + runId).getBytes());
+    }
+
+    private static RunResponse decodeCursor(String cursor) {
+        String[] parts = new String(java.util.Base64.getUrlDecoder().decode(cursor)).split("\\|", 2);
+        OffsetDateTime at = Instant.parse(parts[0]).atOffset(ZoneOffset.UTC);
+        return new RunResponse(parts[1], null, null, null, null, null, null, false, null, null, List.of(), Usage.ZERO,
+                null, at, null, null, at);
     }
 
     @Override

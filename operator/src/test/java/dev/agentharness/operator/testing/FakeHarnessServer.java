@@ -165,7 +165,7 @@ public final class FakeHarnessServer implements AutoCloseable {
             send(exchange, response.getStatus(), response.getEntity());
         } else if (method.equals("GET") && path.equals("/runs")) {
             Map<String, String> params = query(query);
-            send(exchange, 200, harness.listRuns(params.get("updated_since"),
+            send(exchange, 200, harness.listRuns(params.get("updated_since"), params.get("cursor"),
                     params.containsKey("limit") ? Integer.valueOf(params.get("limit")) : null));
         } else if (method.equals("GET") && path.matches("/runs/[^/]+")) {
             send(exchange, 200, harness.getRun(path.substring("/runs/".length())));
