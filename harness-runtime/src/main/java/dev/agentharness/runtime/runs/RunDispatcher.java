@@ -215,7 +215,7 @@ public class RunDispatcher {
             Set<String> held = runs.heartbeat(database.leasePool(), workerId, executing, lease);
             for (String runId : executing) {
                 ActiveRun run = active.get(runId);
-                if (!held.contains(runId) && run != null && active.containsKey(runId)) {
+                if (!held.contains(runId) && run != null && !run.isRecording() && active.containsKey(runId)) {
                     LOG.warnf("run %s: this replica no longer holds its lease; stopping it", runId);
                     run.stop(ActiveRun.Stop.LEASE_LOST);
                 }
@@ -245,7 +245,7 @@ public class RunDispatcher {
         for (ActiveRun run : active.values()) {
             if (run.stopped().isPresent()) {
                 run.interrupt();
-            } else if (run.deadline() != null && !now.isBefore(run.deadline())) {
+            } else if (run.deadline() != null && !now.isBefore(run.deadline()) && !run.isRecording()) {
                 LOG.infof("run %s: timeout_seconds reached; stopping it", run.runId());
                 run.stop(ActiveRun.Stop.TIMED_OUT);
             }

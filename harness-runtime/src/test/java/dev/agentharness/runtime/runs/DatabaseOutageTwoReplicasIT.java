@@ -63,67 +63,53 @@ class DatabaseOutageTwoReplicasIT {
                 "DATABASE_URL", postgres.url("outage2"),
                 "HARNESS_RUNS_LEASE_SECONDS", "2",
                 "HARNESS_RUNS_LEASE_GRACE_SECONDS", "3",
+                "HARNESS_RUNS_MAX_IN_FLIGHT", Integer.toString(RUNS_PER_REPLICA),
                 "OPENAI_API_KEY", "sk-outage-test",
                 "OPENAI_BASE_URL", model.baseUrl());
         Path logA = Files.createTempFile(Path.of("/tmp"), "harness-outage2-a-", ".log");
         Path logB = Files.createTempFile(Path.of("/tmp"), "harness-outage2-b-", ".log");
 
         try (HarnessProcess a = HarnessProcess.start(env, logA); HarnessProcess b = HarnessProcess.start(env, logB)) {
-            List<String> onA = submitToOnly(a, b, "a");
-            List<String> onB = submitToOnly(b, a, "b");
+            // All submitted to A, which may hold only half: B claims the rest. Both replicas have live runs.
+            HarnessHttp http = new HarnessHttp(a.baseUrl());
+            String batch = UUID.randomUUID().toString().substring(0, 8);
+            List<String> runIds = new ArrayList<>();
+            for (int i = 0; i < 2 * RUNS_PER_REPLICA; i++) {
+                HttpResponse<String> accepted = http.submitAsync("please handle outage2-" + batch + "-" + i);
+                assertEquals(202, accepted.statusCode(), accepted.body());
+                runIds.add(HarnessHttp.json(accepted.body()).path("run_id").asText());
+            }
+            awaitModelRequests(2 * RUNS_PER_REPLICA);
 
             postgres.stopServer();
             Thread.sleep(OUTAGE.toMillis()); // the staged outage: every lease expires and its grace runs out
             assertTrue(a.isAlive() && b.isAlive(), "both replicas survive the outage");
             postgres.startServer();
 
-            List<String> all = new ArrayList<>(onA);
-            all.addAll(onB);
-            Map<String, JsonNode> finals = new HarnessHttp(a.baseUrl()).awaitTerminal(all, Duration.ofSeconds(40));
-            for (String runId : all) {
+            Map<String, JsonNode> finals = http.awaitTerminal(runIds, Duration.ofSeconds(40));
+            for (String runId : runIds) {
                 JsonNode run = finals.get(runId);
                 assertEquals("succeeded", run == null ? null : run.path("status").asText(),
                         "no live run is failed WorkerLost by the other replica: " + run);
                 assertEquals("handled", run.path("reply").asText());
             }
-            // Each replica finished the runs it claimed (the run thread is named after the run).
-            assertExecutedBy(a, onA);
-            assertExecutedBy(b, onB);
+            // Each replica finished the runs it held through the outage.
+            assertEquals(RUNS_PER_REPLICA, succeededOn(a, runIds).size(), a.log());
+            assertEquals(RUNS_PER_REPLICA, succeededOn(b, runIds).size(), b.log());
         }
     }
 
-    /**
-     * Submits runs that only {@code target} executes: the other replica is frozen meanwhile, so it cannot claim
-     * any. Returns once every one of them has its model call in flight.
-     */
-    private List<String> submitToOnly(HarnessProcess target, HarnessProcess other, String label) throws Exception {
-        int before = model.requests().size();
-        String batch = label + "-" + UUID.randomUUID().toString().substring(0, 8);
-        List<String> runIds = new ArrayList<>();
-        other.pause();
-        try {
-            HarnessHttp http = new HarnessHttp(target.baseUrl());
-            for (int i = 0; i < RUNS_PER_REPLICA; i++) {
-                HttpResponse<String> accepted = http.submitAsync("please handle outage2-" + batch + "-" + i);
-                assertEquals(202, accepted.statusCode(), accepted.body());
-                runIds.add(HarnessHttp.json(accepted.body()).path("run_id").asText());
-            }
-            Instant deadline = Instant.now().plusSeconds(15);
-            while (model.requests().size() < before + RUNS_PER_REPLICA) {
-                assertTrue(Instant.now().isBefore(deadline), "model calls did not start");
-                Thread.sleep(20);
-            }
-        } finally {
-            other.resume();
+    private void awaitModelRequests(int count) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (model.requests().size() < count) {
+            assertTrue(Instant.now().isBefore(deadline), "only " + model.requests().size() + " model calls started");
+            Thread.sleep(20);
         }
-        return runIds;
     }
 
-    private static void assertExecutedBy(HarnessProcess replica, List<String> runIds) {
+    /** The runs {@code replica} executed to success (its run threads are named after the run). */
+    private static List<String> succeededOn(HarnessProcess replica, List<String> runIds) {
         String log = replica.log();
-        for (String runId : runIds) {
-            assertTrue(log.contains("(run-" + runId + ") run_id=" + runId + " run succeeded"),
-                    runId + " succeeded where it was claimed:\n" + log);
-        }
+        return runIds.stream().filter(id -> log.contains("(run-" + id + ") run_id=" + id + " run succeeded")).toList();
     }
 }
