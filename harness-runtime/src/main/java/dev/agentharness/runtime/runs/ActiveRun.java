@@ -27,6 +27,7 @@ public final class ActiveRun {
     private final Instant deadline;
     private final AtomicReference<Stop> stop = new AtomicReference<>();
     private volatile Thread thread;
+    private volatile boolean recording;
 
     public ActiveRun(RunRecord run, Instant deadline) {
         this.run = run;
@@ -44,6 +45,19 @@ public final class ActiveRun {
     /** When {@code timeout_seconds} runs out; null when the run has none. */
     public Instant deadline() {
         return deadline;
+    }
+
+    /**
+     * The executor is writing the outcome. Nothing may interrupt it now: the write is itself conditional on the lease,
+     * and once it committed, the heartbeat no longer sees the run as held — stopping it then would only turn a
+     * recorded result into a "could not record" error.
+     */
+    void recording() {
+        recording = true;
+    }
+
+    boolean isRecording() {
+        return recording;
     }
 
     void attach(Thread executing) {

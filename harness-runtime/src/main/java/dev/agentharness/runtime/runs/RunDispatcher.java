@@ -3,6 +3,7 @@ package dev.agentharness.runtime.runs;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunStore;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -87,10 +88,31 @@ public class RunDispatcher {
     }
 
     /**
-     * SIGTERM: stop claiming (and report not ready), give runs in flight the grace period, then release the leases of
-     * the rest so another replica claims them at once instead of failing them WorkerLost a lease later.
+     * SIGTERM, first phase ({@code quarkus.shutdown.delay-enabled}): Quarkus fires this before it closes the HTTP
+     * server, which it does before {@link ShutdownEvent} observers run. Draining here is what lets readiness answer
+     * 503 to the load balancer for the whole grace period.
      */
+    void drain(@Observes ShutdownDelayInitiatedEvent event) {
+        drain();
+    }
+
+    /** SIGTERM, last phase: drains if the first phase did not run (delay disabled), then stops the keepers. */
     void stop(@Observes ShutdownEvent event) {
+        drain();
+        if (keepers != null) {
+            keepers.shutdownNow();
+        }
+    }
+
+    /**
+     * Stops claiming (and reports not ready), gives runs in flight the grace period, then releases the leases of the
+     * rest so another replica claims them at once instead of failing them WorkerLost a lease later. Heartbeats go on
+     * meanwhile for the runs still finishing here.
+     */
+    private synchronized void drain() {
+        if (draining) {
+            return;
+        }
         draining = true;
         claiming = false;
         wakeups.release();
@@ -112,9 +134,6 @@ public class RunDispatcher {
                 LOG.errorf("shutting down: could not release %d run(s) (%s); they fail WorkerLost once their lease "
                         + "expires", remaining.size(), e.getMessage());
             }
-        }
-        if (keepers != null) {
-            keepers.shutdownNow();
         }
     }
 
@@ -196,7 +215,7 @@ public class RunDispatcher {
             Set<String> held = runs.heartbeat(database.leasePool(), workerId, executing, lease);
             for (String runId : executing) {
                 ActiveRun run = active.get(runId);
-                if (!held.contains(runId) && run != null && active.containsKey(runId)) {
+                if (!held.contains(runId) && run != null && !run.isRecording() && active.containsKey(runId)) {
                     LOG.warnf("run %s: this replica no longer holds its lease; stopping it", runId);
                     run.stop(ActiveRun.Stop.LEASE_LOST);
                 }
@@ -226,7 +245,7 @@ public class RunDispatcher {
         for (ActiveRun run : active.values()) {
             if (run.stopped().isPresent()) {
                 run.interrupt();
-            } else if (run.deadline() != null && !now.isBefore(run.deadline())) {
+            } else if (run.deadline() != null && !now.isBefore(run.deadline()) && !run.isRecording()) {
                 LOG.infof("run %s: timeout_seconds reached; stopping it", run.runId());
                 run.stop(ActiveRun.Stop.TIMED_OUT);
             }

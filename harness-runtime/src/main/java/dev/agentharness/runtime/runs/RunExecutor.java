@@ -152,6 +152,7 @@ public class RunExecutor {
                 LOG.warnf("run stopped (%s); its outcome here is discarded", active.stopped().orElseThrow());
                 return;
             }
+            active.recording();
             boolean recorded = record(run, completion);
             if (recorded) {
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),

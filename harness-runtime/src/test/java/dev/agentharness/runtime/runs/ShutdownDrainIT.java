@@ -1,6 +1,7 @@
 package dev.agentharness.runtime.runs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -96,6 +97,76 @@ class ShutdownDrainIT {
             }
         } finally {
             stopping.close();
+        }
+    }
+
+    /**
+     * While the grace period runs, the load balancer must stop sending traffic here: readiness answers 503 with the
+     * draining check — from a process that still serves HTTP (the runs in flight can still be read) — and the runs that
+     * finish within the grace keep their result.
+     */
+    @Test
+    void during_the_grace_period_readiness_is_down_draining_while_http_is_still_served() throws Exception {
+        postgres.createDatabase("drainready");
+        Map<String, String> env = Map.of(
+                "DATABASE_URL", postgres.url("drainready"),
+                "HARNESS_RUNS_LEASE_SECONDS", "5",
+                "HARNESS_SHUTDOWN_GRACE_SECONDS", "30",
+                "OPENAI_API_KEY", "sk-drain-test",
+                "OPENAI_BASE_URL", model.baseUrl());
+        Path log = Files.createTempFile(Path.of("/tmp"), "harness-drain-ready-", ".log");
+        String batch = UUID.randomUUID().toString().substring(0, 8);
+        List<String> runIds = new ArrayList<>();
+
+        try (HarnessProcess stopping = HarnessProcess.start(env, log)) {
+            HarnessHttp http = new HarnessHttp(stopping.baseUrl());
+            assertEquals(200, http.get("/q/health/ready", Duration.ofSeconds(5)).statusCode());
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> accepted = http.submitAsync("please handle ready-" + batch + "-" + i);
+                assertEquals(202, accepted.statusCode(), accepted.body());
+                runIds.add(HarnessHttp.json(accepted.body()).path("run_id").asText());
+            }
+            awaitModelRequests(2, Duration.ofSeconds(20));
+
+            stopping.terminate(); // the model still needs ~6 s; the grace is 30 s
+            HttpResponse<String> ready = awaitNotReady(http, Duration.ofSeconds(5));
+            assertEquals(503, ready.statusCode(), ready.body());
+            JsonNode database = null;
+            for (JsonNode check : HarnessHttp.json(ready.body()).path("checks")) {
+                if ("state-database".equals(check.path("name").asText())) {
+                    database = check;
+                }
+            }
+            assertTrue(database != null && database.path("data").path("draining").asBoolean(),
+                    "DOWN because draining: " + ready.body());
+            // Still serving: the runs in flight can be read, and they are still running here.
+            for (String runId : runIds) {
+                assertEquals("running", http.run(runId).path("status").asText());
+            }
+            assertTrue(stopping.isAlive(), "the process lives on through the grace period");
+
+            assertTrue(stopping.awaitExit(Duration.ofSeconds(40)), "exits once its runs have finished");
+            assertTrue(stopping.log().contains("waiting up to 30s for 2 run(s) in flight"), stopping.log());
+            assertFalse(RELEASED.matcher(stopping.log()).find(), "nothing left to release:\n" + stopping.log());
+        }
+        try (HarnessProcess reader = HarnessProcess.start(env, log)) {
+            Map<String, JsonNode> finals = new HarnessHttp(reader.baseUrl()).awaitTerminal(runIds, Duration.ofSeconds(10));
+            for (String runId : runIds) {
+                assertEquals("succeeded", finals.get(runId).path("status").asText(), "finished in the grace period");
+                assertEquals("handled", finals.get(runId).path("reply").asText());
+            }
+        }
+    }
+
+    /** Polls readiness until it is not 200; a refused connection (HTTP already closed) fails the test. */
+    private static HttpResponse<String> awaitNotReady(HarnessHttp http, Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            HttpResponse<String> ready = http.get("/q/health/ready", Duration.ofSeconds(2));
+            if (ready.statusCode() != 200 || Instant.now().isAfter(deadline)) {
+                return ready;
+            }
+            Thread.sleep(50);
         }
     }
 

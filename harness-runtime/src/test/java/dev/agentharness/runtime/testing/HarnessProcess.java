@@ -112,6 +112,16 @@ public final class HarnessProcess implements AutoCloseable {
         waitFor();
     }
 
+    /** SIGTERM without waiting: the test watches the process while it shuts down (then {@link #awaitExit}). */
+    public void terminate() {
+        signal("TERM");
+    }
+
+    /** Waits (bounded) for the process to exit after {@link #terminate()}; true if it did. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /** SIGSTOP: the process freezes (a long GC pause, a starved node) but keeps its connections and state. */
     public void pause() {
         signal("STOP");
