@@ -13,6 +13,7 @@ import dev.agentharness.api.Usage;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -49,6 +50,8 @@ public final class FakeHarness implements HarnessApi {
     /** session id → the messages of its runs, in submission order (the one principal's sessions, as the operator's). */
     private final Map<String, List<String>> sessionMessages = new LinkedHashMap<>();
     private final Map<String, List<String>> historyByRun = new LinkedHashMap<>();
+    /** The harness's overlap of consecutive partial pages ({@code RunsResource.CURSOR_LAG}). */
+    private static final Duration CURSOR_LAG = Duration.ofSeconds(5);
     /** Strictly increasing timestamps: two changes never share an updated_at. */
     private final AtomicLong lastMillis = new AtomicLong();
     private volatile Consumer<String> onCreate = runId -> { };
@@ -119,9 +122,16 @@ public final class FakeHarness implements HarnessApi {
                 .limit(size)
                 .toList();
         RunResponse last = page.isEmpty() ? after : page.getLast();
-        OffsetDateTime next = last != null ? last.updatedAt() : since == null ? now() : since;
-        String nextCursor = last == null ? encodeCursor(next, "") : encodeCursor(last.updatedAt(), last.runId());
-        return new RunPage(page, next, nextCursor);
+        if (page.size() == size) {
+            return new RunPage(page, last.updatedAt(), encodeCursor(last.updatedAt(), last.runId()));
+        }
+        // Like the harness: a partial page's cursor stops CURSOR_LAG short of now, so pages overlap and a run the
+        // operator tracks only after the page that first carried it is delivered again.
+        OffsetDateTime horizon = Instant.now().minus(CURSOR_LAG).atOffset(ZoneOffset.UTC);
+        if (last == null || last.updatedAt().isAfter(horizon)) {
+            return new RunPage(page, horizon, encodeCursor(horizon, ""));
+        }
+        return new RunPage(page, last.updatedAt(), encodeCursor(last.updatedAt(), last.runId()));
     }
 
     private static String encodeCursor(OffsetDateTime at, String runId) {
