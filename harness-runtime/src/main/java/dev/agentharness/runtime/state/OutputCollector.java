@@ -34,19 +34,17 @@ final class OutputCollector {
         return new OutputCollector(text);
     }
 
-    /** Logs every line for as long as anyone holds the pipe (the postmaster keeps it after pg_ctl exits). */
-    static void logLines(Process process, String name) {
-        Thread.ofPlatform().daemon().name(name + "-log").start(() -> {
-            try (BufferedReader lines = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    LOG.info(line);
-                }
-            } catch (IOException e) {
-                LOG.debugf("stopped reading %s output: %s", name, e.getMessage());
+    /** Logs every line on the calling thread for as long as anyone holds the pipe. */
+    static void logLinesUntilClosed(Process process) {
+        try (BufferedReader lines = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                LOG.info(line);
             }
-        });
+        } catch (IOException e) {
+            LOG.debugf("stopped reading the postgres output: %s", e.getMessage());
+        }
     }
 
     String await() {
