@@ -1,42 +1,24 @@
 package dev.agentharness.runtime.agent;
 
-import io.quarkus.runtime.Startup;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Every agent a run may start with: the built-ins plus the declarative agents in
  * {@code harness.agents.dir}. Built eagerly at startup so a bad agent file stops the boot with an
- * {@link AgentDefinitionException} instead of failing runs later.
+ * {@link AgentDefinitionException} instead of failing runs later ({@code runs/AgentWiring} produces it, with
+ * the tools of the other packages: the agent loop does not know the sandbox).
  */
-@Startup
-@Singleton
 public class AgentRegistry implements AgentLookup {
 
     private static final Logger LOG = Logger.getLogger(AgentRegistry.class);
 
     private final Map<String, Agent> agents = new LinkedHashMap<>();
-
-    @Inject
-    public AgentRegistry(@ConfigProperty(name = "harness.agents.dir") Optional<String> agentsDir) {
-        this(harnessTools(), agentsDir.filter(dir -> !dir.isBlank()).map(Path::of));
-    }
-
-    /**
-     * The tools declarative agents may name: the built-ins plus the sandbox tools, which a run with a
-     * sandbox binds to it (without one they answer that the run has none).
-     */
-    public static ToolRegistry harnessTools() {
-        return ToolRegistry.builtIn().with(dev.agentharness.runtime.sandbox.SandboxTools.declarable());
-    }
 
     public AgentRegistry(ToolRegistry tools, Optional<Path> agentsDir) {
         List<Agent> all = new ArrayList<>(BuiltInAgents.all(tools));

@@ -11,7 +11,6 @@ import dev.agentharness.runtime.storage.Storage;
 import dev.agentharness.runtime.storage.StorageException;
 import dev.agentharness.runtime.storage.StoredObject;
 import io.smallrye.common.annotation.RunOnVirtualThread;
-import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -44,20 +43,19 @@ public class ArtifactsResource {
 
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
 
-    @Inject
-    RunStore runs;
+    private final RunStore runs;
+    private final ArtifactIndex index;
+    private final Storage storage;
+    private final ArtifactLinks links;
+    private final Caller caller;
 
-    @Inject
-    ArtifactIndex index;
-
-    @Inject
-    Storage storage;
-
-    @Inject
-    ArtifactLinks links;
-
-    @Inject
-    Caller caller;
+    public ArtifactsResource(RunStore runs, ArtifactIndex index, Storage storage, ArtifactLinks links, Caller caller) {
+        this.runs = runs;
+        this.index = index;
+        this.storage = storage;
+        this.links = links;
+        this.caller = caller;
+    }
 
     /** 302 to a freshly signed link; the run's owner only (others get 404, as for the run itself). */
     @GET

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.agentharness.api.Problem;
+import dev.agentharness.runtime.runs.RunRejectedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -28,6 +29,18 @@ public class ProblemMappers {
                 .entity(Problem.of(e.status(), e.title(), e.getMessage()));
         e.headers().forEach(builder::header);
         return builder.build();
+    }
+
+    /** The one place a refusal of {@code runs} becomes an HTTP status. */
+    @ServerExceptionMapper
+    public Response rejected(RunRejectedException e) {
+        return api(switch (e.kind()) {
+            case INVALID -> ApiException.badRequest(e.getMessage());
+            case NOT_FOUND -> ApiException.notFound(e.getMessage());
+            case CONFLICT -> ApiException.conflict(e.getMessage());
+            case UNPROCESSABLE -> new ApiException(422, "Unprocessable Content", e.getMessage());
+            case UNAVAILABLE -> ApiException.unavailable(e.getMessage(), e.retryAfterSeconds().orElse(5));
+        });
     }
 
     @ServerExceptionMapper

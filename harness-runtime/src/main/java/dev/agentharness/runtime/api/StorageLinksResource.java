@@ -8,7 +8,6 @@ import dev.agentharness.runtime.storage.Storage;
 import dev.agentharness.runtime.storage.StorageException;
 import dev.agentharness.runtime.storage.StoredObject;
 import io.smallrye.common.annotation.RunOnVirtualThread;
-import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -33,8 +32,11 @@ import java.io.InputStream;
 @RunOnVirtualThread
 public class StorageLinksResource {
 
-    @Inject
-    Storage storage;
+    private final Storage storage;
+
+    public StorageLinksResource(Storage storage) {
+        this.storage = storage;
+    }
 
     @GET
     @Path("{key: .+}")

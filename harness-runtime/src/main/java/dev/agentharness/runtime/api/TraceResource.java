@@ -3,10 +3,9 @@ package dev.agentharness.runtime.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentharness.runtime.runs.RunQueries;
 import dev.agentharness.runtime.security.Caller;
-import dev.agentharness.runtime.state.RunStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
-import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -18,26 +17,25 @@ import jakarta.ws.rs.core.MediaType;
 @RunOnVirtualThread
 public class TraceResource {
 
-    @Inject
-    RunStore runs;
+    private final RunQueries queries;
+    private final Caller caller;
+    private final ObjectMapper json;
 
-    @Inject
-    Caller caller;
-
-    @Inject
-    ObjectMapper json;
+    public TraceResource(RunQueries queries, Caller caller, ObjectMapper json) {
+        this.queries = queries;
+        this.caller = caller;
+        this.json = json;
+    }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public JsonNode trace(@PathParam("id") String runId) throws Exception {
-        var trace = runs.trace(runId, caller.principal())
-                .orElseThrow(() -> ApiException.notFound("no trace for run '" + runId
-                        + "' (unknown run, or it has not finished yet)"));
+        RunQueries.RunTrace trace = queries.trace(runId, caller.principal());
         ObjectNode body = json.createObjectNode();
         body.put("run_id", trace.runId());
         body.put("trace_id", trace.traceId());
         body.put("created_at", trace.createdAt().toString());
-        body.set("spans", json.readTree(trace.traceJson()));
+        body.set("spans", json.readTree(trace.spansJson()));
         return body;
     }
 }

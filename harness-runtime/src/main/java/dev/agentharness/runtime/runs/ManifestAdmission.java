@@ -3,7 +3,6 @@ package dev.agentharness.runtime.runs;
 import dev.agentharness.api.sandbox.ManifestProblem;
 import dev.agentharness.api.sandbox.ManifestValidation;
 import dev.agentharness.api.sandbox.ManifestValidator;
-import dev.agentharness.runtime.api.ApiException;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import java.util.List;
 import java.util.Map;
@@ -21,17 +20,17 @@ final class ManifestAdmission {
 
     static void admit(Map<String, Object> manifest, SandboxPlane sandboxes) {
         if (sandboxes == null || sandboxes.provider().isEmpty()) {
-            throw new ApiException(422, "Unprocessable Content",
+            throw RunRejectedException.unprocessable(
                     "field 'manifest': no sandbox provider is configured on this harness, so a run cannot get a "
                             + "sandbox; remove 'manifest' or configure a sandbox provider (SANDBOX_PROVIDER)");
         }
         ManifestValidation validation = ManifestValidator.validate(manifest);
         if (!validation.valid()) {
-            throw ApiException.badRequest("field 'manifest': " + validation.summary());
+            throw RunRejectedException.invalid("field 'manifest': " + validation.summary());
         }
         List<ManifestProblem> unsupported = sandboxes.unsupported(validation.manifest());
         if (!unsupported.isEmpty()) {
-            throw new ApiException(422, "Unprocessable Content", "field 'manifest': the "
+            throw RunRejectedException.unprocessable("field 'manifest': the "
                     + sandboxes.provider().get().name() + " sandbox provider cannot provision it: "
                     + unsupported.stream().map(ManifestProblem::toString).collect(Collectors.joining("; ")));
         }

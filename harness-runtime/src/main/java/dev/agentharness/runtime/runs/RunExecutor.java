@@ -96,22 +96,23 @@ public class RunExecutor {
     private final RunWaiters waiters;
     private final Tracer tracer;
     private final String defaultModel;
-    @Inject
-    DurableCompletion durableCompletion;
-    @Inject
-    SandboxPlane sandboxes;
+    private final DurableCompletion durableCompletion;
+    private final SandboxPlane sandboxes;
     private final ModelClient model;
     private final Clock clock;
     private final Duration toolTimeout;
 
-    @Inject
-    ReplyArtifacts replyArtifacts;
+    private final ReplyArtifacts replyArtifacts;
 
     @Inject
     public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, Tracer tracer,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
-                       Clock clock) {
+                       Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
+                       ReplyArtifacts replyArtifacts) {
+        this.durableCompletion = durableCompletion;
+        this.sandboxes = sandboxes;
+        this.replyArtifacts = replyArtifacts;
         this.clock = clock;
         this.toolTimeout = Duration.ofSeconds(limits.toolTimeoutSeconds());
         this.runs = runs;
@@ -267,7 +268,7 @@ public class RunExecutor {
             // A store outage must not cost the user the answer: the run succeeds and says why the file is missing.
             ReplyArtifacts.Outcome artifact = run.saveArtifact()
                     ? replyArtifacts.save(run.runId(), result.finalOutput())
-                    : new ReplyArtifacts.Outcome(List.of(), null);
+                    : ReplyArtifacts.Outcome.NOT_ASKED;
             List<AuditEntry> audit = new ArrayList<>();
             audit.add(audit(run, "run.succeeded", Map.of("agent", result.lastAgent(), "turns", result.turns())));
             if (artifact.error() != null) {
@@ -277,7 +278,9 @@ public class RunExecutor {
                     NulCharacters.strip(result.finalOutput()),
                     result.inputTokens(), result.outputTokens(),
                     pricing.costUsd(result.inputTokens(), result.outputTokens()), usedSandbox,
-                    traceJson(result.trace()), artifact.rows(), audit, artifact.error());
+                    traceJson(result.trace()),
+                    artifact.stored().stream().map(stored -> artifactRow(ReplyArtifacts.REPLY_NAME, stored)).toList(),
+                    audit, artifact.error());
         } catch (AgentRunException e) {
             // Whatever the interrupted step reported (a model call cut off looks like ModelUnavailable), a run
             // past its deadline timed out.
@@ -311,10 +314,14 @@ public class RunExecutor {
         List<ArtifactRow> rows = new ArrayList<>();
         for (StoredObject stored : uploads.stored()) {
             String name = stored.key().startsWith(runOutputs) ? stored.key().substring(runOutputs.length()) : stored.key();
-            rows.add(new ArtifactRow(name, stored.key(), stored.size(), stored.sha256(), stored.contentType()));
+            rows.add(artifactRow(name, stored));
         }
         uploads.error().ifPresent(error -> LOG.warnf("mount uploads: %s", error));
         return completion.withArtifacts(rows, uploads.error().orElse(null));
+    }
+
+    private static ArtifactRow artifactRow(String name, StoredObject stored) {
+        return new ArtifactRow(name, stored.key(), stored.size(), stored.sha256(), stored.contentType());
     }
 
     /** A database blip between turns is not a cancellation: keep going, the next check will see the truth. */

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.agentharness.api.RunRequest;
 import dev.agentharness.api.RunResponse;
 import dev.agentharness.runtime.agent.AgentRegistry;
-import dev.agentharness.runtime.api.ApiException;
 import dev.agentharness.runtime.model.ModelClient;
 import dev.agentharness.runtime.state.ArtifactIndex;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
@@ -63,20 +62,18 @@ public class RunService {
     private final RunLimits limits;
     private final RunRequestValidator validator;
     private final String defaultModel;
-    @Inject
-    SandboxPlane sandboxes;
-
-    @Inject
-    ArtifactIndex artifactIndex;
-
-    @Inject
-    ArtifactLinks links;
+    private final SandboxPlane sandboxes;
+    private final ArtifactIndex artifactIndex;
+    private final ArtifactLinks links;
 
     @Inject
     public RunService(RunStore runs, Database database, AgentRegistry agents, ModelClient model,
                       RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
-                      String defaultModel) {
+                      String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links) {
+        this.sandboxes = sandboxes;
+        this.artifactIndex = artifactIndex;
+        this.links = links;
         this.runs = runs;
         this.database = database;
         this.agents = agents;
@@ -92,21 +89,38 @@ public class RunService {
     public record Submitted(RunRecord run, boolean created) {
     }
 
+    /** A submitted run as the caller sees it, and whether it has finished. */
+    public record Accepted(RunResponse run, boolean finished) {
+    }
+
+    /**
+     * Submits the run and, unless the caller asked not to wait, waits for it up to the synchronous limit (a
+     * replayed idempotent request waits like the original).
+     */
+    public Accepted accept(String principal, String idempotencyKey, RunRequest request, boolean respondAsync) {
+        RunRecord run = submit(principal, idempotencyKey, request).run();
+        if (respondAsync) {
+            return new Accepted(view(run), false);
+        }
+        RunRecord result = awaitResult(run, principal);
+        return new Accepted(view(result), result.status().terminal());
+    }
+
     public Submitted submit(String principal, String idempotencyKey, RunRequest request) {
         try {
             validator.validate(request, idempotencyKey, agents.names());
         } catch (RunRequestValidator.InvalidRunRequest e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw RunRejectedException.invalid(e.getMessage());
         }
         if (request.manifest() != null) {
             ManifestAdmission.admit(request.manifest(), sandboxes);
         }
         if (!model.configured()) {
-            throw ApiException.unavailable("no model is configured: set " + model.missingConfiguration()
+            throw RunRejectedException.unavailable("no model is configured: set " + model.missingConfiguration()
                     + " (and OPENAI_BASE_URL for a compatible endpoint) and restart the harness", 60);
         }
         if (!database.ready()) {
-            throw ApiException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
+            throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
         }
 
         String requestJson = canonicalJson(request);
@@ -127,7 +141,7 @@ public class RunService {
         var outcome = submitDurably(newRun);
         RunRecord run = outcome.run();
         if (!outcome.created() && !run.requestHash().equals(requestHash)) {
-            throw ApiException.conflict("Idempotency-Key was already used for a different request (run "
+            throw RunRejectedException.conflict("Idempotency-Key was already used for a different request (run "
                     + run.runId() + "); use a new key for a new request");
         }
         MDC.put("run_id", run.runId());
@@ -150,7 +164,7 @@ public class RunService {
             return runs.submit(newRun);
         } catch (RuntimeException e) {
             if (!database.ping(Duration.ofSeconds(1))) {
-                throw ApiException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
+                throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
             }
             throw e;
         }

@@ -1,7 +1,5 @@
 package dev.agentharness.runtime.sandbox;
 
-import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,12 +24,12 @@ public class SandboxReaper {
     private static final Logger LOG = Logger.getLogger(SandboxReaper.class);
 
     private final SandboxPlane plane;
-    private final RunStore runs;
+    private final RunLiveness runs;
     private final Duration interval;
     private volatile Thread timer;
 
     @Inject
-    public SandboxReaper(SandboxPlane plane, RunStore runs,
+    public SandboxReaper(SandboxPlane plane, RunLiveness runs,
                          @ConfigProperty(name = "harness.sandbox.reaper-interval-seconds") int intervalSeconds) {
         this.plane = plane;
         this.runs = runs;
@@ -93,10 +91,10 @@ public class SandboxReaper {
         if (Instant.now().isAfter(sandbox.expiresAt())) {
             return "it outlived its timeout";
         }
-        Optional<RunRecord> run = runs.findAny(sandbox.runId());
+        Optional<RunLiveness.RunState> run = runs.of(sandbox.runId());
         if (run.isEmpty()) {
             return "its run is unknown";
         }
-        return run.get().status().terminal() ? "its run is " + run.get().status().wire() : null;
+        return run.get().terminal() ? "its run is " + run.get().status() : null;
     }
 }

@@ -32,11 +32,11 @@ public class ApiKeyFilter {
 
     private final ApiKeys keys;
 
-    @Inject
-    Caller caller;
+    private final Caller caller;
 
     @Inject
-    public ApiKeyFilter(@ConfigProperty(name = "harness.api-keys") Optional<String> keys) {
+    public ApiKeyFilter(@ConfigProperty(name = "harness.api-keys") Optional<String> keys, Caller caller) {
+        this.caller = caller;
         this.keys = ApiKeys.parse(keys.orElse(""));
         if (this.keys.isEmpty()) {
             LOG.warn("HARNESS_API_KEYS is not set: dev mode, only loopback callers are accepted (principal 'local')");

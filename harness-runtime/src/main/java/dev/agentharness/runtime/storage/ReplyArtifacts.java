@@ -1,6 +1,5 @@
 package dev.agentharness.runtime.storage;
 
-import dev.agentharness.runtime.state.ArtifactRow;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -21,8 +20,10 @@ public class ReplyArtifacts {
 
     private static final Logger LOG = Logger.getLogger(ReplyArtifacts.class);
 
-    /** The artifact rows to record, or the error to record instead. */
-    public record Outcome(List<ArtifactRow> rows, String error) {
+    /** The stored reply (named {@link #REPLY_NAME}) to record as an artifact, or the error to record instead. */
+    public record Outcome(List<StoredObject> stored, String error) {
+
+        public static final Outcome NOT_ASKED = new Outcome(List.of(), null);
     }
 
     private final ArtifactStore store;
@@ -41,8 +42,7 @@ public class ReplyArtifacts {
         try {
             StoredObject stored = store.put(key, (reply == null ? "" : reply).getBytes(StandardCharsets.UTF_8),
                     REPLY_CONTENT_TYPE);
-            return new Outcome(List.of(new ArtifactRow(REPLY_NAME, stored.key(), stored.size(), stored.sha256(),
-                    stored.contentType())), null);
+            return new Outcome(List.of(stored), null);
         } catch (StorageException e) {
             LOG.warnf("artifact %s not saved: %s", key, e.getMessage());
             return new Outcome(List.of(), "reply.md was not saved: " + e.getMessage()

@@ -81,7 +81,7 @@ class AgentDefinitionLoaderTest {
     void theExampleAgentsInTheRepositoryAreValid() {
         Path examples = Path.of("..", "examples", "agents");
 
-        AgentRegistry registry = new AgentRegistry(AgentRegistry.harnessTools(), Optional.of(examples));
+        AgentRegistry registry = new AgentRegistry(dev.agentharness.runtime.runs.AgentWiring.harnessTools(), Optional.of(examples));
 
         Agent analyst = registry.find("analyst").orElseThrow();
         assertEquals(List.of("write_file", "exec_command", "read_file", "list_files"),

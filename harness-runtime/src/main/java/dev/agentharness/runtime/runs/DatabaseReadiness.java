@@ -1,9 +1,7 @@
-package dev.agentharness.runtime.api;
+package dev.agentharness.runtime.runs;
 
-import dev.agentharness.runtime.runs.RunDispatcher;
 import dev.agentharness.runtime.state.Database;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -19,11 +17,13 @@ import java.time.Duration;
 @ApplicationScoped
 public class DatabaseReadiness implements HealthCheck {
 
-    @Inject
-    Database database;
+    private final Database database;
+    private final RunDispatcher dispatcher;
 
-    @Inject
-    RunDispatcher dispatcher;
+    public DatabaseReadiness(Database database, RunDispatcher dispatcher) {
+        this.database = database;
+        this.dispatcher = dispatcher;
+    }
 
     @Override
     public HealthCheckResponse call() {

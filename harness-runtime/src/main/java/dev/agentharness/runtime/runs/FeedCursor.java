@@ -1,4 +1,4 @@
-package dev.agentharness.runtime.api;
+package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.state.FeedPosition;
 
@@ -26,7 +26,7 @@ final class FeedCursor {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** @throws ApiException 400 naming the parameter when the token is not one this harness issued */
+    /** @throws RunRejectedException invalid, naming the parameter when the token is not one this harness issued */
     static FeedPosition decode(String token) {
         try {
             String plain = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
@@ -41,8 +41,8 @@ final class FeedCursor {
         }
     }
 
-    private static ApiException invalid() {
-        return ApiException.badRequest("query parameter '" + PARAMETER + "' is not a cursor this harness issued: "
+    private static RunRejectedException invalid() {
+        return RunRejectedException.invalid("query parameter '" + PARAMETER + "' is not a cursor this harness issued: "
                 + "pass back a page's next_cursor unchanged");
     }
 }

@@ -1,6 +1,7 @@
-package dev.agentharness.runtime.api;
+package dev.agentharness.runtime.runs;
 
 import dev.agentharness.api.HealthResponse;
+import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.storage.Storage;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,7 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The body of {@code GET /health} (served by {@link RunsResource}): what this harness is connected to. A backend reads true only when it is
+ * The body of {@code GET /health} (served by {@code api/RunsResource}): what this harness is connected to. A backend reads true only when it is
  * configured (not an embedded default) and answers right now; the answer is cached for two
  * seconds so load balancers polling it never queue behind a slow database.
  */
@@ -25,14 +26,14 @@ public class HealthReport {
     private final String model;
     private volatile HealthResponse cached;
     private volatile Instant cachedAt = Instant.EPOCH;
-    @Inject
-    dev.agentharness.runtime.sandbox.SandboxPlane sandboxes;
+    private final SandboxPlane sandboxes;
+    private final Storage storage;
 
     @Inject
-    Storage storage;
-
-    @Inject
-    public HealthReport(Database database, @ConfigProperty(name = "harness.model.default") String model) {
+    public HealthReport(Database database, @ConfigProperty(name = "harness.model.default") String model,
+                        SandboxPlane sandboxes, Storage storage) {
+        this.sandboxes = sandboxes;
+        this.storage = storage;
         this.database = database;
         this.model = model;
     }

@@ -1,0 +1,122 @@
+package dev.agentharness.runtime;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import dev.agentharness.runtime.api.ArtifactsResource;
+import dev.agentharness.runtime.api.StorageLinksResource;
+import dev.agentharness.runtime.storage.ArtifactLinks;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.fields;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The package layering of harness-runtime (AGENTS.md, "Architecture"): {@code api} → {@code runs} →
+ * {@code agent}/{@code sandbox}/{@code state}/{@code storage} → {@code model}. {@code runs} is where the surfaces
+ * meet; the layers below it know neither HTTP nor each other's storage. Every rule fails on a violation in
+ * production code (tests are not imported); a rule may name an exception only with the reason next to it.
+ */
+class ArchitectureTest {
+
+    private static final String ROOT = "dev.agentharness.runtime";
+
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importProductionClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+                .importPackages(ROOT);
+    }
+
+    @Test
+    void layersPointOneWay() {
+        ArchRule rule = layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("api").definedBy(ROOT + ".api..")
+                .layer("cli").definedBy(ROOT + ".cli..")
+                .layer("runs").definedBy(ROOT + ".runs..")
+                .layer("agent").definedBy(ROOT + ".agent..")
+                .layer("sandbox").definedBy(ROOT + ".sandbox..")
+                .layer("state").definedBy(ROOT + ".state..")
+                .layer("storage").definedBy(ROOT + ".storage..")
+                .layer("model").definedBy(ROOT + ".model..")
+                .layer("security").definedBy(ROOT + ".security..")
+                .layer("observability").definedBy(ROOT + ".observability..")
+                .whereLayer("api").mayNotBeAccessedByAnyLayer()
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("runs").mayOnlyBeAccessedByLayers("api")
+                // The sandbox offers its tools to the agent loop (FunctionTool); the loop never names the sandbox.
+                .whereLayer("agent").mayOnlyBeAccessedByLayers("runs", "sandbox")
+                .whereLayer("sandbox").mayOnlyBeAccessedByLayers("runs")
+                // cli: `harness migrate` runs the migrations without booting the service.
+                .whereLayer("state").mayOnlyBeAccessedByLayers("runs", "cli")
+                // Bucket mounts move objects between the store and a sandbox.
+                .whereLayer("storage").mayOnlyBeAccessedByLayers("runs", "sandbox")
+                .whereLayer("model").mayOnlyBeAccessedByLayers("runs", "agent", "sandbox")
+                // Links are unsigned in dev mode (no API keys), which storage learns from security's key parser.
+                .whereLayer("security").mayOnlyBeAccessedByLayers("api", "storage")
+                .whereLayer("observability").mayNotBeAccessedByAnyLayer()
+                // Exception: the local artifact store's signed-link endpoint (/storage/...) IS the store served
+                // over HTTP (only when no R2/S3 is configured); it has no run or session logic to put in runs.
+                .ignoreDependency(belongToAnyOf(StorageLinksResource.class), resideInAPackage(ROOT + ".storage.."))
+                // Exception, to be removed: session input uploads and artifact downloads still go from the
+                // resource to the artifact index, the run store and the store (next step: a runs/RunArtifacts
+                // like RunQueries). Scoped to this one class so that no other resource may follow it.
+                .ignoreDependency(belongToAnyOf(ArtifactsResource.class), resideInAnyPackage(ROOT + ".state..", ROOT + ".storage.."));
+        rule.check(classes);
+    }
+
+    @Test
+    void onlyTheApiSpeaksHttp() {
+        noClasses().that().resideOutsideOfPackages(ROOT + ".api..", ROOT + ".security..")
+                // Exception: in keyless dev mode a local-store link is made absolute against the URL the (loopback)
+                // caller used, read from the current Vert.x request; nothing else of HTTP is used there.
+                .and().doNotBelongToAnyOf(ArtifactLinks.class)
+                .should().dependOnClassesThat().resideInAnyPackage("jakarta.ws.rs..", "org.jboss.resteasy..",
+                        "io.vertx.core.http..")
+                .because("the domain throws domain exceptions (e.g. runs/RunRejectedException); only api maps "
+                        + "them to HTTP statuses, and security filters requests")
+                .check(classes);
+    }
+
+    @Test
+    void theAgentLoopKnowsNoHttpAndNoDatabase() {
+        noClasses().that().resideInAPackage(ROOT + ".agent..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx.sqlclient..", "io.vertx.pgclient..",
+                        ROOT + ".state..", "jakarta.ws.rs..", "org.jboss.resteasy..", "io.vertx.core.http..",
+                        ROOT + ".sandbox..")
+                .because("runs feeds the loop its history and tools and records its result")
+                .check(classes);
+    }
+
+    @Test
+    void sandboxAndStorageKnowNoDatabase() {
+        noClasses().that().resideInAnyPackage(ROOT + ".sandbox..", ROOT + ".storage..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state..", "io.vertx.sqlclient..",
+                        "io.vertx.pgclient..")
+                .because("what they need of a run comes through a small interface (sandbox/RunLiveness) "
+                        + "that runs implements")
+                .check(classes);
+    }
+
+    @Test
+    void noCyclesBetweenPackages() {
+        slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void constructorInjectionOnly() {
+        fields().should().notBeAnnotatedWith(jakarta.inject.Inject.class)
+                .because("dependencies are constructor parameters: a class is built the same way in a test")
+                .check(classes);
+    }
+}
