@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentharness.fakes.FakeModelServer;
-import dev.agentharness.fakes.model.Reply;
 import dev.agentharness.runtime.testing.ConversationLog;
 import dev.agentharness.runtime.testing.HarnessHttp;
 import dev.agentharness.runtime.testing.HarnessProcess;
 import dev.agentharness.runtime.testing.LocalPostgres;
+import dev.agentharness.runtime.testing.PostgresAndModel;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PostgreSQL stops ({@code pg_ctl stop -m fast}) under load and comes back. Meanwhile the harness stays alive and
@@ -35,35 +33,18 @@ class DatabaseOutageIT {
     private static final Duration MODEL_LATENCY = Duration.ofSeconds(2);
     private static final int RUNS = 12;
 
-    private LocalPostgres postgres;
-    private FakeModelServer model;
-
-    @BeforeEach
-    void start() {
-        LocalPostgres.assumeInstalled(false);
-        postgres = LocalPostgres.start();
-        model = new FakeModelServer().start(0).latency(MODEL_LATENCY).responder(request -> Reply.message("handled"));
-    }
-
-    @AfterEach
-    void stop() {
-        if (model != null) {
-            model.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
+    @RegisterExtension
+    final PostgresAndModel rig = new PostgresAndModel(MODEL_LATENCY);
 
     @Test
     void an_outage_under_load_loses_no_run_and_the_harness_answers_honestly_meanwhile() throws Exception {
-        postgres.createDatabase("outage");
+        rig.postgres().createDatabase("outage");
         Path log = Files.createTempFile(Path.of("/tmp"), "harness-outage-", ".log");
         Map<String, String> env = Map.of(
-                "DATABASE_URL", postgres.url("outage"),
+                "DATABASE_URL", rig.postgres().url("outage"),
                 "HARNESS_RUNS_LEASE_SECONDS", "3",
                 "OPENAI_API_KEY", "sk-outage-test",
-                "OPENAI_BASE_URL", model.baseUrl());
+                "OPENAI_BASE_URL", rig.model().baseUrl());
         String batch = UUID.randomUUID().toString().substring(0, 8);
         List<String> markers = new ArrayList<>();
         List<String> runIds = new ArrayList<>();
@@ -76,7 +57,7 @@ class DatabaseOutageIT {
             // Warm up (model client, connections) so the load below is in flight when the database goes away.
             String warmUp = http.submitAsync("warm up " + batch).body();
             http.awaitTerminal(List.of(HarnessHttp.json(warmUp).path("run_id").asText()), Duration.ofSeconds(60));
-            model.clear();
+            rig.model().clear();
 
             for (int i = 0; i < RUNS; i++) {
                 String marker = "outage-" + batch + "-" + String.format("%03d", i);
@@ -87,7 +68,7 @@ class DatabaseOutageIT {
             }
             awaitModelRequests(RUNS / 2);
 
-            postgres.stopServer();
+            rig.postgres().stopServer();
             Instant outageStarted = Instant.now();
             Thread.sleep(2_500); // past the /health cache, and the model calls now finish into a dead database
 
@@ -108,7 +89,7 @@ class DatabaseOutageIT {
             long elapsed = Duration.between(outageStarted, Instant.now()).toMillis();
             Thread.sleep(Math.max(0, 5_000 - elapsed));
             assertTrue(harness.isAlive(), "the harness survives the outage");
-            postgres.startServer();
+            rig.postgres().startServer();
 
             Map<String, JsonNode> finals = http.awaitTerminal(runIds, Duration.ofSeconds(90));
             for (String runId : runIds) {
@@ -120,7 +101,7 @@ class DatabaseOutageIT {
             assertFalse(harness.log().contains(LocalPostgres.PASSWORD), "no password in the logs");
         }
 
-        ConversationLog conversations = new ConversationLog(model);
+        ConversationLog conversations = new ConversationLog(rig.model());
         for (String marker : markers) {
             assertEquals(1, conversations.requestsOf(marker).size(), marker + " ran once, its result kept");
         }
@@ -138,9 +119,9 @@ class DatabaseOutageIT {
 
     private void awaitModelRequests(int count) throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(30);
-        while (model.requests().size() < count) {
+        while (rig.model().requests().size() < count) {
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("only " + model.requests().size() + " model calls started");
+                throw new AssertionError("only " + rig.model().requests().size() + " model calls started");
             }
             Thread.sleep(20);
         }

@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentharness.fakes.FakeModelServer;
-import dev.agentharness.fakes.model.Reply;
 import dev.agentharness.runtime.testing.HarnessHttp;
 import dev.agentharness.runtime.testing.HarnessProcess;
-import dev.agentharness.runtime.testing.LocalPostgres;
+import dev.agentharness.runtime.testing.PostgresAndModel;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two replicas on one PostgreSQL, each executing runs, and the database goes away for longer than lease + grace
@@ -36,36 +33,19 @@ class DatabaseOutageTwoReplicasIT {
     private static final Duration OUTAGE = Duration.ofSeconds(8);
     private static final int RUNS_PER_REPLICA = 3;
 
-    private LocalPostgres postgres;
-    private FakeModelServer model;
-
-    @BeforeEach
-    void start() {
-        LocalPostgres.assumeInstalled(false);
-        postgres = LocalPostgres.start();
-        model = new FakeModelServer().start(0).latency(MODEL_LATENCY).responder(request -> Reply.message("handled"));
-    }
-
-    @AfterEach
-    void stop() {
-        if (model != null) {
-            model.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
+    @RegisterExtension
+    final PostgresAndModel rig = new PostgresAndModel(MODEL_LATENCY);
 
     @Test
     void an_outage_longer_than_lease_and_grace_fails_no_live_run_of_either_replica() throws Exception {
-        postgres.createDatabase("outage2");
+        rig.postgres().createDatabase("outage2");
         Map<String, String> env = Map.of(
-                "DATABASE_URL", postgres.url("outage2"),
+                "DATABASE_URL", rig.postgres().url("outage2"),
                 "HARNESS_RUNS_LEASE_SECONDS", "2",
                 "HARNESS_RUNS_LEASE_GRACE_SECONDS", "3",
                 "HARNESS_RUNS_MAX_IN_FLIGHT", Integer.toString(RUNS_PER_REPLICA),
                 "OPENAI_API_KEY", "sk-outage-test",
-                "OPENAI_BASE_URL", model.baseUrl());
+                "OPENAI_BASE_URL", rig.model().baseUrl());
         Path logA = Files.createTempFile(Path.of("/tmp"), "harness-outage2-a-", ".log");
         Path logB = Files.createTempFile(Path.of("/tmp"), "harness-outage2-b-", ".log");
 
@@ -81,10 +61,10 @@ class DatabaseOutageTwoReplicasIT {
             }
             awaitModelRequests(2 * RUNS_PER_REPLICA);
 
-            postgres.stopServer();
+            rig.postgres().stopServer();
             Thread.sleep(OUTAGE.toMillis()); // the staged outage: every lease expires and its grace runs out
             assertTrue(a.isAlive() && b.isAlive(), "both replicas survive the outage");
-            postgres.startServer();
+            rig.postgres().startServer();
 
             Map<String, JsonNode> finals = http.awaitTerminal(runIds, Duration.ofSeconds(40));
             for (String runId : runIds) {
@@ -101,8 +81,8 @@ class DatabaseOutageTwoReplicasIT {
 
     private void awaitModelRequests(int count) throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(20);
-        while (model.requests().size() < count) {
-            assertTrue(Instant.now().isBefore(deadline), "only " + model.requests().size() + " model calls started");
+        while (rig.model().requests().size() < count) {
+            assertTrue(Instant.now().isBefore(deadline), "only " + rig.model().requests().size() + " model calls started");
             Thread.sleep(20);
         }
     }

@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentharness.fakes.FakeModelServer;
-import dev.agentharness.fakes.model.Reply;
 import dev.agentharness.runtime.testing.HarnessHttp;
 import dev.agentharness.runtime.testing.HarnessProcess;
-import dev.agentharness.runtime.testing.LocalPostgres;
+import dev.agentharness.runtime.testing.PostgresAndModel;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A replica frozen with SIGSTOP while another keeps running (lease 3 s, grace 4 s). A stall shorter than lease + grace
@@ -33,35 +30,18 @@ class LeaseStallIT {
     private static final Duration LEASE_AND_GRACE = Duration.ofSeconds(3 + 4);
     private static final int RUNS = 4;
 
-    private LocalPostgres postgres;
-    private FakeModelServer model;
-
-    @BeforeEach
-    void start() {
-        LocalPostgres.assumeInstalled(false);
-        postgres = LocalPostgres.start();
-        model = new FakeModelServer().start(0).latency(MODEL_LATENCY).responder(request -> Reply.message("handled"));
-    }
-
-    @AfterEach
-    void stop() {
-        if (model != null) {
-            model.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
+    @RegisterExtension
+    final PostgresAndModel rig = new PostgresAndModel(MODEL_LATENCY);
 
     @Test
     void a_short_stall_loses_no_run_and_a_long_one_is_failed_worker_lost_only_after_lease_and_grace() throws Exception {
-        postgres.createDatabase("stall");
+        rig.postgres().createDatabase("stall");
         Map<String, String> env = Map.of(
-                "DATABASE_URL", postgres.url("stall"),
+                "DATABASE_URL", rig.postgres().url("stall"),
                 "HARNESS_RUNS_LEASE_SECONDS", "3",
                 "HARNESS_RUNS_LEASE_GRACE_SECONDS", "4",
                 "OPENAI_API_KEY", "sk-stall-test",
-                "OPENAI_BASE_URL", model.baseUrl());
+                "OPENAI_BASE_URL", rig.model().baseUrl());
         Path log = Files.createTempFile(Path.of("/tmp"), "harness-stall-", ".log");
         try (HarnessProcess survivor = HarnessProcess.start(env, log);
              HarnessProcess stalled = HarnessProcess.start(env, log)) {
@@ -111,7 +91,7 @@ class LeaseStallIT {
      * cannot claim any. Returns once every run's model call is in flight.
      */
     private List<String> submitToOnly(HarnessProcess target, HarnessProcess other, String label) throws Exception {
-        int before = model.requests().size();
+        int before = rig.model().requests().size();
         String batch = label + "-" + UUID.randomUUID().toString().substring(0, 8);
         List<String> runIds = new ArrayList<>();
         other.pause();
@@ -123,7 +103,7 @@ class LeaseStallIT {
                 runIds.add(HarnessHttp.json(accepted.body()).path("run_id").asText());
             }
             Instant deadline = Instant.now().plusSeconds(15);
-            while (model.requests().size() < before + RUNS) {
+            while (rig.model().requests().size() < before + RUNS) {
                 assertTrue(Instant.now().isBefore(deadline), "model calls did not start");
                 Thread.sleep(20);
             }

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentharness.fakes.FakeModelServer;
-import dev.agentharness.fakes.model.Reply;
 import dev.agentharness.runtime.testing.HarnessHttp;
 import dev.agentharness.runtime.testing.HarnessProcess;
-import dev.agentharness.runtime.testing.LocalPostgres;
+import dev.agentharness.runtime.testing.PostgresAndModel;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +19,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A rolling update: SIGTERM reaches a replica with runs in flight while another replica runs. The stopping replica
@@ -37,36 +34,18 @@ class ShutdownDrainIT {
     private static final int RUNS = 8;
     private static final Pattern RELEASED = Pattern.compile("released (\\d+) run\\(s\\) still in flight");
 
-    private LocalPostgres postgres;
-    private FakeModelServer model;
-
-    @BeforeEach
-    void start() {
-        LocalPostgres.assumeInstalled(false);
-        postgres = LocalPostgres.start();
-        model = new FakeModelServer().start(0).latency(MODEL_LATENCY)
-                .responder(request -> Reply.message("handled"));
-    }
-
-    @AfterEach
-    void stop() {
-        if (model != null) {
-            model.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
+    @RegisterExtension
+    final PostgresAndModel rig = new PostgresAndModel(MODEL_LATENCY);
 
     @Test
     void sigterm_with_runs_in_flight_releases_them_to_the_other_replica_and_none_ends_worker_lost() throws Exception {
-        postgres.createDatabase("drain");
+        rig.postgres().createDatabase("drain");
         Map<String, String> env = Map.of(
-                "DATABASE_URL", postgres.url("drain"),
+                "DATABASE_URL", rig.postgres().url("drain"),
                 "HARNESS_RUNS_LEASE_SECONDS", "5",
                 "HARNESS_SHUTDOWN_GRACE_SECONDS", "1",
                 "OPENAI_API_KEY", "sk-drain-test",
-                "OPENAI_BASE_URL", model.baseUrl());
+                "OPENAI_BASE_URL", rig.model().baseUrl());
         Path stoppingLog = Files.createTempFile(Path.of("/tmp"), "harness-drain-stopping-", ".log");
         Path survivorLog = Files.createTempFile(Path.of("/tmp"), "harness-drain-survivor-", ".log");
         String batch = UUID.randomUUID().toString().substring(0, 8);
@@ -107,13 +86,13 @@ class ShutdownDrainIT {
      */
     @Test
     void during_the_grace_period_readiness_is_down_draining_while_http_is_still_served() throws Exception {
-        postgres.createDatabase("drainready");
+        rig.postgres().createDatabase("drainready");
         Map<String, String> env = Map.of(
-                "DATABASE_URL", postgres.url("drainready"),
+                "DATABASE_URL", rig.postgres().url("drainready"),
                 "HARNESS_RUNS_LEASE_SECONDS", "5",
                 "HARNESS_SHUTDOWN_GRACE_SECONDS", "30",
                 "OPENAI_API_KEY", "sk-drain-test",
-                "OPENAI_BASE_URL", model.baseUrl());
+                "OPENAI_BASE_URL", rig.model().baseUrl());
         Path log = Files.createTempFile(Path.of("/tmp"), "harness-drain-ready-", ".log");
         String batch = UUID.randomUUID().toString().substring(0, 8);
         List<String> runIds = new ArrayList<>();
@@ -172,9 +151,9 @@ class ShutdownDrainIT {
 
     private void awaitModelRequests(int count, Duration timeout) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
-        while (model.requests().size() < count) {
+        while (rig.model().requests().size() < count) {
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("only " + model.requests().size() + " model calls started");
+                throw new AssertionError("only " + rig.model().requests().size() + " model calls started");
             }
             Thread.sleep(20);
         }
