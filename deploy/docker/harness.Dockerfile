@@ -25,14 +25,10 @@ COPY --from=build /src/harness-runtime/target/quarkus-app/lib/ /app/lib/
 COPY --from=build /src/harness-runtime/target/quarkus-app/quarkus/ /app/quarkus/
 COPY --from=build /src/harness-runtime/target/quarkus-app/*.jar /app/
 COPY --from=build /src/harness-runtime/target/quarkus-app/app/ /app/app/
-# TLS terminates at the ingress (AKS ingress controller, Azure Container Apps): trust X-Forwarded-* / Forwarded so
-# redirects and signed links carry the public scheme and host. (Also the runtime's application.properties default.)
+# Forwarded headers are NOT trusted by the image itself: the harness honours X-Forwarded-* / Forwarded only from the
+# peers in HARNESS_TRUSTED_PROXIES (the chart and the ACA app set it to the ingress's ranges; security/EdgeDefaults).
 ENV PORT=8000 \
-    HARNESS_DATA_DIR=/data \
-    QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING=true \
-    QUARKUS_HTTP_PROXY_ALLOW_X_FORWARDED=true \
-    QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_HOST=true \
-    QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_PREFIX=true
+    HARNESS_DATA_DIR=/data
 EXPOSE 8000
 USER 10001:10001
 # `migrate` as the only argument applies the schema migrations and exits (the chart's migration Job does that).

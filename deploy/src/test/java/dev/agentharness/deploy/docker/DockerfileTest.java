@@ -143,15 +143,15 @@ class DockerfileTest {
     }
 
     @Test
-    void theHarnessImageServesPort8000BehindATlsTerminatingProxy() {
+    void theHarnessImageServesPort8000AndLeavesProxyTrustToHarnessTrustedProxies() {
         Dockerfile harness = parse(ROOT.resolve("deploy/docker/harness.Dockerfile"));
         List<String> runtime = harness.stage(1);
         assertTrue(runtime.contains("EXPOSE 8000"));
         String env = String.join(" ", runtime.stream().filter(i -> i.startsWith("ENV ")).toList());
-        for (String setting : List.of("PORT=8000", "HARNESS_DATA_DIR=/data", "QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING=true",
-                "QUARKUS_HTTP_PROXY_ALLOW_X_FORWARDED=true", "QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_HOST=true")) {
+        for (String setting : List.of("PORT=8000", "HARNESS_DATA_DIR=/data")) {
             assertTrue(env.contains(setting), setting);
         }
+        assertFalse(env.contains("QUARKUS_HTTP_PROXY_"), "the image must not trust every peer's forwarded headers");
         assertEquals("harness-runtime", harness.module());
     }
 
@@ -193,11 +193,17 @@ class DockerfileTest {
         assertEquals(List.of(), unread, dockerfile + " sets variables its program does not read");
     }
 
+    /** Trusting every peer's X-Forwarded-Host would let anyone rewrite signed links: only listed proxies are trusted. */
     @Test
-    void theRuntimeDefaultsTrustForwardedHeadersToo() throws IOException {
+    void forwardedHeadersAreTrustedOnlyFromConfiguredProxies() throws IOException {
         String properties = Files.readString(ROOT.resolve("harness-runtime/src/main/resources/application.properties"));
-        assertTrue(properties.contains("quarkus.http.proxy.proxy-address-forwarding=true"));
-        assertTrue(properties.contains("quarkus.http.proxy.allow-x-forwarded=true"));
+        assertTrue(properties.contains("quarkus.http.proxy.trusted-proxies=${HARNESS_TRUSTED_PROXIES:}"));
+        assertFalse(properties.contains("quarkus.http.proxy.proxy-address-forwarding=true"),
+                "forwarding is switched on by EdgeDefaults only when HARNESS_TRUSTED_PROXIES is set");
+        for (Path dockerfile : glob("deploy/docker/*.Dockerfile")) {
+            assertFalse(Files.readString(dockerfile).contains("QUARKUS_HTTP_PROXY_"),
+                    dockerfile.getFileName() + " must not switch proxy trust on for every peer");
+        }
     }
 
     @Test
