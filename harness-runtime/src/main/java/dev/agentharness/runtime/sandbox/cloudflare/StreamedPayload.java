@@ -30,46 +30,15 @@ final class StreamedPayload {
         if (!startsWithPrefix(body)) {
             return body;
         }
-        ServerSentEvents events = new ServerSentEvents(new ByteArrayInputStream(body));
         ByteArrayOutputStream content = new ByteArrayOutputStream();
-        boolean binary = false;
-        boolean metadata = false;
-        boolean complete = false;
-        ServerSentEvents.Event event;
         try {
-            while ((event = events.next()) != null) {
-                if (!event.event().equals("message") || event.data().isEmpty()) {
-                    continue;
-                }
-                JsonNode message = JSON.readTree(event.data());
-                switch (message.path("type").asText()) {
-                    case "metadata" -> {
-                        binary = message.path("isBinary").asBoolean(false);
-                        metadata = true;
-                    }
-                    case "chunk" -> {
-                        if (!metadata) {
-                            return body;
-                        }
-                        String data = message.path("data").asText("");
-                        content.write(binary ? Base64.getDecoder().decode(data) : data.getBytes(StandardCharsets.UTF_8));
-                    }
-                    case "complete" -> complete = true;
-                    default -> {
-                    }
-                }
-            }
-        } catch (IOException | IllegalArgumentException notStreamed) {
+            return copyEvents(new ByteArrayInputStream(body), content) ? content.toByteArray() : body;
+        } catch (IncompletePayload incomplete) {
+            throw incomplete;
+        } catch (IOException notStreamed) {
             // A file that merely starts with "data: {" is returned as it is, like the Agents SDK does.
             return body;
         }
-        if (!metadata) {
-            return body;
-        }
-        if (!complete) {
-            throw new IOException("the Worker's streamed payload ended without its 'complete' event");
-        }
-        return content.toByteArray();
     }
 
     /**
@@ -86,6 +55,15 @@ final class StreamedPayload {
             in.transferTo(target);
             return;
         }
+        copyEvents(in, target);
+    }
+
+    /**
+     * Writes the chunks of the streamed form to {@code target} up to its {@code complete} event; answers whether a
+     * {@code metadata} event came first (without one, the events were not the streamed form). A payload whose
+     * metadata came but whose {@code complete} never did is an {@link IncompletePayload}.
+     */
+    private static boolean copyEvents(InputStream in, OutputStream target) throws IOException {
         ServerSentEvents events = new ServerSentEvents(in);
         boolean binary = false;
         boolean metadata = false;
@@ -109,7 +87,7 @@ final class StreamedPayload {
                         target.write(binary ? Base64.getDecoder().decode(data) : data.getBytes(StandardCharsets.UTF_8));
                     }
                     case "complete" -> {
-                        return;
+                        return metadata;
                     }
                     default -> {
                     }
@@ -118,7 +96,15 @@ final class StreamedPayload {
         } catch (IllegalArgumentException notBase64) {
             throw new IOException("the Worker's streamed payload carried a chunk that is not base64");
         }
-        throw new IOException("the Worker's streamed payload ended without its 'complete' event");
+        String ended = "the Worker's streamed payload ended without its 'complete' event";
+        throw metadata ? new IncompletePayload(ended) : new IOException(ended);
+    }
+
+    /** The streamed form, begun with its metadata, that ended before its {@code complete} event. */
+    private static final class IncompletePayload extends IOException {
+        IncompletePayload(String message) {
+            super(message);
+        }
     }
 
     private static boolean startsWithPrefix(byte[] body) {
