@@ -5,11 +5,20 @@ import java.util.List;
 
 /**
  * Everything written when a worker finishes a run, in one transaction. {@code traceJson} is the spans array/object;
- * {@code artifactError} says why a requested artifact could not be saved (the run still keeps its reply).
+ * {@code artifactError} says why a requested artifact could not be saved (the run still keeps its reply);
+ * {@code steps} are the journal's last steps (ending with the terminal one), written in the same transaction.
  */
 public record RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
         long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
-        List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError) {
+        List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError, List<JournalStep> steps) {
+
+    /** A completion that appends no journal steps. */
+    public RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
+                         long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
+                         List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError) {
+        this(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox, traceJson,
+                artifacts, audit, artifactError, List.of());
+    }
 
     /** A completion without an artifact failure. */
     public RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
@@ -22,11 +31,18 @@ public record RunCompletion(String runId, String workerId, RunStatus status, Str
     public RunCompletion {
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         audit = audit == null ? List.of() : List.copyOf(audit);
+        steps = steps == null ? List.of() : List.copyOf(steps);
+    }
+
+    /** The same completion appending {@code last} to the journal with it: the steps not yet written, then the end. */
+    public RunCompletion withSteps(List<JournalStep> last) {
+        return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
+                traceJson, artifacts, audit, artifactError, last);
     }
 
     public RunCompletion withUsedSandbox(boolean used) {
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, used,
-                traceJson, artifacts, audit, artifactError);
+                traceJson, artifacts, audit, artifactError, steps);
     }
 
     /**
@@ -42,6 +58,6 @@ public record RunCompletion(String runId, String workerId, RunStatus status, Str
         }
         String error = moreError == null ? artifactError : artifactError == null ? moreError : artifactError + "; " + moreError;
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
-                traceJson, all, audit, error);
+                traceJson, all, audit, error, steps);
     }
 }

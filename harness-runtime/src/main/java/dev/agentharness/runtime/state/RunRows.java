@@ -10,7 +10,8 @@ final class RunRows {
     static final String COLUMNS = "id, session_id, principal, agent, model, status, reason, message, "
             + "request_json::text AS request_json, request_hash, idempotency_key, reply, input_tokens, output_tokens, "
             + "cost_usd, trace_id, used_sandbox, save_artifact, max_turns, timeout_seconds, cancel_requested, attempts, "
-            + "lease_owner, lease_expires_at, created_at, started_at, completed_at, updated_at";
+            + "lease_owner, lease_expires_at, created_at, started_at, completed_at, updated_at, lease_epoch, recoveries, "
+            + "turns, step_count, last_step";
 
     private RunRows() {
     }
@@ -44,6 +45,11 @@ final class RunRows {
                 row.getOffsetDateTime("created_at"),
                 row.getOffsetDateTime("started_at"),
                 row.getOffsetDateTime("completed_at"),
-                row.getOffsetDateTime("updated_at"));
+                row.getOffsetDateTime("updated_at"),
+                row.getLong("lease_epoch"),
+                row.getInteger("recoveries"),
+                row.getInteger("turns"),
+                row.getInteger("step_count"),
+                row.getString("last_step"));
     }
 }

@@ -126,7 +126,7 @@ public class RunStore {
      */
     public List<RunRecord> claimQueued(String workerId, int limit, Duration lease) {
         String claim = "UPDATE public.runs r SET status = 'running', started_at = COALESCE(r.started_at, now()), "
-                + "attempts = r.attempts + 1, lease_owner = $1, "
+                + "attempts = r.attempts + 1, lease_epoch = r.lease_epoch + 1, lease_owner = $1, "
                 + "lease_expires_at = now() + $3::bigint * interval '1 millisecond', updated_at = now() "
                 + "FROM (SELECT id AS claim_id FROM public.runs WHERE status = 'queued' "
                 + "ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) c "
@@ -160,8 +160,8 @@ public class RunStore {
 
     /**
      * Hands runs this worker holds back to the queue (a draining replica): status queued, lease cleared, attempts
-     * kept, so another replica claims them at once. A run that had started may have acted (tool calls, sandbox
-     * writes) and will run again from the start; the audit line {@code run.released} says so. Returns the ids.
+     * kept, so another replica claims them at once and resumes them from their journal (the next claim's lease epoch
+     * fences this worker out). Audited {@code run.released}. Returns the ids.
      */
     public List<String> release(String workerId, Collection<String> runIds) {
         if (runIds.isEmpty()) {
@@ -173,8 +173,8 @@ public class RunStore {
                 + "RETURNING id, principal, attempts) "
                 + "INSERT INTO public.audit_log (principal, run_id, action, detail) "
                 + "SELECT principal, id, 'run.released', jsonb_build_object('worker', $1::text, 'attempts', attempts, "
-                + "'note', 'released by a replica shutting down; partial side effects of this attempt (tool calls, "
-                + "sandbox changes, uploads) may have happened and the run starts again from the beginning') "
+                + "'note', 'released by a replica shutting down; the replica that claims it next resumes it from its "
+                + "journal') "
                 + "FROM released RETURNING run_id";
         RowSet<Row> rows = await(pool.get().preparedQuery(release)
                 .execute(Tuple.tuple().addString(workerId).addArrayOfString(runIds.toArray(String[]::new))));
@@ -207,12 +207,15 @@ public class RunStore {
         Tuple values = Tuple.tuple()
                 .addString(c.runId()).addString(c.workerId()).addString(c.status().wire()).addString(c.reason())
                 .addString(c.reply()).addLong(c.inputTokens()).addLong(c.outputTokens()).addDouble(c.costUsd())
-                .addBoolean(c.usedSandbox()).addString(c.artifactError());
+                .addBoolean(c.usedSandbox()).addString(c.artifactError())
+                .addInteger(c.steps().isEmpty() ? 0 : c.steps().getLast().seq())
+                .addString(c.steps().isEmpty() ? null : c.steps().getLast().kind());
         String finish = "UPDATE public.runs SET status = $3, reason = $4, reply = $5, input_tokens = $6, "
                 + "output_tokens = $7, cost_usd = $8, used_sandbox = $9, artifact_error = $10, completed_at = now(), "
                 + "updated_at = now(), "
-                + "lease_expires_at = NULL WHERE id = $1 AND status = 'running' AND lease_owner = $2 "
-                + "RETURNING principal, session_id, trace_id";
+                + "lease_expires_at = NULL, step_count = GREATEST(step_count, $11), last_step = COALESCE($12, last_step) "
+                + "WHERE id = $1 AND status = 'running' AND lease_owner = $2 "
+                + "RETURNING principal, session_id, trace_id, lease_epoch";
         return conn.preparedQuery(finish).execute(values).compose(rows -> {
             if (rows.size() == 0) {
                 return Future.succeededFuture(false);
@@ -221,7 +224,8 @@ public class RunStore {
             Tuple ofSession = Tuple.of(run.getString("principal"), run.getString("session_id"));
             return conn.preparedQuery("INSERT INTO public.traces (run_id, trace_id, spans) VALUES ($1, $2, $3::text::jsonb)")
                     .execute(Tuple.of(c.runId(), run.getString("trace_id"), c.traceJson() == null ? "[]" : c.traceJson()))
-                    .compose(trace -> insertArtifacts(conn, c.runId(), c.artifacts()))
+                    .compose(trace -> insertSteps(conn, c.runId(), run.getLong("lease_epoch"), c.steps()))
+                    .compose(steps -> insertArtifacts(conn, c.runId(), c.artifacts()))
                     .compose(artifacts -> conn.preparedQuery("UPDATE public.sessions SET updated_at = now() "
                                     + "WHERE principal = $1 AND id = $2").execute(ofSession))
                     .compose(session -> insertAudit(conn, c.audit()))
@@ -257,6 +261,52 @@ public class RunStore {
         return ids;
     }
 
+    /** What one sweep of expired leases did: runs handed back to the queue to resume, and runs it failed. */
+    public record LeaseSweep(List<String> resumed, List<String> failed) {
+    }
+
+    /**
+     * Runs whose lease expired — their worker died, stalled past its lease or lost the database — go back to the queue
+     * at once, to be resumed from their journal by whichever replica claims them: the lease epoch fences the old worker
+     * out, so nothing waits for it. A run already resumed {@code maxRecoveries} times is failed instead, but only once
+     * its lease has been expired for {@code failGrace} too (a stalled peer may still finish it):
+     * {@code RecoveryAttemptsExceeded}, or {@code WorkerLost} when resuming is switched off ({@code maxRecoveries} 0).
+     * Never touches {@code liveWorker}'s own runs. One statement: every change comes with its audit line (and a failed
+     * run with its terminal journal step), and concurrent sweepers skip each other's rows.
+     */
+    public LeaseSweep recoverExpiredLeases(String liveWorker, int maxRecoveries, Duration failGrace) {
+        String sweep = "WITH expired AS (SELECT id, principal, lease_owner, recoveries, lease_expires_at, step_count "
+                + "FROM public.runs WHERE status = 'running' AND lease_expires_at < now() "
+                + "AND lease_owner IS DISTINCT FROM $1::text FOR UPDATE SKIP LOCKED), "
+                + "resumed AS (UPDATE public.runs r SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, "
+                + "recoveries = r.recoveries + 1, updated_at = now() FROM expired e "
+                + "WHERE r.id = e.id AND e.recoveries < $2 RETURNING r.id, r.principal, e.lease_owner, r.recoveries), "
+                + "failed AS (UPDATE public.runs r SET status = 'failed', "
+                + "reason = CASE WHEN $2 = 0 THEN 'WorkerLost' ELSE 'RecoveryAttemptsExceeded' END, "
+                + "completed_at = now(), updated_at = now(), lease_expires_at = NULL, "
+                + "step_count = e.step_count + 1, last_step = 'run_failed' FROM expired e "
+                + "WHERE r.id = e.id AND e.recoveries >= $2 "
+                + "AND e.lease_expires_at < now() - $3::bigint * interval '1 millisecond' "
+                + "RETURNING r.id, r.principal, e.lease_owner, r.reason, r.step_count, r.lease_epoch, r.recoveries), "
+                + "journal AS (INSERT INTO public.run_steps (run_id, seq, kind, payload, epoch) "
+                + "SELECT id, step_count, 'run_failed', jsonb_build_object('status', 'failed', 'reason', reason, "
+                + "'message', CASE WHEN $2 = 0 THEN 'the worker executing the run stopped renewing its lease' "
+                + "ELSE 'the run lost its worker again after ' || recoveries || ' recoveries' END), lease_epoch "
+                + "FROM failed), "
+                + "audit AS (INSERT INTO public.audit_log (principal, run_id, action, detail) "
+                + "SELECT principal, id, 'run.resuming', jsonb_build_object('worker', lease_owner, 'recoveries', "
+                + "recoveries) FROM resumed UNION ALL "
+                + "SELECT principal, id, 'run.worker_lost', jsonb_build_object('worker', lease_owner, 'reason', reason) "
+                + "FROM failed) "
+                + "SELECT id, true AS resumed FROM resumed UNION ALL SELECT id, false FROM failed";
+        RowSet<Row> rows = await(pool.get().preparedQuery(sweep).execute(Tuple.of(liveWorker, maxRecoveries,
+                failGrace.toMillis())));
+        List<String> resumed = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        rows.forEach(row -> (row.getBoolean("resumed") ? resumed : failed).add(row.getString("id")));
+        return new LeaseSweep(resumed, failed);
+    }
+
     /**
      * Queued → cancelled at once; running → {@code cancel_requested} (the worker stops at its next check);
      * terminal → unchanged. Empty when the run does not exist for {@code principal}.
@@ -279,7 +329,8 @@ public class RunStore {
         String action;
         if (current.status() == RunStatus.QUEUED) {
             update = "UPDATE public.runs SET status = 'cancelled', reason = '" + REASON_CANCELLED + "', "
-                    + "cancel_requested = true, completed_at = now(), updated_at = now() WHERE id = $1 RETURNING ";
+                    + "cancel_requested = true, completed_at = now(), updated_at = now(), step_count = step_count + 1, "
+                    + "last_step = 'run_cancelled' WHERE id = $1 RETURNING ";
             action = "run.cancelled";
         } else if (current.status() == RunStatus.RUNNING && !current.cancelRequested()) {
             update = "UPDATE public.runs SET cancel_requested = true, updated_at = now() WHERE id = $1 RETURNING ";
@@ -288,8 +339,18 @@ public class RunStore {
             return Future.succeededFuture(current);
         }
         return conn.preparedQuery(update + RunRows.COLUMNS).execute(Tuple.of(current.runId()))
-                .compose(rows -> insertAudit(conn, new AuditEntry(current.principal(), current.runId(), action, null))
-                        .map(RunRows.map(rows.iterator().next())));
+                .compose(rows -> {
+                    RunRecord changed = RunRows.map(rows.iterator().next());
+                    // A queued run ends here, so its journal ends too (the events stream closes on this step).
+                    Future<?> end = changed.status() == RunStatus.CANCELLED
+                            ? insertSteps(conn, changed.runId(), changed.leaseEpoch(), List.of(JournalStep.of(
+                                    changed.stepCount(), "run_cancelled", new JsonObject().put("status", "cancelled")
+                                            .put("reason", REASON_CANCELLED)
+                                            .put("message", "cancelled before a worker started it").encode())))
+                            : Future.succeededFuture();
+                    return end.compose(done -> insertAudit(conn,
+                            new AuditEntry(current.principal(), current.runId(), action, null))).map(changed);
+                });
     }
 
     /** Whether someone asked to cancel the run (false when it does not exist). Workers poll this between turns. */
@@ -348,6 +409,18 @@ public class RunStore {
 
     public void audit(AuditEntry entry) {
         await(insertAudit(pool.get(), entry));
+    }
+
+    private static Future<?> insertSteps(SqlConnection conn, String runId, long epoch, List<JournalStep> steps) {
+        if (steps.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return conn.preparedQuery("INSERT INTO public.run_steps (run_id, seq, kind, payload, epoch) "
+                + "SELECT $1, s.seq, s.kind, s.payload::jsonb, $2 FROM unnest($3::int[], $4::text[], $5::text[]) "
+                + "AS s(seq, kind, payload)").execute(Tuple.tuple().addString(runId).addLong(epoch)
+                .addArrayOfInteger(steps.stream().map(JournalStep::seq).toArray(Integer[]::new))
+                .addArrayOfString(steps.stream().map(JournalStep::kind).toArray(String[]::new))
+                .addArrayOfString(steps.stream().map(JournalStep::payloadJson).toArray(String[]::new)));
     }
 
     private static Future<?> insertArtifacts(SqlConnection conn, String runId, List<ArtifactRow> artifacts) {
