@@ -13,14 +13,27 @@ import java.util.Objects;
  *
  * @param parameters the JSON schema of the arguments object
  * @param strict     whether the Responses API enforces {@code parameters} exactly
+ * @param effects    whether a resumed run may execute an interrupted call of it again; {@link SideEffects#EXTERNAL}
+ *                   (never) unless the tool declares otherwise
  */
-public record FunctionTool(String name, String description, ObjectNode parameters, boolean strict, ToolInvoker invoker) {
+public record FunctionTool(String name, String description, ObjectNode parameters, boolean strict, ToolInvoker invoker,
+                           SideEffects effects) {
+
+    public FunctionTool(String name, String description, ObjectNode parameters, boolean strict, ToolInvoker invoker) {
+        this(name, description, parameters, strict, invoker, SideEffects.EXTERNAL);
+    }
 
     public FunctionTool {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(parameters, "parameters");
         Objects.requireNonNull(invoker, "invoker");
+        Objects.requireNonNull(effects, "effects");
+    }
+
+    /** The same tool declaring what a repeated call would do. */
+    public FunctionTool withEffects(SideEffects declared) {
+        return new FunctionTool(name, description, parameters, strict, invoker, declared);
     }
 
     /**

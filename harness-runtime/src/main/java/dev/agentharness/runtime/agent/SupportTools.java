@@ -27,9 +27,14 @@ public final class SupportTools {
                 "Look up an ACME Cloud customer account by id: name, email, plan, status and open tickets.",
                 LookupAccountArgs.class,
                 (context, args) -> directory.find(args.accountId()).orElseThrow(() -> new IllegalArgumentException(
-                        "no account with id '" + args.accountId() + "'; ids look like ACME-1001")));
+                        "no account with id '" + args.accountId() + "'; ids look like ACME-1001")))
+                .withEffects(SideEffects.NONE);
     }
 
+    /**
+     * Declared {@link SideEffects#EXTERNAL} although today's body is a pure function: the tool stands for a ticketing
+     * system's "create draft" call, and a resumed run must treat it as such (it is also what the resume tests count).
+     */
     public static FunctionTool draftReply() {
         return FunctionTool.of(DRAFT_REPLY,
                 "Draft a customer support reply from the customer's name, a summary of the issue and an optional tone.",
