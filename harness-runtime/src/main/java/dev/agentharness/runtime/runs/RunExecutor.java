@@ -33,7 +33,7 @@ import dev.agentharness.runtime.state.AuditEntry;
 import dev.agentharness.runtime.state.CompletionRejectedException;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.state.SessionStore;
 import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
@@ -88,7 +88,7 @@ public class RunExecutor {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .build();
 
-    private final RunStore runs;
+    private final RunReads runs;
     private final SessionStore sessions;
     private final AgentRegistry agents;
     private final Runner runner;
@@ -105,7 +105,7 @@ public class RunExecutor {
     private final ReplyArtifacts replyArtifacts;
 
     @Inject
-    public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
+    public RunExecutor(RunReads runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, Tracer tracer,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
