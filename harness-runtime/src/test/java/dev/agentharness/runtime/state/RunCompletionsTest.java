@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.api.RunStatus;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
@@ -171,5 +172,75 @@ class RunCompletionsTest {
         completions.audit(new AuditEntry(null, runId, "run.viewed", null));
 
         assertEquals(2, fixture.auditCount(runId, "run.viewed"));
+    }
+
+    @Test
+    void complete_with_steps_writes_them_under_the_runs_epoch_and_moves_the_progress_columns() {
+        String worker = fixture.claimOne(LEASE);
+        RunJournal.Lease lease = fixture.leaseOf(worker);
+        assertTrue(fixture.journal.append(lease, List.of(JournalStep.of(1, "model_response", "{\"turn\":1}")), 1));
+        RunCompletion completion = new RunCompletion(lease.runId(), worker, RunStatus.SUCCEEDED, null, "All done.", 1, 1,
+                0, false, "[]", List.of(), List.of()).withSteps(List.of(
+                        JournalStep.of(2, "tool_output", "{\"call_id\":\"c1\"}"),
+                        JournalStep.of(3, "run_succeeded", "{\"status\":\"succeeded\",\"reply\":\"All done.\"}")));
+
+        assertTrue(completions.complete(completion));
+
+        assertEquals(List.of(new RunFixture.StoredStep(1, "model_response", lease.epoch()),
+                new RunFixture.StoredStep(2, "tool_output", lease.epoch()),
+                new RunFixture.StoredStep(3, "run_succeeded", lease.epoch())), fixture.storedSteps(lease.runId()));
+        assertEquals(new JsonObject().put("status", "succeeded").put("reply", "All done."),
+                new JsonObject(fixture.journal.all(lease.runId()).getLast().payloadJson()));
+        RunRecord done = reads.findAny(lease.runId()).orElseThrow();
+        assertEquals(3, done.stepCount());
+        assertEquals("run_succeeded", done.lastStep());
+        assertEquals(1, done.turns());
+    }
+
+    @Test
+    void a_refused_completion_writes_no_steps() {
+        String worker = fixture.claimOne(LEASE);
+        RunRecord running = fixture.runningOf(worker);
+
+        assertFalse(completions.complete(new RunCompletion(running.runId(), "impostor", RunStatus.FAILED, "Error", null,
+                0, 0, 0, false, "[]", List.of(), List.of()).withSteps(List.of(JournalStep.of(1, "run_failed", "{}")))));
+
+        assertEquals(List.of(), fixture.storedSteps(running.runId()));
+        assertEquals(0, reads.findAny(running.runId()).orElseThrow().stepCount());
+    }
+
+    @Test
+    void cancelling_a_queued_run_ends_its_journal_with_run_cancelled() {
+        RunRecord queued = submissions.submit(newRun(principal(), null, null)).run();
+
+        completions.requestCancel(queued.runId(), queued.principal()).orElseThrow();
+
+        assertEquals(List.of(new RunFixture.StoredStep(1, "run_cancelled", 0)), fixture.storedSteps(queued.runId()));
+        JsonObject payload = new JsonObject(fixture.journal.all(queued.runId()).getFirst().payloadJson());
+        assertEquals("cancelled", payload.getString("status"));
+        assertEquals("Cancelled", payload.getString("reason"));
+        assertNotNull(payload.getString("message"));
+        RunRecord cancelled = reads.findAny(queued.runId()).orElseThrow();
+        assertEquals(1, cancelled.stepCount());
+        assertEquals("run_cancelled", cancelled.lastStep());
+    }
+
+    @Test
+    void cancelling_a_released_run_appends_run_cancelled_after_its_steps() {
+        String worker = fixture.claimOne(LEASE);
+        RunJournal.Lease lease = fixture.leaseOf(worker);
+        assertTrue(fixture.journal.append(lease, List.of(JournalStep.of(1, "agent_started", "{}"),
+                JournalStep.of(2, "model_response", "{}")), 1));
+        assertEquals(List.of(lease.runId()), fixture.queue.release(worker, List.of(lease.runId())));
+        RunRecord released = reads.findAny(lease.runId()).orElseThrow();
+
+        completions.requestCancel(lease.runId(), released.principal()).orElseThrow();
+
+        assertEquals(new RunFixture.StoredStep(3, "run_cancelled", lease.epoch()),
+                fixture.storedSteps(lease.runId()).getLast());
+        RunRecord cancelled = reads.findAny(lease.runId()).orElseThrow();
+        assertEquals(RunStatus.CANCELLED, cancelled.status());
+        assertEquals(3, cancelled.stepCount());
+        assertEquals("run_cancelled", cancelled.lastStep());
     }
 }
