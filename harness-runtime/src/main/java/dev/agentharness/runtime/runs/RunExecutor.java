@@ -39,7 +39,7 @@ import dev.agentharness.runtime.state.JournalStep;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunJournal;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.state.SessionStore;
 import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
@@ -94,7 +94,7 @@ public class RunExecutor {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .build();
 
-    private final RunStore runs;
+    private final RunReads runs;
     private final SessionStore sessions;
     private final AgentRegistry agents;
     private final Runner runner;
@@ -114,7 +114,7 @@ public class RunExecutor {
     private final java.util.function.Consumer<String> stepsWritten = runId -> { };
 
     @Inject
-    public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
+    public RunExecutor(RunReads runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, Tracer tracer,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
