@@ -229,7 +229,7 @@ public class RunDispatcher {
             }
             lastHeartbeat = now;
             if (!draining && !now.isBefore(healthySince.plus(lease))) {
-                RunStore.LeaseSweep sweep = runs.recoverExpiredLeases(workerId, limits.maxRecoveries(),
+                RunQueue.LeaseSweep sweep = runs.recoverExpiredLeases(workerId, limits.maxRecoveries(),
                         Duration.ofSeconds(limits.leaseGraceSeconds()));
                 if (!sweep.resumed().isEmpty()) {
                     LOG.warnf("%d run(s) lost their worker and go back to the queue to resume from their journal: %s",
