@@ -10,6 +10,8 @@ import dev.agentharness.runtime.testing.WithFakeModel;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import dev.agentharness.runtime.state.Database;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,11 +38,16 @@ class RunEventsSubmitTest {
     @TestHTTPResource("/")
     URI base;
 
+    @Inject
+    Database database;
+
     ConversationRouter router;
 
     @BeforeEach
-    void routeConversations() {
+    void routeConversationsOnceTheDatabaseIsUp() {
         router = ConversationRouter.installOn(FakeModelResource.server());
+        // The embedded PostgreSQL comes up after the HTTP server; until then POST /runs answers 503.
+        assertTrue(database.awaitReady(Duration.ofSeconds(120)), "the embedded database did not come up");
     }
 
     @Test
