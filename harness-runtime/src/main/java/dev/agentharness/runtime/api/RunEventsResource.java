@@ -66,10 +66,9 @@ public class RunEventsResource {
     public Multi<OutboundSseEvent> createRunAndFollow(@HeaderParam(HarnessApi.IDEMPOTENCY_KEY) String idempotencyKey,
                                                       RunRequest request, @Context Sse sse) {
         String principal = caller.principal();
-        String runId = service.submit(principal, idempotencyKey, request).run().runId();
-        RunEventStream stream = events.followFromStart(runId, principal);
+        RunEventStream stream = events.submitAndFollow(service, principal, idempotencyKey, request);
         return RestMulti.fromMultiData(stream(stream, sse))
-                .header(HttpHeaders.LOCATION, "/runs/" + runId)
+                .header(HttpHeaders.LOCATION, "/runs/" + stream.runId())
                 .build();
     }
 

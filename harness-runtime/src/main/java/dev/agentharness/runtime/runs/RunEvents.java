@@ -45,9 +45,18 @@ public class RunEvents {
         return open(runId, principal, cursor);
     }
 
-    /** Follows a run from its first step (a run just submitted). */
+    /** Follows a run from its first step. */
     public RunEventStream followFromStart(String runId, String principal) {
         return open(runId, principal, 0);
+    }
+
+    /**
+     * Submits like {@code POST /runs} ({@link RunService#submit}: the same validation, idempotency and refusals, all
+     * before anything is streamed) and follows the run from its first step; an idempotent replay follows the original.
+     */
+    public RunEventStream submitAndFollow(RunService service, String principal, String idempotencyKey,
+                                          dev.agentharness.api.RunRequest request) {
+        return followFromStart(service.submit(principal, idempotencyKey, request).run().runId(), principal);
     }
 
     /** Event streams open on this replica right now. */
