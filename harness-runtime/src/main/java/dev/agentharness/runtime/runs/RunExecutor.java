@@ -236,7 +236,10 @@ public class RunExecutor {
             }
             return withMountUploads(run, completion, sandboxes.finish(run.runId(), sandbox));
         } finally {
-            sandboxes.close(run.runId(), sandbox);
+            // A run stopped because another replica has it (or will) keeps its checkpoints: they are its workspace there.
+            boolean continuesElsewhere = active.stopped()
+                    .map(stop -> stop == ActiveRun.Stop.LEASE_LOST || stop == ActiveRun.Stop.RELEASED).orElse(false);
+            sandboxes.close(run.runId(), sandbox, continuesElsewhere);
         }
     }
 
