@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.api.sandbox.Manifest;
+import dev.agentharness.fakes.cloudflare.FakeCloudflareWorker;
+import dev.agentharness.fakes.e2b.FakeE2bServer;
+import dev.agentharness.runtime.sandbox.cloudflare.CloudflareSandboxProvider;
+import dev.agentharness.runtime.sandbox.cloudflare.CloudflareSettings;
+import dev.agentharness.runtime.sandbox.e2b.E2bSandboxProvider;
+import dev.agentharness.runtime.sandbox.e2b.E2bSettings;
 import dev.agentharness.runtime.agent.FunctionTool;
 import dev.agentharness.runtime.agent.ToolContext;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
@@ -47,6 +53,9 @@ class SandboxCheckpointsTest {
     private static final long SNAPSHOT_MAX_BYTES = 200_000;
     private static S3ServerProcess s3proxy;
     private static S3ArtifactStore s3Store;
+    private static final String CLOUDFLARE_KEY = "cf-checkpoint-key-5d0c1a";
+    private static FakeE2bServer e2b;
+    private static FakeCloudflareWorker cloudflare;
 
     @TempDir
     Path temp;
@@ -61,6 +70,18 @@ class SandboxCheckpointsTest {
         S3Buckets.create(s3proxy.endpoint(), BUCKET);
         s3Store = new S3ArtifactStore(S3Settings.resolve(null, S3ServerProcess.ACCESS_KEY, S3ServerProcess.SECRET_KEY,
                 BUCKET, s3proxy.endpoint().toString(), null).settings().orElseThrow(), Duration.ofSeconds(10));
+        e2b = new FakeE2bServer().start(0);
+        cloudflare = new FakeCloudflareWorker(CLOUDFLARE_KEY).start(0);
+    }
+
+    @AfterAll
+    static void stopFakes() {
+        if (e2b != null) {
+            e2b.close();
+        }
+        if (cloudflare != null) {
+            cloudflare.close();
+        }
     }
 
     @AfterAll
@@ -96,6 +117,17 @@ class SandboxCheckpointsTest {
 
     private SandboxProvider bwrap(String replica) {
         return new LocalSandboxProvider(temp.resolve(replica).resolve("sandboxes"));
+    }
+
+    /** A replica's client of a remote provider (the fake): each replica has its own, the account is shared. */
+    private static SandboxProvider remote(String provider) {
+        return switch (provider) {
+            case "e2b" -> new E2bSandboxProvider(E2bSettings.resolve(e2b.apiKey(), null, e2b.url(), null, e2b.url(),
+                    "checkpoint-tests").settings().orElseThrow());
+            case "cloudflare" -> new CloudflareSandboxProvider(CloudflareSettings.resolve(
+                    Optional.of(cloudflare.url() + "/"), Optional.of(CLOUDFLARE_KEY)));
+            default -> throw new IllegalArgumentException(provider);
+        };
     }
 
     private RunSandbox open(SandboxPlane plane, Optional<String> resumeFrom) throws SandboxException {
@@ -203,5 +235,28 @@ class SandboxCheckpointsTest {
         String key = ObjectKeys.checkpoint(runId, "call_1.tar");
         assertThrows(ObjectKeys.InvalidNameException.class, () -> store.presignGet(key, Duration.ofMinutes(1)));
         assertThrows(ObjectKeys.InvalidNameException.class, () -> store.presignPut(key, Duration.ofMinutes(1)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"e2b", "cloudflare"})
+    void remoteProvidersResumeFromTheNamedCheckpointThroughTheSameSnapshotSpi(String provider) throws Exception {
+        ArtifactStore store = store("local");
+        SandboxPlane first = replica("replica-a", remote(provider), store);
+        RunSandbox sandbox = open(first, Optional.empty());
+        call(first, sandbox, "write_file", "call_1", "{\"path\":\"a.txt\",\"content\":\"one\"}");
+        call(first, sandbox, "exec_command", "call_2",
+                "{\"cmd\":\"echo two > b.txt && rm a.txt\",\"workdir\":null,\"yield_time_ms\":null,\"max_output_tokens\":null}");
+        call(first, sandbox, "write_file", "call_3", "{\"path\":\"c.txt\",\"content\":\"three\"}");
+        first.close(runId, sandbox, true);
+
+        SandboxPlane second = replica("replica-b", remote(provider), store);
+        RunSandbox resumed = open(second, Optional.of("call_2"));
+        assertEquals("b.txt (4 bytes)\n", listing(second, resumed), "the workspace after call_2, not after call_3");
+        assertEquals("two\n", call(second, resumed, "read_file", "call_r", "{\"path\":\"b.txt\"}"));
+        second.close(runId, resumed, false);
+        assertEquals(List.of(), storedKeys(store));
+        if (provider.equals("e2b")) {
+            assertEquals(List.of(), e2b.violations(), "every request valid against E2B's openapi.yml");
+        }
     }
 }
