@@ -236,10 +236,8 @@ public class RunExecutor {
             }
             return withMountUploads(run, completion, sandboxes.finish(run.runId(), sandbox));
         } finally {
-            // A run stopped because another replica has it (or will) keeps its checkpoints: they are its workspace there.
-            boolean continuesElsewhere = active.stopped()
-                    .map(stop -> stop == ActiveRun.Stop.LEASE_LOST || stop == ActiveRun.Stop.RELEASED).orElse(false);
-            sandboxes.close(run.runId(), sandbox, continuesElsewhere);
+            // A run another replica continues keeps its checkpoints: they are its workspace there.
+            sandboxes.close(run.runId(), sandbox, active.continuesElsewhere());
         }
     }
 
