@@ -259,7 +259,8 @@ public class RunExecutor {
             }
             return withMountUploads(run, completion, sandboxes.finish(run.runId(), sandbox));
         } finally {
-            sandboxes.close(run.runId(), sandbox);
+            // A run another replica continues keeps its checkpoints: they are its workspace there.
+            sandboxes.close(run.runId(), sandbox, active.continuesElsewhere());
         }
     }
 

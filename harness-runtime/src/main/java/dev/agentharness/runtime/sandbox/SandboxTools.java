@@ -5,6 +5,7 @@ import dev.agentharness.runtime.agent.Agent;
 import dev.agentharness.runtime.agent.Description;
 import dev.agentharness.runtime.agent.FunctionTool;
 import dev.agentharness.runtime.agent.Nullable;
+import dev.agentharness.runtime.agent.SideEffects;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -98,15 +99,17 @@ public final class SandboxTools {
         if (capabilities.contains("shell")) {
             tools.add(FunctionTool.of(EXEC_COMMAND,
                     "Run a shell command (/bin/sh -c) in the sandbox workspace and return its exit code and output.",
-                    ExecCommandArgs.class, (context, args) -> exec(require(sandbox), args, maxExec)));
+                    ExecCommandArgs.class, (context, args) -> exec(require(sandbox), args, maxExec, context.callId()))
+                    .withEffects(SideEffects.SANDBOX));
         }
         if (capabilities.contains("filesystem")) {
             tools.add(FunctionTool.of(READ_FILE, "Read a UTF-8 text file from the sandbox workspace.",
-                    ReadFileArgs.class, (context, args) -> read(require(sandbox), args)));
+                    ReadFileArgs.class, (context, args) -> read(require(sandbox), args)).withEffects(SideEffects.NONE));
             tools.add(FunctionTool.of(WRITE_FILE, "Create or overwrite a text file in the sandbox workspace.",
-                    WriteFileArgs.class, (context, args) -> write(require(sandbox), args)));
+                    WriteFileArgs.class, (context, args) -> write(require(sandbox), args, context.callId()))
+                    .withEffects(SideEffects.SANDBOX));
             tools.add(FunctionTool.of(LIST_FILES, "List a directory of the sandbox workspace.",
-                    ListFilesArgs.class, (context, args) -> list(require(sandbox), args)));
+                    ListFilesArgs.class, (context, args) -> list(require(sandbox), args)).withEffects(SideEffects.NONE));
         }
         return tools;
     }
@@ -119,7 +122,9 @@ public final class SandboxTools {
         return sandbox;
     }
 
-    static String exec(RunSandbox sandbox, ExecCommandArgs args, Duration maxExec) throws SandboxException {
+    /** @param callId the tool call's id: the name of the workspace checkpoint taken after it (null: none) */
+    static String exec(RunSandbox sandbox, ExecCommandArgs args, Duration maxExec, String callId)
+            throws SandboxException {
         if (args.cmd().isBlank()) {
             throw new SandboxException("cmd must not be empty");
         }
@@ -129,7 +134,7 @@ public final class SandboxTools {
         }
         Duration timeout = Duration.ofMillis(Math.min(yieldMs, maxExec.toMillis()));
         int maxTokens = args.maxOutputTokens() == null ? DEFAULT_MAX_OUTPUT_TOKENS : Math.max(1, args.maxOutputTokens());
-        ExecResult result = sandbox.change(s -> s.exec(args.cmd(), args.workdir(), timeout, CAPTURE_BYTES));
+        ExecResult result = sandbox.change(callId, s -> s.exec(args.cmd(), args.workdir(), timeout, CAPTURE_BYTES));
         return withSnapshotNotice(sandbox, formatExec(result, timeout, maxTokens, chunkId()));
     }
 
@@ -176,9 +181,9 @@ public final class SandboxTools {
         }
     }
 
-    static String write(RunSandbox sandbox, WriteFileArgs args) throws SandboxException {
+    static String write(RunSandbox sandbox, WriteFileArgs args, String callId) throws SandboxException {
         byte[] bytes = args.content().getBytes(StandardCharsets.UTF_8);
-        sandbox.change(s -> {
+        sandbox.change(callId, s -> {
             s.writeFile(args.path(), bytes);
             return null;
         });
