@@ -3,7 +3,7 @@ package dev.agentharness.runtime.runs;
 import dev.agentharness.runtime.state.JournalStep;
 import dev.agentharness.runtime.state.RunJournal;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunReads;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ public final class RunEventStream implements AutoCloseable {
 
     private final String runId;
     private final String principal;
-    private final RunStore runs;
+    private final RunReads runs;
     private final RunJournal journal;
     private final RunEventsNotifier notifier;
     private final Semaphore wakeup;
@@ -36,7 +36,7 @@ public final class RunEventStream implements AutoCloseable {
     private int cursor;
     private volatile boolean finished;
 
-    RunEventStream(String runId, String principal, int cursor, RunStore runs, RunJournal journal,
+    RunEventStream(String runId, String principal, int cursor, RunReads runs, RunJournal journal,
                    RunEventsNotifier notifier, RunEventSettings settings, Runnable onClose) {
         this.runId = runId;
         this.principal = principal;

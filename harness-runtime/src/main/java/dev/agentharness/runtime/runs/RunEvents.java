@@ -1,7 +1,7 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.state.RunJournal;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunReads;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,13 +18,13 @@ public class RunEvents {
     /** The same as a query parameter, for clients that cannot set headers. */
     public static final String AFTER = "after";
 
-    private final RunStore runs;
+    private final RunReads runs;
     private final RunJournal journal;
     private final RunEventsNotifier notifier;
     private final RunEventSettings settings;
     private final AtomicInteger open = new AtomicInteger();
 
-    public RunEvents(RunStore runs, RunJournal journal, RunEventsNotifier notifier, RunEventSettings settings) {
+    public RunEvents(RunReads runs, RunJournal journal, RunEventsNotifier notifier, RunEventSettings settings) {
         this.runs = runs;
         this.journal = journal;
         this.notifier = notifier;

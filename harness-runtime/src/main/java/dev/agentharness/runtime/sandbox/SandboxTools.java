@@ -33,6 +33,11 @@ public final class SandboxTools {
     public static final String LIST_FILES = "list_files";
     public static final Set<String> NAMES = Set.of(EXEC_COMMAND, READ_FILE, WRITE_FILE, LIST_FILES);
 
+    /** Whether a call of {@code toolName} may change the workspace, so that its call id names a checkpoint. */
+    public static boolean changesWorkspace(String toolName) {
+        return EXEC_COMMAND.equals(toolName) || WRITE_FILE.equals(toolName);
+    }
+
     static final int DEFAULT_YIELD_MS = 10_000;
     static final int DEFAULT_MAX_OUTPUT_TOKENS = 10_000;
     /** Both streams are captured up to this; max_output_tokens then trims what the model sees. */

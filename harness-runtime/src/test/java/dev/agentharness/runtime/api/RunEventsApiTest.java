@@ -13,7 +13,10 @@ import dev.agentharness.runtime.state.NewRun;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunJournal;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunCompletions;
+import dev.agentharness.runtime.state.RunQueue;
+import dev.agentharness.runtime.state.RunReads;
+import dev.agentharness.runtime.state.RunSubmissions;
 import dev.agentharness.runtime.testing.SseClient;
 import dev.agentharness.runtime.testing.WithJournalOnly;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -53,7 +56,17 @@ class RunEventsApiTest {
     private static final String SECRET = "sk-live-PLANTED-0123456789";
 
     @Inject
-    RunStore runs;
+    RunSubmissions submissions;
+
+    @Inject
+    RunQueue queue;
+
+    @Inject
+    RunCompletions completions;
+
+    @Inject
+    RunReads reads;
+
     @Inject
     RunJournal journal;
     @Inject
@@ -228,7 +241,7 @@ class RunEventsApiTest {
     void aRunThatEndedWithoutATerminalStepGetsOneMadeFromItsRowWithoutAnId() throws Exception {
         RunJournal.Lease lease = claimedRun("alice");
         // As runs finished before the journal existed: the row is terminal, no step says so.
-        assertTrue(runs.complete(completion(lease)));
+        assertTrue(completions.complete(completion(lease)));
 
         try (SseClient stream = SseClient.get(eventsUri(lease.runId(), ""), Map.of("Authorization", ALICE))) {
             List<SseClient.Event> all = stream.dataUntilEnd(WAIT);
@@ -273,7 +286,7 @@ class RunEventsApiTest {
             }
         };
         RunEventsNotifier localNotifier = new RunEventsNotifier();
-        RunEvents slowEvents = new RunEvents(runs, journal, localNotifier, slow);
+        RunEvents slowEvents = new RunEvents(reads, journal, localNotifier, slow);
         try (RunEventStream stream = slowEvents.followFromStart(lease.runId(), "alice")) {
             CompletableFuture<List<RunEvent>> next = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -297,11 +310,11 @@ class RunEventsApiTest {
     /** A run of {@code principal} claimed by this test's own worker id, as a worker on another replica would. */
     private RunJournal.Lease claimedRun(String principal) {
         String runId = "run_" + UUID.randomUUID().toString().replace("-", "");
-        runs.submit(new NewRun(runId, "s-" + runId, principal, "maya", "gpt-5.4-mini", "hi", "{}", "h", null, 10,
+        submissions.submit(new NewRun(runId, "s-" + runId, principal, "maya", "gpt-5.4-mini", "hi", "{}", "h", null, 10,
                 null, false, "0".repeat(32)));
         String worker = "test-worker-" + runId;
         for (int attempt = 0; attempt < 50; attempt++) {
-            for (RunRecord claimed : runs.claimQueued(worker, 100, Duration.ofMinutes(10))) {
+            for (RunRecord claimed : queue.claimQueued(worker, 100, Duration.ofMinutes(10))) {
                 if (claimed.runId().equals(runId)) {
                     return new RunJournal.Lease(runId, worker, claimed.leaseEpoch());
                 }
@@ -315,7 +328,7 @@ class RunEventsApiTest {
     }
 
     private void succeed(RunJournal.Lease lease, int seq) {
-        assertTrue(runs.complete(completion(lease).withSteps(List.of(JournalStep.of(seq, "run_succeeded",
+        assertTrue(completions.complete(completion(lease).withSteps(List.of(JournalStep.of(seq, "run_succeeded",
                 "{\"status\":\"succeeded\",\"reply\":\"the reply\",\"turns\":1,\"input_tokens\":3,\"output_tokens\":4}")))));
     }
 
