@@ -7,7 +7,7 @@ import dev.agentharness.runtime.runs.RunEventStream;
 import dev.agentharness.runtime.runs.RunEvents;
 import dev.agentharness.runtime.runs.RunService;
 import dev.agentharness.runtime.security.Caller;
-import io.smallrye.common.annotation.RunOnVirtualThread;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.ws.rs.Consumes;
@@ -24,7 +24,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import org.jboss.logging.Logger;
-import org.jboss.resteasy.reactive.RestMulti;
+import io.vertx.core.http.HttpServerResponse;
 
 import java.util.List;
 
@@ -34,8 +34,11 @@ import java.util.List;
  * everything is decided in {@code runs/RunEvents} before the first byte, so refusals are problem+json; the stream
  * itself is pumped on a virtual thread of its own and stops when the client goes away.
  */
-@Path("/runs")
-@RunOnVirtualThread
+// The same class path as HarnessApi ("/"): a more specific one ("/runs") would win every POST /runs, JSON included.
+@Path("/")
+// Blocking, not @RunOnVirtualThread: Quarkus REST runs a Multi-returning method on the event loop whatever that
+// annotation says, and the submission and the ownership check block on the database before the stream starts.
+@Blocking
 public class RunEventsResource {
 
     private static final Logger LOG = Logger.getLogger(RunEventsResource.class);
@@ -51,7 +54,7 @@ public class RunEventsResource {
     }
 
     @GET
-    @Path("{id}/events")
+    @Path("runs/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<OutboundSseEvent> events(@PathParam("id") String runId,
                                           @HeaderParam(RunEvents.LAST_EVENT_ID) String lastEventId,
@@ -61,15 +64,17 @@ public class RunEventsResource {
 
     /** Same validation, idempotency, errors and Location as the JSON {@code POST /runs}; the body is the stream. */
     @POST
+    @Path("runs")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<OutboundSseEvent> createRunAndFollow(@HeaderParam(HarnessApi.IDEMPOTENCY_KEY) String idempotencyKey,
-                                                      RunRequest request, @Context Sse sse) {
+                                                      RunRequest request, @Context Sse sse,
+                                                      @Context HttpServerResponse response) {
         String principal = caller.principal();
         RunEventStream stream = events.submitAndFollow(service, principal, idempotencyKey, request);
-        return RestMulti.fromMultiData(stream(stream, sse))
-                .header(HttpHeaders.LOCATION, "/runs/" + stream.runId())
-                .build();
+        // Set on the response itself: a RestMulti's headers are dropped for a method that is not on the event loop.
+        response.putHeader(HttpHeaders.LOCATION, "/runs/" + stream.runId());
+        return stream(stream, sse);
     }
 
     private static Multi<OutboundSseEvent> stream(RunEventStream stream, Sse sse) {
