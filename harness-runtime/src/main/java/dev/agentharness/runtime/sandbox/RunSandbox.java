@@ -3,6 +3,8 @@ package dev.agentharness.runtime.sandbox;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -50,6 +52,8 @@ public final class RunSandbox implements AutoCloseable {
     private SnapshotStore.Snapshot lastSnapshot;
     /** The durable checkpoint holding the current workspace's archive; null = as freshly prepared. */
     private String lastCheckpoint;
+    /** Checkpoints stored by this process, oldest first → the checkpoint holding each one's archive (null: none). */
+    private final Map<String, String> stored = new LinkedHashMap<>();
     private String snapshotNotice;
     private int resumes;
 
@@ -213,6 +217,7 @@ public final class RunSandbox implements AutoCloseable {
         try {
             checkpoints.save(spec.runId(), checkpointName, taken.file(), taken.size());
             lastCheckpoint = checkpointName;
+            remember(checkpointName);
         } catch (SandboxException e) {
             LOG.warnf("run %s: %s; a resume on another replica continues from the previous checkpoint", spec.runId(),
                     e.getMessage());
@@ -228,8 +233,42 @@ public final class RunSandbox implements AutoCloseable {
         }
         try {
             checkpoints.saveSameAs(spec.runId(), checkpointName, lastCheckpoint);
+            remember(checkpointName);
         } catch (SandboxException e) {
             LOG.warnf("run %s: %s; a resume after this call will fail", spec.runId(), e.getMessage());
+        }
+    }
+
+    private void remember(String checkpointName) {
+        stored.remove(checkpointName); // a repeated call id is the newest again
+        stored.put(checkpointName, lastCheckpoint);
+    }
+
+    /**
+     * The run's journal recorded the output of the call that took checkpoint {@code checkpointName}: no resume will
+     * ask for an older one, so the older checkpoints this process stored are deleted — except the one holding
+     * {@code checkpointName}'s archive when it stands for an earlier workspace. Keeps storage at a few checkpoints per
+     * run instead of one per call. Unknown names (taken by an earlier replica) change nothing; failures are logged.
+     */
+    public synchronized void recorded(String checkpointName) {
+        if (checkpointName == null || !stored.containsKey(checkpointName)) {
+            return;
+        }
+        String holder = stored.get(checkpointName);
+        for (var older = stored.keySet().iterator(); older.hasNext(); ) {
+            String name = older.next();
+            if (name.equals(checkpointName)) {
+                return;
+            }
+            if (name.equals(holder)) {
+                continue;
+            }
+            try {
+                checkpoints.delete(spec.runId(), name);
+                older.remove();
+            } catch (SandboxException e) {
+                LOG.warnf("run %s: %s; it goes with the run's other checkpoints", spec.runId(), e.getMessage());
+            }
         }
     }
 

@@ -28,6 +28,10 @@ public interface SandboxCheckpoints {
         }
 
         @Override
+        public void delete(String runId, String name) {
+        }
+
+        @Override
         public void deleteRun(String runId) {
         }
     };
@@ -44,6 +48,9 @@ public interface SandboxCheckpoints {
 
     /** Checkpoint {@code name} of the run; empty when none was stored under that name. */
     Optional<Checkpoint> open(String runId, String name) throws SandboxException;
+
+    /** Deletes checkpoint {@code name} of the run (its archive or its reference). */
+    void delete(String runId, String name) throws SandboxException;
 
     /** Deletes every checkpoint of the run. Never throws: a failure is logged and left to retention. */
     void deleteRun(String runId);

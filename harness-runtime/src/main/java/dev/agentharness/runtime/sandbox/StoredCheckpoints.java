@@ -114,6 +114,16 @@ public final class StoredCheckpoints implements SandboxCheckpoints {
     }
 
     @Override
+    public void delete(String runId, String name) throws SandboxException {
+        try {
+            store.delete(key(runId, name, ARCHIVE));
+            store.delete(key(runId, name, REF));
+        } catch (StorageException e) {
+            throw new SandboxException("checkpoint " + name + " could not be deleted: " + e.getMessage());
+        }
+    }
+
+    @Override
     public void deleteRun(String runId) {
         try {
             int deleted = store.deleteAll(ObjectKeys.checkpoints(runId));

@@ -218,6 +218,37 @@ class SandboxCheckpointsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"s3proxy", "local"})
+    void checkpointsOlderThanTheLastRecordedOutputAreDeletedExceptTheOneItStandsFor(String backend) throws Exception {
+        ArtifactStore store = store(backend);
+        SandboxPlane first = replica("replica-a", bwrap("replica-a"), store);
+        RunSandbox sandbox = open(first, Optional.empty());
+        String exec = "{\"cmd\":\"%s\",\"workdir\":null,\"yield_time_ms\":null,\"max_output_tokens\":null}";
+        call(first, sandbox, "exec_command", "call_1", exec.formatted("head -c 300000 /dev/urandom > big.bin"));
+        call(first, sandbox, "exec_command", "call_2", exec.formatted("rm big.bin && echo small > a.txt"));
+        call(first, sandbox, "exec_command", "call_3", exec.formatted("head -c 300000 /dev/urandom > big.bin"));
+        call(first, sandbox, "exec_command", "call_4", exec.formatted("rm big.bin && echo b > b.txt"));
+        String prefix = ObjectKeys.checkpoints(runId);
+        assertEquals(List.of(prefix + "call_1.ref", prefix + "call_2.tar", prefix + "call_3.ref", prefix + "call_4.tar"),
+                storedKeys(store).stream().sorted().toList());
+
+        sandbox.recorded("call_3");
+        assertEquals(List.of(prefix + "call_2.tar", prefix + "call_3.ref", prefix + "call_4.tar"),
+                storedKeys(store).stream().sorted().toList(), "call_3 stands for call_2's workspace: that one stays");
+        first.close(runId, sandbox, true);
+        SandboxPlane second = replica("replica-b", bwrap("replica-b"), store);
+        RunSandbox resumed = open(second, Optional.of("call_3"));
+        assertEquals("a.txt (6 bytes)\n", listing(second, resumed));
+        second.close(runId, resumed, true);
+
+        RunSandbox again = open(second, Optional.of("call_4"));
+        call(second, again, "write_file", "call_5", "{\"path\":\"c.txt\",\"content\":\"c\"}");
+        again.recorded("call_5");
+        assertEquals(List.of(prefix + "call_2.tar", prefix + "call_3.ref", prefix + "call_4.tar", prefix + "call_5.tar"),
+                storedKeys(store).stream().sorted().toList(), "an earlier replica's checkpoints go when the run ends");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3proxy", "local"})
     void aCheckpointThatWasNeverStoredIsAClearErrorAndLeavesNothingActive(String backend) throws Exception {
         ArtifactStore store = store(backend);
         SandboxPlane plane = replica("replica-b", bwrap("replica-b"), store);

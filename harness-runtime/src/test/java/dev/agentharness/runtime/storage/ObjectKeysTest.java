@@ -72,4 +72,16 @@ class ObjectKeysTest {
         assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.checkName("a".repeat(ObjectKeys.MAX_NAME_LENGTH + 1)));
         assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.checkName(null));
     }
+
+    @org.junit.jupiter.api.Test
+    void checkpointsLiveUnderTheirRunAndNeverInALink() {
+        assertEquals("checkpoints/run_1/call_9.tar", ObjectKeys.checkpoint("run_1", "call_9.tar"));
+        assertEquals("checkpoints/run_1/", ObjectKeys.checkPrefix(ObjectKeys.checkpoints("run_1")));
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.checkpoints("../run_1"));
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.checkpoint("run_1", "../run_2/x.tar"));
+        assertEquals("outputs/run_1/a.txt", ObjectKeys.checkLinkable("outputs/run_1/a.txt"));
+        ObjectKeys.InvalidNameException e = assertThrows(ObjectKeys.InvalidNameException.class,
+                () -> ObjectKeys.checkLinkable("checkpoints/run_1/call_9.tar"));
+        assertEquals("checkpoints are never handed out as links", e.getMessage());
+    }
 }
