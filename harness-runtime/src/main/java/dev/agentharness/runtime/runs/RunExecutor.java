@@ -254,6 +254,11 @@ public class RunExecutor {
                     "the run's sandbox could not be provisioned: " + e.getMessage(), 0, 0, recorded);
         }
         try {
+            steps.onWritten(step -> {
+                if (step.kind() == StepKind.TOOL_OUTPUT && SandboxTools.changesWorkspace(step.text("tool"))) {
+                    sandbox.recorded(step.text("call_id"));
+                }
+            });
             var tools = sandboxes.tools(sandbox);
             Runner sandboxed = new Runner(model, name -> agents.find(name).map(a -> SandboxTools.withSandbox(a, tools)),
                     clock);

@@ -31,6 +31,7 @@ final class RunJournalWriter implements StepJournal {
     private final ActiveRun active;
     private final Consumer<String> written;
     private final List<RunStep> pending = new ArrayList<>();
+    private Consumer<RunStep> onWritten = step -> { };
     private int lastSeq;
 
     RunJournalWriter(RunJournal store, RunJournal.Lease lease, List<RunStep> recorded, DurableCompletion durably,
@@ -61,6 +62,11 @@ final class RunJournalWriter implements StepJournal {
         return steps;
     }
 
+    /** Told of every step once it is durable (a sandbox run prunes the checkpoints its journal has moved past). */
+    void onWritten(Consumer<RunStep> listener) {
+        this.onWritten = listener;
+    }
+
     @Override
     public List<RunStep> recorded() {
         return recorded;
@@ -83,8 +89,10 @@ final class RunJournalWriter implements StepJournal {
                     + "holds the run now (lease epoch " + lease.epoch() + " is no longer current)");
         }
         lastSeq += batch.size();
+        List<RunStep> durable = List.copyOf(pending);
         pending.clear();
         written.accept(lease.runId());
+        durable.forEach(onWritten);
     }
 
     /** What the completion writes: the steps still pending, then {@code terminal}, numbered on from the journal. */
