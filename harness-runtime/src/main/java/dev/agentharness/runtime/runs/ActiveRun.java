@@ -28,6 +28,7 @@ public final class ActiveRun {
     private final AtomicReference<Stop> stop = new AtomicReference<>();
     private volatile Thread thread;
     private volatile boolean recording;
+    private volatile boolean gentle;
 
     public ActiveRun(RunRecord run, Instant deadline) {
         this.run = run;
@@ -64,20 +65,35 @@ public final class ActiveRun {
         this.thread = executing;
     }
 
-    /** Records the first reason to stop and interrupts the run; later reasons are ignored. */
+    /**
+     * Records the first reason to stop and interrupts the run; later reasons are ignored, but a run that was asked to
+     * stop at its next step is now interrupted at once.
+     */
     public void stop(Stop why) {
-        if (stop.compareAndSet(null, why)) {
+        if (stop.compareAndSet(null, why) || gentle) {
+            gentle = false;
             interrupt();
         }
     }
 
     /**
+     * Records {@code why} without interrupting: the run stops at its next step boundary, once the model or tool call in
+     * flight has returned and its result is in the journal — so the replica that resumes it neither repays the model
+     * call nor finds a side effect without its output. {@link #stop} later makes it immediate.
+     */
+    void stopAtNextStep(Stop why) {
+        if (stop.compareAndSet(null, why)) {
+            gentle = true;
+        }
+    }
+
+    /**
      * Interrupts the run's thread again: a client library may swallow one interrupt (and retry), so the watchdog
-     * repeats it until the run has ended.
+     * repeats it until the run has ended. A run asked to stop at its next step is left alone until {@link #stop}.
      */
     void interrupt() {
         Thread executing = thread;
-        if (executing != null && stop.get() != null) {
+        if (executing != null && stop.get() != null && !gentle) {
             executing.interrupt();
         }
     }

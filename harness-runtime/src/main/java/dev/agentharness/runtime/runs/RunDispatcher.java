@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +49,8 @@ public class RunDispatcher {
     private static final Duration IDLE_POLL = Duration.ofMillis(500);
     private static final Duration WATCHDOG_TICK = Duration.ofMillis(200);
     private static final int CLAIM_BATCH = 100;
+    /** After the drain's grace: how long runs get to reach their next step boundary before they are interrupted. */
+    private static final Duration STEP_BOUNDARY_WAIT = Duration.ofSeconds(5);
 
     private final RunQueue runs;
     private final Database database;
@@ -126,7 +129,12 @@ public class RunDispatcher {
         awaitDrained(deadline);
         Set<String> remaining = Set.copyOf(active.keySet());
         if (!remaining.isEmpty()) {
-            remaining.forEach(id -> active.get(id).stop(ActiveRun.Stop.RELEASED));
+            // Stop at the next step boundary first, so the calls in flight land in the journal; only what is still
+            // running after STEP_BOUNDARY_WAIT is interrupted (its in-flight call is then repeated by the resumer).
+            remaining.forEach(id -> Optional.ofNullable(active.get(id))
+                    .ifPresent(run -> run.stopAtNextStep(ActiveRun.Stop.RELEASED)));
+            awaitDrained(clock.instant().plus(STEP_BOUNDARY_WAIT));
+            active.values().forEach(run -> run.stop(ActiveRun.Stop.RELEASED));
             try {
                 List<String> released = runs.release(workerId, remaining);
                 LOG.warnf("shutting down: released %d run(s) still in flight to other replicas: %s", released.size(),
