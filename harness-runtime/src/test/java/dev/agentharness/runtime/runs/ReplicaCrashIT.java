@@ -1,0 +1,211 @@
+package dev.agentharness.runtime.runs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentharness.fakes.FakeModelServer;
+import dev.agentharness.runtime.testing.ConversationLog;
+import dev.agentharness.runtime.testing.HarnessHttp;
+import dev.agentharness.runtime.testing.HarnessProcess;
+import dev.agentharness.runtime.testing.PostgresAndModel;
+import dev.agentharness.runtime.testing.ToolCallLog;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A replica is SIGKILLed with 30 Maya runs at different points of their conversations (lookup_account, then
+ * draft_reply, then the answer), through PgBouncer in transaction mode. A second replica on the same database resumes
+ * every one of them from its journal once the dead replica's leases expire:
+ * <ul>
+ *   <li>every run ends {@code succeeded} — or {@code failed UncertainSideEffect} naming the draft_reply call, and only
+ *       when that side-effecting call had started on the dead replica and its output was never journaled;</li>
+ *   <li>the FAKE model's request log shows every journaled model response requested exactly once; a turn requested
+ *       twice is at most one per run, was in flight at the kill, and its journaled response came from the resumer;</li>
+ *   <li>draft_reply (declared EXTERNAL) was executed exactly once per call across both processes' logs.</li>
+ * </ul>
+ */
+class ReplicaCrashIT {
+
+    private static final Duration MODEL_LATENCY = Duration.ofMillis(1500);
+    private static final int RUNS = 30;
+    private static final Duration SUBMIT_SPACING = Duration.ofMillis(100);
+    private static final String DB = "replicacrash";
+
+    @RegisterExtension
+    final PostgresAndModel rig = new PostgresAndModel(MODEL_LATENCY).throughPgBouncer()
+            .responder(FakeModelServer.mayaDemo());
+
+    @Test
+    void sigkill_mid_conversation_every_run_resumes_on_another_replica_without_repeating_journaled_work()
+            throws Exception {
+        rig.postgres().createDatabase(DB);
+        Map<String, String> env = Map.of(
+                "DATABASE_URL", rig.databaseUrl(DB),
+                "DATABASE_DIRECT_URL", rig.postgres().url(DB),
+                "HARNESS_RUNS_LEASE_SECONDS", "3",
+                "HARNESS_RUNS_LEASE_GRACE_SECONDS", "2",
+                "OPENAI_API_KEY", "sk-replica-crash-test",
+                "OPENAI_BASE_URL", rig.model().baseUrl());
+        Path logA = Files.createTempFile(Path.of("/tmp"), "harness-replica-crash-a-", ".log");
+        Path logB = Files.createTempFile(Path.of("/tmp"), "harness-replica-crash-b-", ".log");
+        String batch = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> markerOf = new HashMap<>();
+
+        Map<String, Long> epochAtKill;
+        Instant killedAt;
+        String replicaALog;
+        try (HarnessProcess a = HarnessProcess.start(env, logA)) {
+            assertTrue(a.isJvm(), "the kill must hit the harness JVM itself, not a wrapper");
+            HarnessHttp http = new HarnessHttp(a.baseUrl());
+            // Spaced submissions: at the kill the runs are spread over turns 0 (first model call in flight), 1 and 2.
+            for (int i = 0; i < RUNS; i++) {
+                String marker = "crash-" + batch + "-" + String.format("%03d", i);
+                HttpResponse<String> accepted = http.submitAsync("please handle " + marker + " for account ACME-1001");
+                assertEquals(202, accepted.statusCode(), accepted.body());
+                markerOf.put(HarnessHttp.json(accepted.body()).path("run_id").asText(), marker);
+                Thread.sleep(SUBMIT_SPACING);
+            }
+            Set<Integer> points = awaitRunsSpreadOverTurns(Duration.ofSeconds(30));
+            epochAtKill = leaseEpochs();
+            a.kill();
+            killedAt = Instant.now();
+            replicaALog = a.log();
+            assertTrue(points.size() >= 2, "runs at different points of their conversations at the kill: " + points);
+        }
+
+        Map<String, JsonNode> finals;
+        String replicaBLog;
+        try (HarnessProcess b = HarnessProcess.start(env, logB)) {
+            finals = new HarnessHttp(b.baseUrl()).awaitTerminal(markerOf.keySet(), Duration.ofSeconds(60));
+            replicaBLog = b.log();
+        }
+
+        Map<String, List<Step>> journals = journals();
+        Map<ToolCallLog.Call, Integer> executedOnA = ToolCallLog.executions(replicaALog);
+        Map<ToolCallLog.Call, Integer> executedOnB = ToolCallLog.executions(replicaBLog);
+        Set<String> expectedUncertain = new TreeSet<>();
+        for (ToolCallLog.Call call : executedOnA.keySet()) {
+            boolean recorded = journals.getOrDefault(call.runId(), List.of()).stream()
+                    .anyMatch(step -> step.kind().equals("tool_output") && call.callId().equals(step.callId()));
+            if (call.tool().equals("draft_reply") && !recorded) {
+                expectedUncertain.add(call.runId());
+            }
+        }
+
+        Set<String> uncertain = new TreeSet<>();
+        int recovered = 0;
+        for (Map.Entry<String, String> run : markerOf.entrySet()) {
+            String runId = run.getKey();
+            JsonNode view = finals.get(runId);
+            List<Step> journal = journals.getOrDefault(runId, List.of());
+            String status = view.path("status").asText();
+            if (status.equals("failed") && view.path("reason").asText().equals("UncertainSideEffect")) {
+                uncertain.add(runId);
+                String message = journal.isEmpty() ? "" : journal.getLast().message();
+                assertTrue(message.contains("draft_reply"), runId + " names the uncertain step: " + journal.getLast());
+            } else {
+                assertEquals("succeeded", status, runId + " (" + run.getValue() + ") ended " + view);
+                assertTrue(view.path("reply").asText().contains("Priya Raman"), view.toString());
+            }
+            if (journal.stream().anyMatch(step -> step.epoch() > epochAtKill.getOrDefault(runId, 0L))) {
+                recovered++;
+            }
+            assertModelCallsNotRepeated(runId, run.getValue(), journal, epochAtKill.getOrDefault(runId, 0L), killedAt);
+        }
+        assertTrue(recovered >= RUNS / 2, "at least half the runs were resumed by the second replica: " + recovered);
+        assertEquals(expectedUncertain, uncertain,
+                "UncertainSideEffect exactly for the draft_reply calls started on the dead replica and never recorded");
+
+        Map<ToolCallLog.Call, Integer> executions = new HashMap<>(executedOnA);
+        executedOnB.forEach((call, count) -> executions.merge(call, count, Integer::sum));
+        Set<String> draftedRuns = new HashSet<>();
+        for (Map.Entry<ToolCallLog.Call, Integer> execution : executions.entrySet()) {
+            if (execution.getKey().tool().equals("draft_reply") && markerOf.containsKey(execution.getKey().runId())) {
+                assertEquals(1, execution.getValue(), "draft_reply executed exactly once: " + execution.getKey());
+                draftedRuns.add(execution.getKey().runId());
+            }
+        }
+        assertEquals(RUNS, draftedRuns.size(), "every run drafted its reply: " + draftedRuns);
+    }
+
+    /**
+     * The model requests of one run, per turn: a turn whose response the dead replica journaled was requested once; at
+     * most one turn was requested twice, first before the kill (in flight), then after, with its journaled response
+     * written by the resumer (a later lease epoch).
+     */
+    private void assertModelCallsNotRepeated(String runId, String marker, List<Step> journal, long epochAtKill,
+                                             Instant killedAt) {
+        List<List<Instant>> turns = new ConversationLog(rig.model()).requestsPerTurn(marker);
+        List<Step> responses = journal.stream().filter(step -> step.kind().equals("model_response")).toList();
+        assertEquals(responses.size(), turns.size(), runId + ": one requested turn per journaled response " + turns);
+        int repeated = 0;
+        for (int turn = 0; turn < turns.size(); turn++) {
+            List<Instant> requests = turns.get(turn);
+            Step response = responses.get(turn);
+            if (requests.size() == 1) {
+                continue;
+            }
+            repeated++;
+            assertEquals(2, requests.size(), runId + " turn " + (turn + 1) + " requested " + requests);
+            assertTrue(requests.get(0).isBefore(killedAt) && requests.get(1).isAfter(killedAt),
+                    runId + " turn " + (turn + 1) + ": the repeat is of the call in flight at the kill " + requests);
+            assertTrue(response.epoch() > epochAtKill,
+                    runId + " turn " + (turn + 1) + " was journaled before the kill and still requested again");
+        }
+        assertTrue(repeated <= 1, runId + " repeated " + repeated + " model calls");
+    }
+
+    /** Waits until no run is queued and the running ones sit at different turns; returns the turn counts seen. */
+    private Set<Integer> awaitRunsSpreadOverTurns(Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        Set<Integer> points = Set.of();
+        while (Instant.now().isBefore(deadline)) {
+            List<List<String>> rows = rig.postgres().query(DB, "SELECT status, turns FROM public.runs");
+            boolean queued = rows.stream().anyMatch(row -> row.get(0).equals("queued"));
+            points = new TreeSet<>(rows.stream().filter(row -> row.get(0).equals("running"))
+                    .map(row -> Integer.parseInt(row.get(1))).toList());
+            if (!queued && points.size() >= 2 && points.stream().anyMatch(turns -> turns >= 1)) {
+                return points;
+            }
+            Thread.sleep(50);
+        }
+        return points;
+    }
+
+    private Map<String, Long> leaseEpochs() {
+        Map<String, Long> epochs = new HashMap<>();
+        for (List<String> row : rig.postgres().query(DB, "SELECT id, lease_epoch FROM public.runs")) {
+            epochs.put(row.get(0), Long.parseLong(row.get(1)));
+        }
+        return epochs;
+    }
+
+    /** One journal step as the test reads it. */
+    private record Step(int seq, String kind, long epoch, String callId, String message) {
+    }
+
+    private Map<String, List<Step>> journals() {
+        Map<String, List<Step>> journals = new HashMap<>();
+        for (List<String> row : rig.postgres().query(DB, "SELECT run_id, seq, kind, epoch, "
+                + "coalesce(payload->>'call_id', ''), coalesce(translate(payload->>'message', E'|\\n\\r', '/  '), '') "
+                + "FROM public.run_steps ORDER BY run_id, seq")) {
+            journals.computeIfAbsent(row.get(0), id -> new ArrayList<>()).add(new Step(Integer.parseInt(row.get(1)),
+                    row.get(2), Long.parseLong(row.get(3)), row.get(4), row.get(5)));
+        }
+        return journals;
+    }
+}
