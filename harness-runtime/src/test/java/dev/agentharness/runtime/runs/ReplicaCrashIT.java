@@ -79,7 +79,7 @@ class ReplicaCrashIT {
                 markerOf.put(HarnessHttp.json(accepted.body()).path("run_id").asText(), marker);
                 Thread.sleep(SUBMIT_SPACING);
             }
-            Set<Integer> points = awaitRunsSpreadOverTurns(Duration.ofSeconds(30));
+            Set<Integer> points = awaitRunsSpreadOverTurns(markerOf, Duration.ofSeconds(30));
             epochAtKill = leaseEpochs();
             a.kill();
             killedAt = Instant.now();
@@ -169,16 +169,21 @@ class ReplicaCrashIT {
         assertTrue(repeated <= 1, runId + " repeated " + repeated + " model calls");
     }
 
-    /** Waits until no run is queued and the running ones sit at different turns; returns the turn counts seen. */
-    private Set<Integer> awaitRunsSpreadOverTurns(Duration timeout) throws InterruptedException {
+    /**
+     * Waits until no run is queued and the running ones sit at different turns (how many model requests the FAKE model
+     * has seen for each); returns the turns seen.
+     */
+    private Set<Integer> awaitRunsSpreadOverTurns(Map<String, String> markerOf, Duration timeout)
+            throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         Set<Integer> points = Set.of();
         while (Instant.now().isBefore(deadline)) {
-            List<List<String>> rows = rig.postgres().query(DB, "SELECT status, turns FROM public.runs");
-            boolean queued = rows.stream().anyMatch(row -> row.get(0).equals("queued"));
-            points = new TreeSet<>(rows.stream().filter(row -> row.get(0).equals("running"))
-                    .map(row -> Integer.parseInt(row.get(1))).toList());
-            if (!queued && points.size() >= 2 && points.stream().anyMatch(turns -> turns >= 1)) {
+            List<List<String>> rows = rig.postgres().query(DB, "SELECT id, status FROM public.runs");
+            boolean queued = rows.stream().anyMatch(row -> row.get(1).equals("queued"));
+            ConversationLog conversations = new ConversationLog(rig.model());
+            points = new TreeSet<>(rows.stream().filter(row -> row.get(1).equals("running"))
+                    .map(row -> conversations.requestsPerTurn(markerOf.get(row.get(0))).size()).toList());
+            if (!queued && points.size() >= 2 && points.stream().anyMatch(turn -> turn >= 2)) {
                 return points;
             }
             Thread.sleep(50);

@@ -58,8 +58,14 @@ class RollingRestartIT {
         AtomicBoolean loading = new AtomicBoolean(true);
         AtomicInteger sequence = new AtomicInteger();
 
-        HarnessProcess b = HarnessProcess.start(env, log("b"));
-        HarnessProcess c = HarnessProcess.start(env, log("c"));
+        HarnessProcess b;
+        HarnessProcess c;
+        try (var starting = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var startingB = starting.submit(() -> HarnessProcess.start(env, log("b")));
+            var startingC = starting.submit(() -> HarnessProcess.start(env, log("c")));
+            b = startingB.get();
+            c = startingC.get();
+        }
         HarnessProcess b2 = null;
         HarnessProcess c2 = null;
         Thread load = null;
