@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentharness.fakes.FakeModelServer;
+import dev.agentharness.fakes.model.RecordedRequest;
+import dev.agentharness.fakes.model.Reply;
+import dev.agentharness.fakes.model.Responder;
+import dev.agentharness.runtime.sandbox.Bwrap;
 import dev.agentharness.runtime.testing.ConversationLog;
 import dev.agentharness.runtime.testing.HarnessHttp;
 import dev.agentharness.runtime.testing.HarnessProcess;
@@ -27,33 +31,55 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A replica is SIGKILLed with 30 Maya runs at different points of their conversations (lookup_account, then
- * draft_reply, then the answer), through PgBouncer in transaction mode. A second replica on the same database resumes
- * every one of them from its journal once the dead replica's leases expire:
+ * A replica is SIGKILLed with 30 runs in flight, through PgBouncer in transaction mode: 26 Maya runs at different
+ * points of their conversations (lookup_account, then draft_reply, then the answer) and 4 "analyst" runs inside a
+ * slow {@code exec_command} in their bubblewrap sandbox. A second replica on the same database resumes every one of
+ * them from its journal once the dead replica's leases expire:
  * <ul>
  *   <li>every run ends {@code succeeded} — or {@code failed UncertainSideEffect} naming the draft_reply call, and only
  *       when that side-effecting call had started on the dead replica and its output was never journaled;</li>
  *   <li>the FAKE model's request log shows every journaled model response requested exactly once; a turn requested
  *       twice is at most one per run, was in flight at the kill, and its journaled response came from the resumer;</li>
- *   <li>draft_reply (declared EXTERNAL) was executed exactly once per call across both processes' logs.</li>
+ *   <li>draft_reply (declared EXTERNAL) was executed exactly once per call across both processes' logs;</li>
+ *   <li>a sandbox command caught in flight ran again, once, in the resumer's sandbox.</li>
  * </ul>
  */
 class ReplicaCrashIT {
 
     private static final Duration MODEL_LATENCY = Duration.ofMillis(1500);
     private static final int RUNS = 30;
+    /** Of the 30, these run a slow command in a bubblewrap sandbox (agent "analyst", the local provider). */
+    private static final int SANDBOXED = 4;
+    private static final String SLOW_COMMAND = "sleep 10; echo done";
     private static final Duration SUBMIT_SPACING = Duration.ofMillis(100);
     private static final String DB = "replicacrash";
 
     @RegisterExtension
     final PostgresAndModel rig = new PostgresAndModel(MODEL_LATENCY).throughPgBouncer()
-            .responder(FakeModelServer.mayaDemo());
+            .responder(ReplicaCrashIT::reply);
+
+    private static final Responder MAYA = FakeModelServer.mayaDemo();
+
+    /** Maya's scripted conversation, or for the analyst: one slow exec_command, then its output as the answer. */
+    private static Reply reply(RecordedRequest request) {
+        if (!request.toolNames().contains("exec_command")) {
+            return MAYA.reply(request);
+        }
+        if (request.functionCalls().isEmpty()) {
+            return Reply.functionCall("call_slow_exec", "exec_command", "{\"cmd\":\"" + SLOW_COMMAND
+                    + "\",\"workdir\":null,\"yield_time_ms\":30000,\"max_output_tokens\":null}");
+        }
+        return Reply.message("the command said: " + request.functionCallOutputs().values().iterator().next());
+    }
 
     @Test
     void sigkill_mid_conversation_every_run_resumes_on_another_replica_without_repeating_journaled_work()
             throws Exception {
+        Bwrap.assumeInstalled();
         rig.postgres().createDatabase(DB);
         Map<String, String> env = Map.of(
+                "SANDBOX_PROVIDER", "local",
+                "HARNESS_AGENTS_DIR", Path.of("../examples/agents").toAbsolutePath().normalize().toString(),
                 "DATABASE_URL", rig.databaseUrl(DB),
                 "DATABASE_DIRECT_URL", rig.postgres().url(DB),
                 "HARNESS_RUNS_LEASE_SECONDS", "3",
@@ -71,8 +97,18 @@ class ReplicaCrashIT {
         try (HarnessProcess a = HarnessProcess.start(env, logA)) {
             assertTrue(a.isJvm(), "the kill must hit the harness JVM itself, not a wrapper");
             HarnessHttp http = new HarnessHttp(a.baseUrl());
+            Set<String> sandboxed = new TreeSet<>();
+            for (int i = 0; i < SANDBOXED; i++) {
+                String marker = "crash-" + batch + "-sandbox-" + i;
+                HttpResponse<String> accepted = http.submitBodyAsync("{\"agent\":\"analyst\",\"message\":\"please run it "
+                        + marker + "\",\"manifest\":{\"entries\":{\"outputs\":{\"type\":\"dir\"}}}}");
+                assertEquals(202, accepted.statusCode(), accepted.body());
+                String runId = HarnessHttp.json(accepted.body()).path("run_id").asText();
+                markerOf.put(runId, marker);
+                sandboxed.add(runId);
+            }
             // Spaced submissions: at the kill the runs are spread over turns 0 (first model call in flight), 1 and 2.
-            for (int i = 0; i < RUNS; i++) {
+            for (int i = SANDBOXED; i < RUNS; i++) {
                 String marker = "crash-" + batch + "-" + String.format("%03d", i);
                 HttpResponse<String> accepted = http.submitAsync("please handle " + marker + " for account ACME-1001");
                 assertEquals(202, accepted.statusCode(), accepted.body());
@@ -80,6 +116,7 @@ class ReplicaCrashIT {
                 Thread.sleep(SUBMIT_SPACING);
             }
             Set<Integer> points = awaitRunsSpreadOverTurns(markerOf, Duration.ofSeconds(30));
+            awaitCommandsRunning(a, sandboxed, Duration.ofSeconds(30));
             epochAtKill = leaseEpochs();
             a.kill();
             killedAt = Instant.now();
@@ -119,7 +156,8 @@ class ReplicaCrashIT {
                 assertTrue(message.contains("draft_reply"), runId + " names the uncertain step: " + journal.getLast());
             } else {
                 assertEquals("succeeded", status, runId + " (" + run.getValue() + ") ended " + view);
-                assertTrue(view.path("reply").asText().contains("Priya Raman"), view.toString());
+                assertTrue(view.path("reply").asText().contains(sandboxed(run.getValue()) ? "done" : "Priya Raman"),
+                        view.toString());
             }
             if (journal.stream().anyMatch(step -> step.epoch() > epochAtKill.getOrDefault(runId, 0L))) {
                 recovered++;
@@ -139,7 +177,35 @@ class ReplicaCrashIT {
                 draftedRuns.add(execution.getKey().runId());
             }
         }
-        assertEquals(RUNS, draftedRuns.size(), "every run drafted its reply: " + draftedRuns);
+        assertEquals(RUNS - SANDBOXED, draftedRuns.size(), "every Maya run drafted its reply: " + draftedRuns);
+        for (Map.Entry<String, String> run : markerOf.entrySet()) {
+            if (sandboxed(run.getValue())) {
+                ToolCallLog.Call command = new ToolCallLog.Call(run.getKey(), "exec_command", "call_slow_exec");
+                assertEquals(1, executedOnA.getOrDefault(command, 0), "the command was running at the kill: " + command);
+                assertEquals(1, executedOnB.getOrDefault(command, 0),
+                        "a sandbox command caught in flight runs again in the resumer's sandbox: " + command);
+            }
+        }
+    }
+
+    private static boolean sandboxed(String marker) {
+        return marker.contains("-sandbox-");
+    }
+
+    /** Waits until replica A has started the slow command of every sandboxed run (its log says so). */
+    private static void awaitCommandsRunning(HarnessProcess a, Set<String> runIds, Duration timeout)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            Set<String> running = new HashSet<>();
+            ToolCallLog.executions(a.log()).keySet().stream().filter(call -> call.tool().equals("exec_command"))
+                    .forEach(call -> running.add(call.runId()));
+            if (running.containsAll(runIds)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the sandbox commands did not start within " + timeout + ":\n" + a.log());
     }
 
     /**

@@ -72,42 +72,48 @@ class RollingRestartIT {
         try {
             serving.add(new HarnessHttp(b.baseUrl()));
             serving.add(new HarnessHttp(c.baseUrl()));
+            // Each submission on its own virtual thread: a slow answer must not thin out the load.
             load = Thread.ofVirtual().start(() -> {
-                while (loading.get()) {
-                    int n = sequence.getAndIncrement();
-                    String marker = "rolling-" + batch + "-" + String.format("%04d", n);
-                    String message = "please handle " + marker + " for ACME-1001";
-                    // A submission that raced a replica's SIGTERM is retried on another one, as a client would.
-                    String accepted = submit(serving.get(n % serving.size()), message)
-                            .or(() -> submit(serving.get((n + 1) % serving.size()), message))
-                            .orElse(null);
-                    if (accepted == null) {
-                        refused.add(marker);
-                    } else {
-                        markerOf.put(accepted, marker);
-                    }
-                    try {
-                        Thread.sleep(SUBMIT_EVERY);
-                    } catch (InterruptedException e) {
-                        return;
+                try (var clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                    while (loading.get()) {
+                        int n = sequence.getAndIncrement();
+                        String marker = "rolling-" + batch + "-" + String.format("%04d", n);
+                        String message = "please handle " + marker + " for ACME-1001";
+                        List<HarnessHttp> targets = List.copyOf(serving);
+                        clients.submit(() -> {
+                            // A submission that raced a replica's SIGTERM is retried on another one, as a client would.
+                            String accepted = submit(targets.get(n % targets.size()), message)
+                                    .or(() -> submit(serving.get((n + 1) % serving.size()), message))
+                                    .orElse(null);
+                            if (accepted == null) {
+                                refused.add(marker);
+                            } else {
+                                markerOf.put(accepted, marker);
+                            }
+                        });
+                        try {
+                            Thread.sleep(SUBMIT_EVERY);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
                 }
             });
 
-            awaitRunsInFlight(8, Duration.ofSeconds(20));
+            awaitRunsInFlight(6, Duration.ofSeconds(60));
             serving.remove(0);
             b.stop();
             b2 = HarnessProcess.start(env, log("b2"));
             serving.add(new HarnessHttp(b2.baseUrl()));
 
-            awaitRunsInFlight(8, Duration.ofSeconds(20));
+            awaitRunsInFlight(6, Duration.ofSeconds(60));
             serving.remove(0);
             c.stop();
             c2 = HarnessProcess.start(env, log("c2"));
             serving.add(new HarnessHttp(c2.baseUrl()));
-            awaitRunsInFlight(4, Duration.ofSeconds(20));
+            awaitRunsInFlight(4, Duration.ofSeconds(60));
             loading.set(false);
-            load.join(Duration.ofSeconds(30));
+            load.join(Duration.ofSeconds(90));
 
             Map<String, JsonNode> finals = new HarnessHttp(b2.baseUrl()).awaitTerminal(markerOf.keySet(),
                     Duration.ofSeconds(60));
