@@ -16,10 +16,11 @@ public class AgentRunException extends RuntimeException {
     private final int turns;
     private final List<ConversationItem> newItems;
     private final List<TraceSpan> trace;
+    private final List<RunStep> steps;
 
     public AgentRunException(FailureReason reason, String message, Throwable cause, String lastAgent,
                              long inputTokens, long outputTokens, int turns,
-                             List<ConversationItem> newItems, List<TraceSpan> trace) {
+                             List<ConversationItem> newItems, List<TraceSpan> trace, List<RunStep> steps) {
         super(message, cause);
         this.reason = reason;
         this.lastAgent = lastAgent;
@@ -28,6 +29,12 @@ public class AgentRunException extends RuntimeException {
         this.turns = turns;
         this.newItems = List.copyOf(newItems);
         this.trace = List.copyOf(trace);
+        this.steps = List.copyOf(steps);
+    }
+
+    /** Every step the run recorded before it failed, in journal order. */
+    public List<RunStep> steps() {
+        return steps;
     }
 
     public FailureReason reason() {

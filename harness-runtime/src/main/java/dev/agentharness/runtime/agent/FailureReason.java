@@ -11,5 +11,11 @@ public enum FailureReason {
     OutputGuardrailTripwireTriggered,
     ModelUnavailable,
     ModelTimeout,
-    Cancelled
+    Cancelled,
+    /** A resumed run found a side-effecting tool call that started before its replica died and has no output. */
+    UncertainSideEffect,
+    /** A resumed run's journal no longer matches its agent (the definition changed between attempts). */
+    ReplayDiverged,
+    /** The journal refused a step: another replica took the run over; this worker's outcome is discarded. */
+    LeaseLost
 }

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param newItems the items this run added to the conversation (user input first), for the session history
  * @param turns    model calls made
+ * @param steps    every step of the run in journal order, replayed ones included
  */
 public record RunResult(
         String finalOutput,
@@ -16,10 +17,12 @@ public record RunResult(
         long outputTokens,
         int turns,
         List<ConversationItem> newItems,
-        List<TraceSpan> trace) {
+        List<TraceSpan> trace,
+        List<RunStep> steps) {
 
     public RunResult {
         newItems = List.copyOf(newItems);
         trace = List.copyOf(trace);
+        steps = List.copyOf(steps);
     }
 }

@@ -13,6 +13,7 @@ import dev.agentharness.runtime.model.ModelSettings;
 import dev.agentharness.runtime.model.ToolSpec;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,12 +57,24 @@ public final class Runner {
     }
 
     /**
-     * Runs {@code start} on {@code input} after {@code history}.
+     * Runs {@code start} on {@code input} after {@code history}, with a journal kept in memory only.
      *
      * @throws AgentRunException when the run fails; it carries the partial trace and usage
      */
     public RunResult run(Agent start, List<ConversationItem> history, String input, RunConfig config) {
-        return new Execution(start, history, input, config).run();
+        return run(start, history, input, config, StepJournal.inMemory());
+    }
+
+    /**
+     * Runs {@code start} on {@code input} after {@code history}, recording every step in {@code journal}. When the
+     * journal holds steps of an earlier attempt, they are replayed first: a recorded model response is not requested
+     * again, a recorded tool output not executed again, and the run goes on from the first step without a record.
+     *
+     * @throws AgentRunException when the run fails; it carries the partial trace and usage
+     */
+    public RunResult run(Agent start, List<ConversationItem> history, String input, RunConfig config,
+                         StepJournal journal) {
+        return new Execution(start, history, input, config, journal).run();
     }
 
     /** The mutable state of one run. */
@@ -70,22 +83,36 @@ public final class Runner {
         private final String input;
         private final List<ConversationItem> conversation;
         private final List<ConversationItem> newItems = new ArrayList<>();
-        private final TraceRecorder trace = new TraceRecorder(clock);
+        private final StepJournal journal;
+        private final Replay replay;
+        private final List<RunStep> steps = new ArrayList<>();
         private Agent current;
-        private TraceRecorder.OpenSpan agentSpan;
         private long inputTokens;
         private long outputTokens;
         private int turns;
 
-        Execution(Agent start, List<ConversationItem> history, String input, RunConfig config) {
+        Execution(Agent start, List<ConversationItem> history, String input, RunConfig config, StepJournal journal) {
             this.current = start;
             this.input = input;
             this.config = config;
             this.conversation = new ArrayList<>(history);
+            this.journal = journal;
+            this.replay = new Replay(journal.recorded());
         }
 
         RunResult run() {
-            agentSpan = startAgentSpan(current);
+            try {
+                return loop();
+            } catch (JournalFencedException e) {
+                throw failure(FailureReason.LeaseLost, e.getMessage(), e);
+            }
+        }
+
+        private RunResult loop() {
+            if (!replay.done()) {
+                LOG.infof("Resuming run from its journal: %d step(s) recorded", replay.size());
+            }
+            startAgent(current);
             append(new UserMessage(input));
             runGuardrails(current.inputGuardrails(), input, "input", FailureReason.InputGuardrailTripwireTriggered);
             while (true) {
@@ -105,43 +132,52 @@ public final class Runner {
                     String finalOutput = lastAssistantText(response);
                     runGuardrails(current.outputGuardrails(), finalOutput, "output",
                             FailureReason.OutputGuardrailTripwireTriggered);
-                    agentSpan.end();
                     return new RunResult(finalOutput, current.name(), inputTokens, outputTokens, turns, newItems,
-                            trace.spans());
+                            trace(), steps);
                 }
                 Agent next = runCalls(calls, handoffTargets);
                 if (next != null) {
-                    agentSpan.end();
                     current = next;
-                    agentSpan = startAgentSpan(next);
+                    startAgent(next);
                 }
             }
         }
 
         private ModelResponse callModel(Map<String, Agent> handoffTargets) {
+            String modelName = current.model() != null ? current.model() : config.defaultModel();
+            Optional<RunStep> recorded = replay.next(StepKind.MODEL_RESPONSE, "agent", current.name());
+            if (recorded.isPresent()) {
+                ModelResponse response = JournalSteps.modelResponse(recorded.get());
+                count(response);
+                keep(recorded.get());
+                return response;
+            }
             List<ToolSpec> tools = new ArrayList<>();
             current.tools().forEach(tool -> tools.add(tool.spec()));
             handoffTargets.values().forEach(target -> tools.add(Handoffs.spec(target)));
-            String modelName = current.model() != null ? current.model() : config.defaultModel();
             ModelRequest request = new ModelRequest(modelName, current.instructions(), conversation, tools,
                     merge(current.modelSettings(), config.runSettings()), config.metadata());
-            TraceRecorder.OpenSpan span = trace.start(TraceSpan.Kind.GENERATION, modelName)
-                    .put("agent", current.name()).put("model", modelName).put("turn", turns);
+            Instant startedAt = clock.instant();
+            ModelResponse response;
             try {
-                ModelResponse response = model.respond(request);
-                inputTokens += response.inputTokens();
-                outputTokens += response.outputTokens();
-                span.put("response_id", response.responseId())
-                        .put("input_tokens", response.inputTokens())
-                        .put("output_tokens", response.outputTokens())
-                        .end();
-                return response;
+                response = model.respond(request);
             } catch (ModelException e) {
-                span.fail(e.getMessage());
+                record(JournalSteps.modelFailed(current.name(), modelName, turns, e.getMessage(), startedAt,
+                        clock.instant()), false);
                 FailureReason reason = e.kind() == ModelException.Kind.TIMEOUT
                         ? FailureReason.ModelTimeout : FailureReason.ModelUnavailable;
                 throw failure(reason, e.getMessage(), e);
             }
+            count(response);
+            // Durable before anything acts on it: a resumed run must never pay for this call again.
+            record(JournalSteps.modelResponse(current.name(), modelName, turns, response, startedAt, clock.instant()),
+                    true);
+            return response;
+        }
+
+        private void count(ModelResponse response) {
+            inputTokens += response.inputTokens();
+            outputTokens += response.outputTokens();
         }
 
         /** Runs the calls in order; returns the handoff target when the model asked for one. */
@@ -157,9 +193,14 @@ public final class Runner {
                 } else if (target != null && handoff == null) {
                     handoff = target;
                     output = Handoffs.output(target);
-                    trace.start(TraceSpan.Kind.HANDOFF, Handoffs.toolName(target.name()))
-                            .put("from_agent", current.name()).put("to_agent", target.name()).end();
-                    LOG.infof("Agent %s hands off to %s", current.name(), target.name());
+                    Optional<RunStep> recorded = replay.next(StepKind.HANDOFF, "call_id", call.callId());
+                    if (recorded.isPresent()) {
+                        keep(recorded.get());
+                    } else {
+                        record(JournalSteps.handoff(current.name(), target.name(), call.callId(), clock.instant()),
+                                false);
+                        LOG.infof("Agent %s hands off to %s", current.name(), target.name());
+                    }
                 } else if (target != null) {
                     // The SDK follows only the first handoff of a response and tells the model so.
                     output = EXTRA_HANDOFF_OUTPUT;
@@ -172,34 +213,61 @@ public final class Runner {
             return handoff;
         }
 
+        /**
+         * A tool call, or its recorded output. A call that started before the run's last replica died and has no
+         * output is executed again only when its tool says a repeat is harmless ({@link SideEffects#repeatable()}).
+         */
         private String invoke(FunctionTool tool, FunctionCall call) {
-            TraceRecorder.OpenSpan span = trace.start(TraceSpan.Kind.FUNCTION, tool.name())
-                    .put("agent", current.name()).put("call_id", call.callId());
-            if (config.traceIncludeSensitive()) {
-                span.put("input", call.arguments());
+            Optional<RunStep> started = replay.next(StepKind.TOOL_STARTED, "call_id", call.callId());
+            started.ifPresent(this::keep);
+            Optional<RunStep> finished = replay.next(StepKind.TOOL_OUTPUT, "call_id", call.callId());
+            if (finished.isPresent()) {
+                keep(finished.get());
+                return finished.get().text("output");
+            }
+            if (started.isPresent() && !replay.done()) {
+                throw failure(FailureReason.ReplayDiverged, "the run's journal does not match its agent any more: "
+                        + "tool call " + call.callId() + " has a start but step " + (replay.position() + 1) + " is "
+                        + replay.peekKind() + " instead of its output", null);
+            }
+            if (started.isPresent() && !tool.effects().repeatable()) {
+                throw failure(FailureReason.UncertainSideEffect, "tool call " + tool.name() + " (call "
+                        + call.callId() + ", journal step " + replay.position() + ") started on a replica that "
+                        + "stopped before recording its output; the tool may have acted, and it does not declare "
+                        + "that a repeat is harmless, so it is not run again", null);
+            }
+            Instant startedAt = clock.instant();
+            if (started.isEmpty()) {
+                // An outside action is durable before it happens, so a resumed run knows it may have happened.
+                record(JournalSteps.toolStarted(current.name(), tool.name(), call.callId(), call.arguments(),
+                        startedAt), tool.effects() == SideEffects.EXTERNAL);
+            } else {
+                LOG.infof("Tool %s (call %s) is executed again on resume: it declares %s", tool.name(),
+                        call.callId(), tool.effects());
             }
             // Names only at INFO: arguments and outputs may hold customer data or secrets.
             LOG.infof("Agent %s calls tool %s (call %s)", current.name(), tool.name(), call.callId());
-            ToolContext context = new ToolContext(config.runId(), config.sessionId(), config.principal(), current.name());
+            ToolContext context = new ToolContext(config.runId(), config.sessionId(), config.principal(), current.name(),
+                    call.callId());
             String output;
+            String error = null;
             try {
                 output = invokeWithDeadline(tool, context, call.arguments());
-                span.end();
             } catch (ToolArgumentsException e) {
                 output = ARGUMENTS_ERROR_PREFIX + e.getMessage();
-                span.fail(e.getMessage());
+                error = e.getMessage();
                 LOG.warnf("Tool %s (call %s) got invalid arguments", tool.name(), call.callId());
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
                 output = TOOL_ERROR_PREFIX + e.getMessage();
-                span.fail(e.getMessage());
+                error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 LOG.warnf("Tool %s (call %s) failed with %s", tool.name(), call.callId(), e.getClass().getSimpleName());
             }
-            if (config.traceIncludeSensitive()) {
-                span.put("output", output);
-            }
+            // An outside action's result is durable at once; a repeatable call's waits for the next durable step.
+            record(JournalSteps.toolOutput(current.name(), tool.name(), call.callId(), output, error, startedAt,
+                    clock.instant()), tool.effects() == SideEffects.EXTERNAL);
             return output;
         }
 
@@ -239,10 +307,18 @@ public final class Runner {
         private void runGuardrails(List<Guardrail> guardrails, String text, String stage, FailureReason reason) {
             ToolContext context = new ToolContext(config.runId(), config.sessionId(), config.principal(), current.name());
             for (Guardrail guardrail : guardrails) {
-                TraceRecorder.OpenSpan span = trace.start(TraceSpan.Kind.GUARDRAIL, guardrail.name())
-                        .put("agent", current.name()).put("stage", stage);
-                GuardrailResult result = guardrail.check().evaluate(context, text);
-                span.put("triggered", result.tripwire()).end();
+                Optional<RunStep> recorded = replay.next(StepKind.GUARDRAIL, "name", guardrail.name());
+                GuardrailResult result;
+                if (recorded.isPresent()) {
+                    keep(recorded.get());
+                    result = new GuardrailResult(recorded.get().payload().path("triggered").asBoolean(),
+                            recorded.get().text("explanation"));
+                } else {
+                    Instant startedAt = clock.instant();
+                    result = guardrail.check().evaluate(context, text);
+                    record(JournalSteps.guardrail(current.name(), guardrail.name(), stage, result, startedAt,
+                            clock.instant()), false);
+                }
                 if (result.tripwire()) {
                     LOG.infof("Guardrail %s (%s) tripped for agent %s", guardrail.name(), stage, current.name());
                     throw failure(reason, "Guardrail " + guardrail.name() + " triggered tripwire: "
@@ -262,10 +338,33 @@ public final class Runner {
             return targets;
         }
 
-        private TraceRecorder.OpenSpan startAgentSpan(Agent agent) {
-            return trace.start(TraceSpan.Kind.AGENT, agent.name())
-                    .put("tools", agent.tools().stream().map(FunctionTool::name).toList())
-                    .put("handoffs", agent.handoffs());
+        private void startAgent(Agent agent) {
+            Optional<RunStep> recorded = replay.next(StepKind.AGENT_STARTED, "agent", agent.name());
+            if (recorded.isPresent()) {
+                keep(recorded.get());
+            } else {
+                record(JournalSteps.agentStarted(agent, clock.instant()), false);
+            }
+        }
+
+        /** A replayed step: part of this run's record already. */
+        private void keep(RunStep step) {
+            steps.add(step);
+        }
+
+        private void record(RunStep step, boolean durable) {
+            if (!replay.done()) {
+                // The loop asks for something the journal has no record of while records remain: it diverged.
+                throw failure(FailureReason.ReplayDiverged, "the run's journal does not match its agent any more: "
+                        + "step " + (replay.position() + 1) + " is " + replay.peekKind() + ", but the agent now did "
+                        + step.kind().wire() + "; was the agent's definition changed while the run was in flight?", null);
+            }
+            steps.add(step);
+            if (durable) {
+                journal.recordDurably(step);
+            } else {
+                journal.record(step);
+            }
         }
 
         private void append(ConversationItem item) {
@@ -273,11 +372,54 @@ public final class Runner {
             newItems.add(item);
         }
 
+        private List<TraceSpan> trace() {
+            return JournalTrace.spans(steps, config.traceIncludeSensitive(), clock.instant());
+        }
+
         private AgentRunException failure(FailureReason reason, String message, Throwable cause) {
-            agentSpan.fail(message);
             LOG.infof("Run failed in agent %s after %d turn(s): %s", current.name(), turns, reason);
             return new AgentRunException(reason, message, cause, current.name(), inputTokens, outputTokens, turns,
-                    newItems, trace.spans());
+                    newItems, JournalTrace.failing(steps, config.traceIncludeSensitive(), clock.instant(), message),
+                    steps);
+        }
+    }
+
+    /** The steps an earlier attempt recorded, consumed in order as the loop reaches them again. */
+    private static final class Replay {
+        private final List<RunStep> recorded;
+        private int position;
+
+        Replay(List<RunStep> recorded) {
+            this.recorded = recorded;
+        }
+
+        /** The next recorded step when it is of {@code kind} with {@code field} = {@code value}; empty otherwise. */
+        Optional<RunStep> next(StepKind kind, String field, String value) {
+            if (done()) {
+                return Optional.empty();
+            }
+            RunStep step = recorded.get(position);
+            if (step.kind() != kind || !java.util.Objects.equals(step.text(field), value)) {
+                return Optional.empty();
+            }
+            position++;
+            return Optional.of(step);
+        }
+
+        boolean done() {
+            return position >= recorded.size();
+        }
+
+        int position() {
+            return position;
+        }
+
+        int size() {
+            return recorded.size();
+        }
+
+        String peekKind() {
+            return done() ? "the end" : recorded.get(position).kind().wire();
         }
     }
 

@@ -51,12 +51,20 @@ public class DurableCompletion {
      * once for a {@link CompletionRejectedException}.
      */
     public boolean complete(RunCompletion completion) {
+        return retry("recording the run", () -> runs.complete(completion));
+    }
+
+    /**
+     * {@code write} (a journal append, a completion: writes the lease guards), retried through an outage for the
+     * window; at once rethrown when the database refuses the values themselves.
+     */
+    public <T> T retry(String what, java.util.function.Supplier<T> write) {
         Instant deadline = clock.instant().plus(window);
         Duration backoff = FIRST_BACKOFF;
         int attempt = 1;
         while (true) {
             try {
-                return runs.complete(completion);
+                return write.get();
             } catch (IllegalArgumentException | CompletionRejectedException e) {
                 throw e; // a programming error or values the database refuses: retrying cannot help
             } catch (RuntimeException e) {
@@ -64,7 +72,7 @@ public class DurableCompletion {
                     throw e;
                 }
                 if (attempt == 1) {
-                    LOG.warnf("database unavailable while recording the run (%s); retrying for up to %ds",
+                    LOG.warnf("database unavailable while %s (%s); retrying for up to %ds", what,
                             e.getMessage(), window.toSeconds());
                 }
                 sleep(backoff);

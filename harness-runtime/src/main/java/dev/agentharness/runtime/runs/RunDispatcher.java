@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * This replica's worker: claims queued runs from {@code public.runs} ({@code FOR UPDATE SKIP
  * LOCKED}, so replicas sharing a database never take the same run), executes each on its own
- * virtual thread, renews the leases of the runs it is executing, and fails runs whose worker died.
+ * virtual thread, renews the leases of the runs it is executing, and hands runs whose worker died back to the queue,
+ * where any replica claims them and resumes them from their journal.
  *
  * <p>Three loops, each on its own platform thread: claiming; lease keeping (heartbeats on the database's dedicated
  * lease connection, then the sweep of other replicas' expired leases); and the watchdog that stops runs past their
@@ -106,7 +107,7 @@ public class RunDispatcher {
 
     /**
      * Stops claiming (and reports not ready), gives runs in flight the grace period, then releases the leases of the
-     * rest so another replica claims them at once instead of failing them WorkerLost a lease later. Heartbeats go on
+     * rest so another replica claims them at once and resumes them from their journal. Heartbeats go on
      * meanwhile for the runs still finishing here.
      */
     private synchronized void drain() {
@@ -131,7 +132,8 @@ public class RunDispatcher {
                 LOG.warnf("shutting down: released %d run(s) still in flight to other replicas: %s", released.size(),
                         released);
             } catch (RuntimeException e) {
-                LOG.errorf("shutting down: could not release %d run(s) (%s); they fail WorkerLost once their lease "
+                LOG.errorf("shutting down: could not release %d run(s) (%s); another replica resumes them once "
+                        + "their lease "
                         + "expires", remaining.size(), e.getMessage());
             }
         }
@@ -227,10 +229,16 @@ public class RunDispatcher {
             }
             lastHeartbeat = now;
             if (!draining && !now.isBefore(healthySince.plus(lease))) {
-                List<String> lost = runs.failExpiredLeases("WorkerLost", workerId,
+                RunStore.LeaseSweep sweep = runs.recoverExpiredLeases(workerId, limits.maxRecoveries(),
                         Duration.ofSeconds(limits.leaseGraceSeconds()));
-                if (!lost.isEmpty()) {
-                    LOG.warnf("failed %d run(s) whose worker stopped renewing its lease: %s", lost.size(), lost);
+                if (!sweep.resumed().isEmpty()) {
+                    LOG.warnf("%d run(s) lost their worker and go back to the queue to resume from their journal: %s",
+                            sweep.resumed().size(), sweep.resumed());
+                    wake();
+                }
+                if (!sweep.failed().isEmpty()) {
+                    LOG.warnf("failed %d run(s) that lost their worker and cannot be resumed again: %s",
+                            sweep.failed().size(), sweep.failed());
                 }
             }
         } catch (RuntimeException e) {

@@ -16,6 +16,10 @@ import dev.agentharness.runtime.agent.Agent;
 import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.agent.AgentRunException;
 import dev.agentharness.runtime.agent.FailureReason;
+import dev.agentharness.runtime.agent.JournalSteps;
+import dev.agentharness.runtime.agent.JournalTrace;
+import dev.agentharness.runtime.agent.RunStep;
+import dev.agentharness.runtime.agent.StepKind;
 import dev.agentharness.runtime.agent.RunConfig;
 import dev.agentharness.runtime.agent.RunResult;
 import dev.agentharness.runtime.agent.Runner;
@@ -31,7 +35,9 @@ import dev.agentharness.runtime.sandbox.SandboxTools;
 import dev.agentharness.runtime.state.ArtifactRow;
 import dev.agentharness.runtime.state.AuditEntry;
 import dev.agentharness.runtime.state.CompletionRejectedException;
+import dev.agentharness.runtime.state.JournalStep;
 import dev.agentharness.runtime.state.RunCompletion;
+import dev.agentharness.runtime.state.RunJournal;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunStore;
 import dev.agentharness.runtime.state.SessionStore;
@@ -103,13 +109,17 @@ public class RunExecutor {
     private final Duration toolTimeout;
 
     private final ReplyArtifacts replyArtifacts;
+    private final RunJournal journal;
+    /** Told each time a run's journal grew on this replica, so its event streams need not wait for the next poll. */
+    private final java.util.function.Consumer<String> stepsWritten = runId -> { };
 
     @Inject
     public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, Tracer tracer,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
-                       ReplyArtifacts replyArtifacts) {
+                       ReplyArtifacts replyArtifacts, RunJournal journal) {
+        this.journal = journal;
         this.durableCompletion = durableCompletion;
         this.sandboxes = sandboxes;
         this.replyArtifacts = replyArtifacts;
@@ -174,7 +184,8 @@ public class RunExecutor {
 
     /**
      * Writes the outcome, through a database outage if need be. An outcome the database refuses for its content
-     * (it can never be stored as it is) is replaced by a plain failure, so the run still ends with a reason.
+     * (it can never be stored as it is) is replaced by a plain failure, so the run still ends with a reason — and its
+     * journal with a terminal step, in place of the steps that could not be stored.
      */
     private boolean record(RunRecord run, RunCompletion completion) {
         try {
@@ -183,17 +194,29 @@ public class RunExecutor {
             LOG.errorf("the database refused the run's outcome (SQLSTATE %s); recording it as failed", e.sqlState());
             String message = "the run's result could not be stored (the database refused it, SQLSTATE "
                     + e.sqlState() + "); see the harness logs";
+            List<JournalStep> end = completion.steps().isEmpty() ? List.of() : List.of(JournalStep.of(
+                    completion.steps().getFirst().seq(), StepKind.RUN_FAILED.wire(),
+                    JournalSteps.ended(StepKind.RUN_FAILED, RunStatus.FAILED.wire(), REASON_COMPLETION_REJECTED,
+                            message, clock.instant()).payload().toString()));
             return durableCompletion.complete(new RunCompletion(completion.runId(), completion.workerId(),
                     RunStatus.FAILED, REASON_COMPLETION_REJECTED, null, completion.inputTokens(),
                     completion.outputTokens(), completion.costUsd(), completion.usedSandbox(), "[]", List.of(),
                     List.of(new AuditEntry(run.principal(), completion.runId(), "run.failed",
                             toJson(Map.of("reason", REASON_COMPLETION_REJECTED, "message", message,
-                                    "sqlstate", e.sqlState()))))));
+                                    "sqlstate", e.sqlState())))), null, end));
         }
     }
 
     private RunCompletion runToCompletion(ActiveRun active, String workerId) {
         RunRecord run = active.run();
+        List<RunStep> recorded = RunJournalWriter.read(journal, run.runId());
+        RunJournalWriter steps = new RunJournalWriter(journal,
+                new RunJournal.Lease(run.runId(), workerId, run.leaseEpoch()), recorded, durableCompletion, active,
+                stepsWritten);
+        if (!recorded.isEmpty()) {
+            LOG.infof("run resumed (attempt %d, recovery %d): replaying %d journal step(s)", run.attempts(),
+                    run.recoveries(), recorded.size());
+        }
         Instant deadline = active.deadline();
         RunConfig config = RunConfig.defaults(run.model() != null ? run.model() : defaultModel)
                 .withMaxTurns(run.maxTurns())
@@ -204,17 +227,17 @@ public class RunExecutor {
         Agent agent = agents.find(run.agent()).orElse(null);
         if (agent == null) {
             // The agent existed at submission; a restart with a different agents directory removed it.
-            return failed(run, workerId, RunStatus.FAILED, "AgentNotFound",
-                    "agent '" + run.agent() + "' is no longer defined on this harness", 0, 0, List.of());
+            return failed(run, steps, workerId, RunStatus.FAILED, "AgentNotFound",
+                    "agent '" + run.agent() + "' is no longer defined on this harness", 0, 0, recorded);
         }
         Manifest manifest;
         try {
             manifest = RunSandboxes.manifestOf(run);
         } catch (RuntimeException e) {
-            return failed(run, workerId, RunStatus.FAILED, "SandboxUnavailable", e.getMessage(), 0, 0, List.of());
+            return failed(run, steps, workerId, RunStatus.FAILED, "SandboxUnavailable", e.getMessage(), 0, 0, recorded);
         }
         if (manifest == null) {
-            return runAgent(active, workerId, agent, runner, config, false);
+            return runAgent(active, steps, workerId, agent, runner, config, false);
         }
         RunSandbox sandbox;
         try {
@@ -222,15 +245,15 @@ public class RunExecutor {
                     run.timeoutSeconds());
         } catch (SandboxException | RuntimeException e) {
             LOG.errorf("could not provision the run's sandbox: %s", e.getMessage());
-            return failed(run, workerId, RunStatus.FAILED, "SandboxUnavailable",
-                    "the run's sandbox could not be provisioned: " + e.getMessage(), 0, 0, List.of());
+            return failed(run, steps, workerId, RunStatus.FAILED, "SandboxUnavailable",
+                    "the run's sandbox could not be provisioned: " + e.getMessage(), 0, 0, recorded);
         }
         try {
             var tools = sandboxes.tools(sandbox);
             Runner sandboxed = new Runner(model, name -> agents.find(name).map(a -> SandboxTools.withSandbox(a, tools)),
                     clock);
-            RunCompletion completion = runAgent(active, workerId, SandboxTools.withSandbox(agent, tools), sandboxed,
-                    config, true);
+            RunCompletion completion = runAgent(active, steps, workerId, SandboxTools.withSandbox(agent, tools),
+                    sandboxed, config, true);
             if (active.stopped().isPresent()) {
                 return completion; // a stopped run uploads nothing more; its sandbox is destroyed below
             }
@@ -249,21 +272,21 @@ public class RunExecutor {
                 || pastDeadline(active.deadline());
     }
 
-    private RunCompletion timedOutCompletion(RunRecord run, String workerId, long inputTokens, long outputTokens,
-                                             List<TraceSpan> trace) {
-        return failed(run, workerId, RunStatus.TIMED_OUT, "TimedOut",
-                "the run exceeded timeout_seconds=" + run.timeoutSeconds(), inputTokens, outputTokens, trace);
+    private RunCompletion timedOutCompletion(RunRecord run, RunJournalWriter journal, String workerId, long inputTokens,
+                                             long outputTokens, List<RunStep> steps) {
+        return failed(run, journal, workerId, RunStatus.TIMED_OUT, "TimedOut",
+                "the run exceeded timeout_seconds=" + run.timeoutSeconds(), inputTokens, outputTokens, steps);
     }
 
-    private RunCompletion runAgent(ActiveRun active, String workerId, Agent agent, Runner runner, RunConfig config,
-                                   boolean usedSandbox) {
+    private RunCompletion runAgent(ActiveRun active, RunJournalWriter journal, String workerId, Agent agent,
+                                   Runner runner, RunConfig config, boolean usedSandbox) {
         RunRecord run = active.run();
         try {
-            RunResult result = runner.run(agent, history(run), run.message(), config);
+            RunResult result = runner.run(agent, history(run), run.message(), config, journal);
             if (timedOut(active)) {
                 // The watchdog fired while the last step was finishing: the limit wins, as it would a moment later.
-                return timedOutCompletion(run, workerId, result.inputTokens(), result.outputTokens(), result.trace())
-                        .withUsedSandbox(usedSandbox);
+                return timedOutCompletion(run, journal, workerId, result.inputTokens(), result.outputTokens(),
+                        result.steps()).withUsedSandbox(usedSandbox);
             }
             // A store outage must not cost the user the answer: the run succeeds and says why the file is missing.
             ReplyArtifacts.Outcome artifact = run.saveArtifact()
@@ -274,30 +297,33 @@ public class RunExecutor {
             if (artifact.error() != null) {
                 audit.add(audit(run, "artifact.failed", Map.of("error", artifact.error())));
             }
-            return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null,
-                    NulCharacters.strip(result.finalOutput()),
+            String reply = NulCharacters.strip(result.finalOutput());
+            RunStep end = JournalSteps.succeeded(reply, result.turns(), result.inputTokens(), result.outputTokens(),
+                    clock.instant());
+            return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null, reply,
                     result.inputTokens(), result.outputTokens(),
                     pricing.costUsd(result.inputTokens(), result.outputTokens()), usedSandbox,
-                    traceJson(result.trace()),
+                    traceJson(result.steps(), end),
                     artifact.stored().stream().map(stored -> artifactRow(ReplyArtifacts.REPLY_NAME, stored)).toList(),
-                    audit, artifact.error());
+                    audit, artifact.error(), journal.closingSteps(end));
         } catch (AgentRunException e) {
             // Whatever the interrupted step reported (a model call cut off looks like ModelUnavailable), a run
             // past its deadline timed out.
             if (timedOut(active)) {
-                return timedOutCompletion(run, workerId, e.inputTokens(), e.outputTokens(), e.trace())
+                return timedOutCompletion(run, journal, workerId, e.inputTokens(), e.outputTokens(), e.steps())
                         .withUsedSandbox(usedSandbox);
             }
             RunStatus status = e.reason() == FailureReason.Cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
-            return failed(run, workerId, status, e.reason().name(), e.getMessage(), e.inputTokens(), e.outputTokens(),
-                    e.trace()).withUsedSandbox(usedSandbox);
+            return failed(run, journal, workerId, status, e.reason().name(), e.getMessage(), e.inputTokens(),
+                    e.outputTokens(), e.steps()).withUsedSandbox(usedSandbox);
         } catch (Exception e) { // Exception, not RuntimeException: client libraries throw checked ones sneakily
             if (timedOut(active)) {
-                return timedOutCompletion(run, workerId, 0, 0, List.of()).withUsedSandbox(usedSandbox);
+                return timedOutCompletion(run, journal, workerId, 0, 0, journal.recorded())
+                        .withUsedSandbox(usedSandbox);
             }
             LOG.errorf(e, "run failed unexpectedly");
-            return failed(run, workerId, RunStatus.FAILED, "InternalError",
-                    "the harness failed while running the agent; see its logs", 0, 0, List.of())
+            return failed(run, journal, workerId, RunStatus.FAILED, "InternalError",
+                    "the harness failed while running the agent; see its logs", 0, 0, journal.recorded())
                     .withUsedSandbox(usedSandbox);
         }
     }
@@ -334,15 +360,19 @@ public class RunExecutor {
         }
     }
 
-    private RunCompletion failed(RunRecord run, String workerId, RunStatus status, String reason, String message,
-                                 long inputTokens, long outputTokens, List<TraceSpan> trace) {
-        List<TraceSpan> spans = new ArrayList<>(trace);
-        Instant now = clock.instant();
-        spans.add(new TraceSpan(TraceSpan.Kind.AGENT, "run." + status.wire(), now, now,
-                Map.of("reason", reason), message));
+    private RunCompletion failed(RunRecord run, RunJournalWriter journal, String workerId, RunStatus status,
+                                 String reason, String message, long inputTokens, long outputTokens,
+                                 List<RunStep> steps) {
+        StepKind kind = switch (status) {
+            case TIMED_OUT -> StepKind.RUN_TIMED_OUT;
+            case CANCELLED -> StepKind.RUN_CANCELLED;
+            default -> StepKind.RUN_FAILED;
+        };
+        RunStep end = JournalSteps.ended(kind, status.wire(), reason, message, clock.instant());
         return new RunCompletion(run.runId(), workerId, status, reason, null, inputTokens, outputTokens,
-                pricing.costUsd(inputTokens, outputTokens), false, traceJson(spans), List.of(),
-                List.of(audit(run, "run." + status.wire(), Map.of("reason", reason, "message", message))));
+                pricing.costUsd(inputTokens, outputTokens), false, traceJson(steps, end), List.of(),
+                List.of(audit(run, "run." + status.wire(), Map.of("reason", reason, "message", message))), null,
+                journal.closingSteps(end));
     }
 
     /** Earlier exchanges of the session, so a follow-up message reads in context. */
@@ -364,8 +394,11 @@ public class RunExecutor {
         return new AuditEntry(run.principal(), run.runId(), action, toJson(new LinkedHashMap<>(detail)));
     }
 
-    private static String traceJson(List<TraceSpan> spans) {
-        return toJson(spans);
+    /** The trace stored with the run: built from its journal, the terminal step included. */
+    private String traceJson(List<RunStep> steps, RunStep end) {
+        List<RunStep> all = new ArrayList<>(steps);
+        all.add(end);
+        return toJson(JournalTrace.spans(all, false, clock.instant()));
     }
 
     private static String toJson(Object value) {

@@ -28,16 +28,27 @@ public interface RunLimits {
     @WithDefault("300")
     int syncWaitSeconds();
 
-    /** A worker that stops renewing its lease for this long (plus the grace) loses its runs (reason WorkerLost). */
+    /**
+     * A worker that stops renewing its lease for this long loses its runs: another replica resumes them from their
+     * journal at once (the lease epoch fences the old worker out).
+     */
     @WithDefault("30")
     int leaseSeconds();
 
     /**
-     * How long past its expiry another replica still leaves a lease alone: a stalled peer (GC pause, CPU
-     * starvation, a slow connection) that resumes within it keeps its runs.
+     * How long past its expiry a lease is still left alone before its run is failed for good (recoveries used up, or
+     * {@link #maxRecoveries()} 0): a stalled peer (GC pause, CPU starvation, a slow connection) that resumes within it
+     * keeps its run. Resuming needs no grace: the stalled peer can no longer write.
      */
     @WithDefault("30")
     int leaseGraceSeconds();
+
+    /**
+     * How many times a run is resumed after its worker died ({@code HARNESS_RUNS_MAX_RECOVERIES}); once more ends it
+     * {@code RecoveryAttemptsExceeded}. 0 switches resuming off: such runs fail {@code WorkerLost}.
+     */
+    @WithDefault("3")
+    int maxRecoveries();
 
     /**
      * How long a finished run's result is retried through a database outage. Part of this mapping, not a loose

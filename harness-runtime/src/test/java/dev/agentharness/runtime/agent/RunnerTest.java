@@ -385,7 +385,7 @@ class RunnerTest {
 
         runner.run(agent, List.of(), "x", config.withIdentity("run-7", "sess-3", "alice"));
 
-        assertEquals(List.of(new ToolContext("run-7", "sess-3", "alice", "ctx")), seen);
+        assertEquals(List.of(new ToolContext("run-7", "sess-3", "alice", "ctx", "c")), seen);
         assertEquals("{\"agent\":\"ctx\"}", outputOf(model.request(1), "c").output(),
                 "a non-String result is serialised to JSON; empty arguments mean {}");
     }

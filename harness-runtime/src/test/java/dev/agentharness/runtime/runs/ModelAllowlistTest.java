@@ -43,6 +43,9 @@ class ModelAllowlistTest {
             public int syncWaitSeconds() { return 300; }
             public int leaseSeconds() { return 30; }
             public int leaseGraceSeconds() { return 30; }
+
+            @Override
+            public int maxRecoveries() { return 3; }
             public int completeRetrySeconds() { return 300; }
             public int toolTimeoutSeconds() { return 120; }
             public int shutdownGraceSeconds() { return 45; }

@@ -1,0 +1,117 @@
+package dev.agentharness.runtime.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentharness.runtime.model.ConversationItem;
+import dev.agentharness.runtime.model.ConversationItem.AssistantMessage;
+import dev.agentharness.runtime.model.ConversationItem.FunctionCall;
+import dev.agentharness.runtime.model.ModelResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The payload of each journal step kind, built and read in one place. Payloads hold everything replay needs (model
+ * output items in full, tool outputs in full); what leaves the harness (events, traces) is redacted from them.
+ */
+public final class JournalSteps {
+
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private JournalSteps() {
+    }
+
+    static RunStep agentStarted(Agent agent, Instant at) {
+        ObjectNode payload = JSON.objectNode().put("agent", agent.name());
+        ArrayNode tools = payload.putArray("tools");
+        agent.tools().forEach(tool -> tools.add(tool.name()));
+        ArrayNode handoffs = payload.putArray("handoffs");
+        agent.handoffs().forEach(handoffs::add);
+        payload.put("started_at", at.toString());
+        return new RunStep(StepKind.AGENT_STARTED, payload);
+    }
+
+    static RunStep guardrail(String agent, String name, String stage, GuardrailResult result, Instant startedAt,
+                             Instant endedAt) {
+        return new RunStep(StepKind.GUARDRAIL, JSON.objectNode().put("agent", agent).put("name", name)
+                .put("stage", stage).put("triggered", result.tripwire()).put("explanation", result.explanation())
+                .put("started_at", startedAt.toString()).put("ended_at", endedAt.toString()));
+    }
+
+    static RunStep modelResponse(String agent, String model, int turn, ModelResponse response, Instant startedAt,
+                                 Instant endedAt) {
+        ObjectNode payload = JSON.objectNode().put("agent", agent).put("model", model).put("turn", turn)
+                .put("response_id", response.responseId())
+                .put("input_tokens", response.inputTokens()).put("output_tokens", response.outputTokens());
+        ArrayNode output = payload.putArray("output");
+        for (ConversationItem item : response.output()) {
+            switch (item) {
+                case AssistantMessage message -> output.addObject().put("type", "message").put("text", message.text());
+                case FunctionCall call -> output.addObject().put("type", "function_call").put("call_id", call.callId())
+                        .put("name", call.name()).put("arguments", call.arguments());
+                default -> throw new IllegalArgumentException("a model does not output " + item.getClass().getSimpleName());
+            }
+        }
+        payload.put("started_at", startedAt.toString()).put("ended_at", endedAt.toString());
+        return new RunStep(StepKind.MODEL_RESPONSE, payload);
+    }
+
+    /** The response a {@code model_response} step recorded, as the model returned it. */
+    static ModelResponse modelResponse(RunStep step) {
+        List<ConversationItem> items = new ArrayList<>();
+        for (JsonNode item : step.payload().path("output")) {
+            String type = item.path("type").asText();
+            if ("message".equals(type)) {
+                items.add(new AssistantMessage(item.path("text").asText()));
+            } else if ("function_call".equals(type)) {
+                items.add(new FunctionCall(item.path("call_id").asText(), item.path("name").asText(),
+                        item.path("arguments").asText()));
+            } else {
+                throw new IllegalStateException("journal step has an output item of unknown type '" + type + "'");
+            }
+        }
+        return new ModelResponse(step.text("response_id"), items, step.payload().path("input_tokens").asLong(),
+                step.payload().path("output_tokens").asLong());
+    }
+
+    static RunStep modelFailed(String agent, String model, int turn, String error, Instant startedAt, Instant endedAt) {
+        return new RunStep(StepKind.MODEL_FAILED, JSON.objectNode().put("agent", agent).put("model", model)
+                .put("turn", turn).put("error", error)
+                .put("started_at", startedAt.toString()).put("ended_at", endedAt.toString()));
+    }
+
+    static RunStep toolStarted(String agent, String tool, String callId, String arguments, Instant startedAt) {
+        return new RunStep(StepKind.TOOL_STARTED, JSON.objectNode().put("agent", agent).put("tool", tool)
+                .put("call_id", callId).put("arguments", arguments).put("started_at", startedAt.toString()));
+    }
+
+    static RunStep toolOutput(String agent, String tool, String callId, String output, String error,
+                              Instant startedAt, Instant endedAt) {
+        return new RunStep(StepKind.TOOL_OUTPUT, JSON.objectNode().put("agent", agent).put("tool", tool)
+                .put("call_id", callId).put("output", output).put("error", error)
+                .put("started_at", startedAt.toString()).put("ended_at", endedAt.toString()));
+    }
+
+    static RunStep handoff(String fromAgent, String toAgent, String callId, Instant at) {
+        return new RunStep(StepKind.HANDOFF, JSON.objectNode().put("from_agent", fromAgent).put("to_agent", toAgent)
+                .put("call_id", callId).put("at", at.toString()));
+    }
+
+    /** The last step of a run that succeeded. */
+    public static RunStep succeeded(String reply, int turns, long inputTokens, long outputTokens, Instant at) {
+        return new RunStep(StepKind.RUN_SUCCEEDED, JSON.objectNode().put("status", "succeeded").put("reply", reply)
+                .put("turns", turns).put("input_tokens", inputTokens).put("output_tokens", outputTokens)
+                .put("at", at.toString()));
+    }
+
+    /** The last step of a run that ended otherwise; {@code kind} is one of the terminal kinds. */
+    public static RunStep ended(StepKind kind, String status, String reason, String message, Instant at) {
+        if (!kind.terminal() || kind == StepKind.RUN_SUCCEEDED) {
+            throw new IllegalArgumentException(kind + " does not end a run that did not succeed");
+        }
+        return new RunStep(kind, JSON.objectNode().put("status", status).put("reason", reason).put("message", message)
+                .put("at", at.toString()));
+    }
+}
