@@ -9,6 +9,7 @@ import dev.agentharness.fakes.model.RecordedRequest;
 import dev.agentharness.fakes.model.Reply;
 import dev.agentharness.fakes.model.Responder;
 import dev.agentharness.runtime.sandbox.Bwrap;
+import dev.agentharness.runtime.sandbox.SandboxTools;
 import dev.agentharness.runtime.testing.ConversationLog;
 import dev.agentharness.runtime.testing.HarnessHttp;
 import dev.agentharness.runtime.testing.HarnessProcess;
@@ -41,7 +42,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *   <li>the FAKE model's request log shows every journaled model response requested exactly once; a turn requested
  *       twice is at most one per run, was in flight at the kill, and its journaled response came from the resumer;</li>
  *   <li>draft_reply (declared EXTERNAL) was executed exactly once per call across both processes' logs;</li>
- *   <li>a sandbox command caught in flight ran again, once, in the resumer's sandbox.</li>
+ *   <li>a sandbox command caught in flight ran again, once, in the resumer's sandbox when {@code exec_command}
+ *       declares a repeat harmless ({@code SideEffects.SANDBOX}); otherwise its run failed UncertainSideEffect
+ *       naming it and it did not run again.</li>
  * </ul>
  */
 class ReplicaCrashIT {
@@ -51,6 +54,10 @@ class ReplicaCrashIT {
     /** Of the 30, these run a slow command in a bubblewrap sandbox (agent "analyst", the local provider). */
     private static final int SANDBOXED = 4;
     private static final String SLOW_COMMAND = "sleep 10; echo done";
+    /** Whether exec_command declares a repeat harmless (SideEffects.SANDBOX): then it re-runs, else the run fails. */
+    private static final boolean COMMAND_REPEATABLE = SandboxTools.declarable().stream()
+            .filter(tool -> tool.name().equals(SandboxTools.EXEC_COMMAND)).findFirst().orElseThrow()
+            .effects().repeatable();
     private static final Duration SUBMIT_SPACING = Duration.ofMillis(100);
     private static final String DB = "replicacrash";
 
@@ -138,7 +145,9 @@ class ReplicaCrashIT {
         for (ToolCallLog.Call call : executedOnA.keySet()) {
             boolean recorded = journals.getOrDefault(call.runId(), List.of()).stream()
                     .anyMatch(step -> step.kind().equals("tool_output") && call.callId().equals(step.callId()));
-            if (call.tool().equals("draft_reply") && !recorded) {
+            boolean uncertainWhenInterrupted = call.tool().equals("draft_reply")
+                    || (call.tool().equals(SandboxTools.EXEC_COMMAND) && !COMMAND_REPEATABLE);
+            if (uncertainWhenInterrupted && !recorded) {
                 expectedUncertain.add(call.runId());
             }
         }
@@ -153,7 +162,9 @@ class ReplicaCrashIT {
             if (status.equals("failed") && view.path("reason").asText().equals("UncertainSideEffect")) {
                 uncertain.add(runId);
                 String message = journal.isEmpty() ? "" : journal.getLast().message();
-                assertTrue(message.contains("draft_reply"), runId + " names the uncertain step: " + journal.getLast());
+                String tool = sandboxed(run.getValue()) ? SandboxTools.EXEC_COMMAND : "draft_reply";
+                assertTrue(message.contains("tool call " + tool + " (call "),
+                        runId + " names the uncertain step: " + journal.getLast());
             } else {
                 assertEquals("succeeded", status, runId + " (" + run.getValue() + ") ended " + view);
                 assertTrue(view.path("reply").asText().contains(sandboxed(run.getValue()) ? "done" : "Priya Raman"),
@@ -182,8 +193,9 @@ class ReplicaCrashIT {
             if (sandboxed(run.getValue())) {
                 ToolCallLog.Call command = new ToolCallLog.Call(run.getKey(), "exec_command", "call_slow_exec");
                 assertEquals(1, executedOnA.getOrDefault(command, 0), "the command was running at the kill: " + command);
-                assertEquals(1, executedOnB.getOrDefault(command, 0),
-                        "a sandbox command caught in flight runs again in the resumer's sandbox: " + command);
+                assertEquals(COMMAND_REPEATABLE ? 1 : 0, executedOnB.getOrDefault(command, 0), "a sandbox command "
+                        + "caught in flight runs again in the resumer's sandbox iff exec_command declares a repeat "
+                        + "harmless (" + COMMAND_REPEATABLE + "): " + command);
             }
         }
     }
