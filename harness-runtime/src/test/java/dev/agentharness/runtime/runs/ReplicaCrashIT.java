@@ -53,7 +53,7 @@ class ReplicaCrashIT {
     private static final int RUNS = 30;
     /** Of the 30, these run a slow command in a bubblewrap sandbox (agent "analyst", the local provider). */
     private static final int SANDBOXED = 4;
-    private static final String SLOW_COMMAND = "sleep 10; echo done";
+    private static final String SLOW_COMMAND = "sleep 15; echo done";
     /** Whether exec_command declares a repeat harmless (SideEffects.SANDBOX): then it re-runs, else the run fails. */
     private static final boolean COMMAND_REPEATABLE = SandboxTools.declarable().stream()
             .filter(tool -> tool.name().equals(SandboxTools.EXEC_COMMAND)).findFirst().orElseThrow()
@@ -114,7 +114,9 @@ class ReplicaCrashIT {
                 markerOf.put(runId, marker);
                 sandboxed.add(runId);
             }
-            // Spaced submissions: at the kill the runs are spread over turns 0 (first model call in flight), 1 and 2.
+            awaitCommandsRunning(a, sandboxed, Duration.ofSeconds(30));
+            // Spaced submissions: at the kill the Maya runs are spread over their three model calls (the first, the one
+            // after lookup_account, the one after draft_reply).
             for (int i = SANDBOXED; i < RUNS; i++) {
                 String marker = "crash-" + batch + "-" + String.format("%03d", i);
                 HttpResponse<String> accepted = http.submitAsync("please handle " + marker + " for account ACME-1001");
@@ -123,12 +125,12 @@ class ReplicaCrashIT {
                 Thread.sleep(SUBMIT_SPACING);
             }
             Set<Integer> points = awaitRunsSpreadOverTurns(markerOf, Duration.ofSeconds(30));
-            awaitCommandsRunning(a, sandboxed, Duration.ofSeconds(30));
             epochAtKill = leaseEpochs();
             a.kill();
             killedAt = Instant.now();
             replicaALog = a.log();
-            assertTrue(points.size() >= 2, "runs at different points of their conversations at the kill: " + points);
+            assertTrue(points.size() >= 2 && points.contains(3),
+                    "Maya runs at different points of their conversations at the kill: " + points);
         }
 
         Map<String, JsonNode> finals;
@@ -248,8 +250,8 @@ class ReplicaCrashIT {
     }
 
     /**
-     * Waits until no run is queued and the running ones sit at different turns (how many model requests the FAKE model
-     * has seen for each); returns the turns seen.
+     * Waits until no run is queued and the running Maya runs sit at different turns (how many model requests the FAKE
+     * model has seen for each), one of them past its draft_reply; returns the turns seen.
      */
     private Set<Integer> awaitRunsSpreadOverTurns(Map<String, String> markerOf, Duration timeout)
             throws InterruptedException {
@@ -260,8 +262,9 @@ class ReplicaCrashIT {
             boolean queued = rows.stream().anyMatch(row -> row.get(1).equals("queued"));
             ConversationLog conversations = new ConversationLog(rig.model());
             points = new TreeSet<>(rows.stream().filter(row -> row.get(1).equals("running"))
+                    .filter(row -> !sandboxed(markerOf.get(row.get(0))))
                     .map(row -> conversations.requestsPerTurn(markerOf.get(row.get(0))).size()).toList());
-            if (!queued && points.size() >= 2 && points.stream().anyMatch(turn -> turn >= 2)) {
+            if (!queued && points.size() >= 2 && points.contains(3)) {
                 return points;
             }
             Thread.sleep(50);
