@@ -67,6 +67,27 @@ class CrdDefinitionTest {
     }
 
     @Test
+    void wideOutputAddsTheRunAndItsTurns() throws IOException {
+        List<CustomResourceColumnDefinition> columns = crd(AGENT_RUNS).getSpec().getVersions().getFirst()
+                .getAdditionalPrinterColumns();
+        assertEquals(List.of("Run", "Turns"), columns.stream().filter(c -> c.getPriority() == 1)
+                .map(CustomResourceColumnDefinition::getName).sorted().toList());
+        assertEquals(".status.progress.turns", column(columns, "Turns").getJsonPath());
+        assertEquals("integer", column(columns, "Turns").getType());
+    }
+
+    @Test
+    void statusProgressHasTurnsStepsLastStepAttemptsAndRecoveries() throws IOException {
+        JSONSchemaProps progress = crd(AGENT_RUNS).getSpec().getVersions().getFirst().getSchema().getOpenAPIV3Schema()
+                .getProperties().get("status").getProperties().get("progress");
+        assertNotNull(progress, "status.progress is in the schema");
+        assertEquals(List.of("attempts", "lastStep", "recoveries", "steps", "turns"),
+                progress.getProperties().keySet().stream().sorted().toList());
+        assertEquals("integer", progress.getProperties().get("turns").getType());
+        assertEquals("string", progress.getProperties().get("lastStep").getType());
+    }
+
+    @Test
     void specIsImmutableExceptCancelThroughACelTransitionRule() throws IOException {
         JSONSchemaProps spec = crd(AGENT_RUNS).getSpec().getVersions().getFirst().getSchema().getOpenAPIV3Schema()
                 .getProperties().get("spec");

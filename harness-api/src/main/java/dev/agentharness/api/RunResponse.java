@@ -10,6 +10,7 @@ import java.util.List;
  * run ended the way it did ({@code MaxTurnsExceeded}, {@code InputGuardrailTripwire}, …).
  * {@code artifact_url} is a fresh short-lived link to {@code reply.md} when the run saved one;
  * {@code artifact_error} says why a requested artifact could not be saved (the reply is still here).
+ * {@code progress} says how far it got and whether it moved replicas ({@link RunProgress}); always present.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RunResponse(
@@ -29,5 +30,6 @@ public record RunResponse(
         @JsonProperty("created_at") OffsetDateTime createdAt,
         @JsonProperty("started_at") OffsetDateTime startedAt,
         @JsonProperty("completed_at") OffsetDateTime completedAt,
-        @JsonProperty("updated_at") OffsetDateTime updatedAt) {
+        @JsonProperty("updated_at") OffsetDateTime updatedAt,
+        @JsonProperty("progress") RunProgress progress) {
 }

@@ -64,7 +64,8 @@ class ArchitectureTest {
                 .whereLayer("model").mayOnlyBeAccessedByLayers("runs", "agent", "sandbox")
                 // Links are unsigned in dev mode (no API keys), which storage learns from security's key parser.
                 .whereLayer("security").mayOnlyBeAccessedByLayers("api", "storage")
-                .whereLayer("observability").mayNotBeAccessedByAnyLayer()
+                // The run events stream redacts signed links in what it shows exactly as exported spans do.
+                .whereLayer("observability").mayOnlyBeAccessedByLayers("runs")
                 // Exception: the local artifact store's signed-link endpoint (/storage/...) IS the store served
                 // over HTTP (only when no R2/S3 is configured); it has no run or session logic to put in runs.
                 .ignoreDependency(belongToAnyOf(StorageLinksResource.class), resideInAPackage(ROOT + ".storage.."))

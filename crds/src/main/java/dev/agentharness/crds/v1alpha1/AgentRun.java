@@ -30,6 +30,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Duration", jsonPath = ".status.duration")
 @AdditionalPrinterColumn(name = "Run", jsonPath = ".status.runId", priority = 1)
+// Wide output only: `kubectl get ar -o wide -w` shows a long run advancing (and Succeeded/Reason stay the default view).
+@AdditionalPrinterColumn(name = "Turns", jsonPath = ".status.progress.turns", type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
 public class AgentRun extends CustomResource<AgentRunSpec, AgentRunStatus> implements Namespaced {
 
     public static final String GROUP = "agentharness.dev";

@@ -59,6 +59,10 @@ public class AgentRunStatus {
     @JsonPropertyDescription("Tokens the run consumed and what they cost.")
     private RunUsage usage;
 
+    @JsonPropertyDescription("How far the run got (turns, steps, last step kind) and whether it moved to another harness "
+            + "replica (attempts, recoveries); updated while it runs, kept once it finished.")
+    private RunProgress progress;
+
     @JsonPropertyDescription("Whether the run had a sandbox.")
     private Boolean usedSandbox;
 
@@ -175,6 +179,14 @@ public class AgentRunStatus {
 
     public void setUsage(RunUsage usage) {
         this.usage = usage;
+    }
+
+    public RunProgress getProgress() {
+        return progress;
+    }
+
+    public void setProgress(RunProgress progress) {
+        this.progress = progress;
     }
 
     public Boolean getUsedSandbox() {

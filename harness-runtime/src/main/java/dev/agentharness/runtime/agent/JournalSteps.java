@@ -87,11 +87,28 @@ public final class JournalSteps {
                 .put("call_id", callId).put("arguments", arguments).put("started_at", startedAt.toString()));
     }
 
-    static RunStep toolOutput(String agent, String tool, String callId, String output, String error,
+    /** @param bodyRan false when the arguments were refused before the tool's body ran (it acted on nothing) */
+    static RunStep toolOutput(String agent, String tool, String callId, String output, String error, boolean bodyRan,
                               Instant startedAt, Instant endedAt) {
         return new RunStep(StepKind.TOOL_OUTPUT, JSON.objectNode().put("agent", agent).put("tool", tool)
-                .put("call_id", callId).put("output", output).put("error", error)
+                .put("call_id", callId).put("output", output).put("error", error).put("body_ran", bodyRan)
                 .put("started_at", startedAt.toString()).put("ended_at", endedAt.toString()));
+    }
+
+    /**
+     * The call id of the last recorded call whose body ran and that {@code changedWorkspace} says may have changed the
+     * run's sandbox: the checkpoint a resumed sandbox run restores. Empty when no such call was recorded.
+     */
+    public static java.util.Optional<String> lastWorkspaceChange(List<RunStep> steps,
+                                                                 java.util.function.Predicate<String> changedWorkspace) {
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            RunStep step = steps.get(i);
+            if (step.kind() == StepKind.TOOL_OUTPUT && step.payload().path("body_ran").asBoolean(true)
+                    && changedWorkspace.test(step.text("tool"))) {
+                return java.util.Optional.of(step.text("call_id"));
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     static RunStep handoff(String fromAgent, String toAgent, String callId, Instant at) {

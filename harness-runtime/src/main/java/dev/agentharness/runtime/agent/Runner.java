@@ -251,11 +251,13 @@ public final class Runner {
                     call.callId());
             String output;
             String error = null;
+            boolean bodyRan = true;
             try {
                 output = invokeWithDeadline(tool, context, call.arguments());
             } catch (ToolArgumentsException e) {
                 output = ARGUMENTS_ERROR_PREFIX + e.getMessage();
                 error = e.getMessage();
+                bodyRan = false;
                 LOG.warnf("Tool %s (call %s) got invalid arguments", tool.name(), call.callId());
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
@@ -266,8 +268,8 @@ public final class Runner {
                 LOG.warnf("Tool %s (call %s) failed with %s", tool.name(), call.callId(), e.getClass().getSimpleName());
             }
             // An outside action's result is durable at once; a repeatable call's waits for the next durable step.
-            record(JournalSteps.toolOutput(current.name(), tool.name(), call.callId(), output, error, startedAt,
-                    clock.instant()), tool.effects() == SideEffects.EXTERNAL);
+            record(JournalSteps.toolOutput(current.name(), tool.name(), call.callId(), output, error, bodyRan,
+                    startedAt, clock.instant()), tool.effects() == SideEffects.EXTERNAL);
             return output;
         }
 

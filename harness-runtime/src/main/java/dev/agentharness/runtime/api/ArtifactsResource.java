@@ -4,7 +4,7 @@ import dev.agentharness.api.ArtifactRef;
 import dev.agentharness.runtime.security.Caller;
 import dev.agentharness.runtime.state.ArtifactIndex;
 import dev.agentharness.runtime.state.ArtifactRow;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.storage.ArtifactLinks;
 import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.Storage;
@@ -43,13 +43,13 @@ public class ArtifactsResource {
 
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
 
-    private final RunStore runs;
+    private final RunReads runs;
     private final ArtifactIndex index;
     private final Storage storage;
     private final ArtifactLinks links;
     private final Caller caller;
 
-    public ArtifactsResource(RunStore runs, ArtifactIndex index, Storage storage, ArtifactLinks links, Caller caller) {
+    public ArtifactsResource(RunReads runs, ArtifactIndex index, Storage storage, ArtifactLinks links, Caller caller) {
         this.runs = runs;
         this.index = index;
         this.storage = storage;

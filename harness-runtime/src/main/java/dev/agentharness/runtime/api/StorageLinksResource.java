@@ -82,7 +82,7 @@ public class StorageLinksResource {
             throw ApiException.notFound("this harness stores artifacts in R2/S3; its links point there");
         }
         try {
-            ObjectKeys.checkKey(key);
+            ObjectKeys.checkLinkable(key);
         } catch (ObjectKeys.InvalidNameException e) {
             throw forbidden("this link is not valid");
         }

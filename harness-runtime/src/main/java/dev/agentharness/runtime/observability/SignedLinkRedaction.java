@@ -66,12 +66,23 @@ public final class SignedLinkRedaction implements SpanExporter {
     @SuppressWarnings("unchecked")
     private static void put(AttributesBuilder builder, AttributeKey<?> key, Object value) {
         if (key.getType() == AttributeType.STRING && signed(value)) {
-            String text = (String) value;
-            int query = text.indexOf('?');
-            builder.put((AttributeKey<String>) key, query < 0 ? REDACTED : text.substring(0, query + 1) + REDACTED);
+            builder.put((AttributeKey<String>) key, redactText((String) value));
         } else {
             builder.put((AttributeKey<Object>) key, value);
         }
+    }
+
+    /**
+     * {@code text} with the query of a signed link replaced by {@value #REDACTED} (everything from the first
+     * {@code ?} on; the whole text when it has none), or {@code text} itself when it carries no signature. The same
+     * rule for every surface that shows run data outside the harness: exported spans and the run events stream.
+     */
+    public static String redactText(String text) {
+        if (!signed(text)) {
+            return text;
+        }
+        int query = text.indexOf('?');
+        return query < 0 ? REDACTED : text.substring(0, query + 1) + REDACTED;
     }
 
     private static boolean signed(Object value) {

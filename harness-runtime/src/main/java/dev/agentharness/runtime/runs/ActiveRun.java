@@ -91,4 +91,13 @@ public final class ActiveRun {
         Stop why = stop.get();
         return why == null || why == Stop.TIMED_OUT;
     }
+
+    /**
+     * Whether the run stopped here without ending: another replica took it or will claim it from the queue, so what
+     * it needs to continue (its sandbox checkpoints) must outlive this replica's part of it.
+     */
+    public boolean continuesElsewhere() {
+        Stop why = stop.get();
+        return why == Stop.LEASE_LOST || why == Stop.RELEASED;
+    }
 }

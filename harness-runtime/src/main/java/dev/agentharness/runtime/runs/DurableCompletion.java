@@ -2,7 +2,7 @@ package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.state.CompletionRejectedException;
 import dev.agentharness.runtime.state.RunCompletion;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunCompletions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -26,16 +26,16 @@ public class DurableCompletion {
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-    private final RunStore runs;
+    private final RunCompletions runs;
     private final Duration window;
     private final Clock clock;
 
     @Inject
-    public DurableCompletion(RunStore runs, RunLimits limits, Clock clock) {
+    public DurableCompletion(RunCompletions runs, RunLimits limits, Clock clock) {
         this(runs, Duration.ofSeconds(limits.completeRetrySeconds()), clock);
     }
 
-    public DurableCompletion(RunStore runs, Duration window, Clock clock) {
+    public DurableCompletion(RunCompletions runs, Duration window, Clock clock) {
         this.runs = runs;
         this.window = window;
         this.clock = clock;

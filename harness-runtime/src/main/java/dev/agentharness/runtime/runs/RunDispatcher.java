@@ -2,7 +2,7 @@ package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunQueue;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -49,7 +49,7 @@ public class RunDispatcher {
     private static final Duration WATCHDOG_TICK = Duration.ofMillis(200);
     private static final int CLAIM_BATCH = 100;
 
-    private final RunStore runs;
+    private final RunQueue runs;
     private final Database database;
     private final RunExecutor executor;
     private final RunLimits limits;
@@ -68,7 +68,7 @@ public class RunDispatcher {
     private ScheduledExecutorService keepers;
 
     @Inject
-    public RunDispatcher(RunStore runs, Database database, RunExecutor executor, RunLimits limits, Clock clock) {
+    public RunDispatcher(RunQueue runs, Database database, RunExecutor executor, RunLimits limits, Clock clock) {
         this.runs = runs;
         this.database = database;
         this.executor = executor;
@@ -229,7 +229,7 @@ public class RunDispatcher {
             }
             lastHeartbeat = now;
             if (!draining && !now.isBefore(healthySince.plus(lease))) {
-                RunStore.LeaseSweep sweep = runs.recoverExpiredLeases(workerId, limits.maxRecoveries(),
+                RunQueue.LeaseSweep sweep = runs.recoverExpiredLeases(workerId, limits.maxRecoveries(),
                         Duration.ofSeconds(limits.leaseGraceSeconds()));
                 if (!sweep.resumed().isEmpty()) {
                     LOG.warnf("%d run(s) lost their worker and go back to the queue to resume from their journal: %s",

@@ -39,7 +39,7 @@ import dev.agentharness.runtime.state.JournalStep;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunJournal;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.state.SessionStore;
 import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
@@ -66,6 +66,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Executes one claimed run: rebuilds the session history, drives the agent loop, and records
@@ -94,7 +95,7 @@ public class RunExecutor {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .build();
 
-    private final RunStore runs;
+    private final RunReads runs;
     private final SessionStore sessions;
     private final AgentRegistry agents;
     private final Runner runner;
@@ -111,15 +112,16 @@ public class RunExecutor {
     private final ReplyArtifacts replyArtifacts;
     private final RunJournal journal;
     /** Told each time a run's journal grew on this replica, so its event streams need not wait for the next poll. */
-    private final java.util.function.Consumer<String> stepsWritten = runId -> { };
+    private final RunEventsNotifier stepsWritten;
 
     @Inject
-    public RunExecutor(RunStore runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
+    public RunExecutor(RunReads runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, Tracer tracer,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
-                       ReplyArtifacts replyArtifacts, RunJournal journal) {
+                       ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten) {
         this.journal = journal;
+        this.stepsWritten = stepsWritten;
         this.durableCompletion = durableCompletion;
         this.sandboxes = sandboxes;
         this.replyArtifacts = replyArtifacts;
@@ -166,6 +168,7 @@ public class RunExecutor {
             active.recording();
             boolean recorded = record(run, completion);
             if (recorded) {
+                stepsWritten.stepsWritten(run.runId()); // the terminal step: streams here end now
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
             } else {
@@ -212,7 +215,7 @@ public class RunExecutor {
         List<RunStep> recorded = RunJournalWriter.read(journal, run.runId());
         RunJournalWriter steps = new RunJournalWriter(journal,
                 new RunJournal.Lease(run.runId(), workerId, run.leaseEpoch()), recorded, durableCompletion, active,
-                stepsWritten);
+                stepsWritten::stepsWritten);
         if (!recorded.isEmpty()) {
             LOG.infof("run resumed (attempt %d, recovery %d): replaying %d journal step(s)", run.attempts(),
                     run.recoveries(), recorded.size());
@@ -241,8 +244,10 @@ public class RunExecutor {
         }
         RunSandbox sandbox;
         try {
+            // A resumed run continues in the workspace as its last recorded change left it, not as it started.
+            Optional<String> checkpoint = JournalSteps.lastWorkspaceChange(recorded, SandboxTools::changesWorkspace);
             sandbox = sandboxes.open(run.runId(), ObjectKeys.sessionPath(run.principal(), run.sessionId()), manifest,
-                    run.timeoutSeconds());
+                    run.timeoutSeconds(), checkpoint);
         } catch (SandboxException | RuntimeException e) {
             LOG.errorf("could not provision the run's sandbox: %s", e.getMessage());
             return failed(run, steps, workerId, RunStatus.FAILED, "SandboxUnavailable",
@@ -259,7 +264,8 @@ public class RunExecutor {
             }
             return withMountUploads(run, completion, sandboxes.finish(run.runId(), sandbox));
         } finally {
-            sandboxes.close(run.runId(), sandbox);
+            // A run another replica continues keeps its checkpoints: they are its workspace there.
+            sandboxes.close(run.runId(), sandbox, active.continuesElsewhere());
         }
     }
 

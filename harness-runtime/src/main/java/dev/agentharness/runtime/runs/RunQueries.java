@@ -5,7 +5,8 @@ import dev.agentharness.api.RunResponse;
 import dev.agentharness.api.SessionResponse;
 import dev.agentharness.runtime.state.FeedPosition;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunCompletions;
+import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.state.SessionStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -25,12 +26,14 @@ public class RunQueries {
     private static final int DEFAULT_PAGE = 100;
     private static final Duration CURSOR_LAG = Duration.ofSeconds(5);
 
-    private final RunStore runs;
+    private final RunReads runs;
+    private final RunCompletions completions;
     private final SessionStore sessions;
     private final RunService views;
 
-    public RunQueries(RunStore runs, SessionStore sessions, RunService views) {
+    public RunQueries(RunReads runs, RunCompletions completions, SessionStore sessions, RunService views) {
         this.runs = runs;
+        this.completions = completions;
         this.sessions = sessions;
         this.views = views;
     }
@@ -89,7 +92,7 @@ public class RunQueries {
 
     /** Asks the run's worker to stop; the run as it stands now (a finished run stays as it finished). */
     public RunResponse cancel(String runId, String principal) {
-        return runs.requestCancel(runId, principal).map(views::view).orElseThrow(() -> runNotFound(runId));
+        return completions.requestCancel(runId, principal).map(views::view).orElseThrow(() -> runNotFound(runId));
     }
 
     public SessionResponse session(String sessionId, String principal) {

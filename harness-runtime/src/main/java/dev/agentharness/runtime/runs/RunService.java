@@ -16,7 +16,8 @@ import dev.agentharness.runtime.storage.ArtifactLinks;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
 import dev.agentharness.runtime.state.NewRun;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunReads;
+import dev.agentharness.runtime.state.RunSubmissions;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,7 +54,8 @@ public class RunService {
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .build();
 
-    private final RunStore runs;
+    private final RunSubmissions submissions;
+    private final RunReads runs;
     private final Database database;
     private final AgentRegistry agents;
     private final ModelClient model;
@@ -67,13 +69,14 @@ public class RunService {
     private final ArtifactLinks links;
 
     @Inject
-    public RunService(RunStore runs, Database database, AgentRegistry agents, ModelClient model,
-                      RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
+    public RunService(RunSubmissions submissions, RunReads runs, Database database, AgentRegistry agents,
+                      ModelClient model, RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
                       String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links) {
         this.sandboxes = sandboxes;
         this.artifactIndex = artifactIndex;
         this.links = links;
+        this.submissions = submissions;
         this.runs = runs;
         this.database = database;
         this.agents = agents;
@@ -161,7 +164,7 @@ public class RunService {
 
     private dev.agentharness.runtime.state.SubmitOutcome submitDurably(NewRun newRun) {
         try {
-            return runs.submit(newRun);
+            return submissions.submit(newRun);
         } catch (RuntimeException e) {
             if (!database.ping(Duration.ofSeconds(1))) {
                 throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);

@@ -1,6 +1,7 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.api.ArtifactRef;
+import dev.agentharness.api.RunProgress;
 import dev.agentharness.api.RunResponse;
 import dev.agentharness.api.Usage;
 import dev.agentharness.runtime.state.ArtifactIndex;
@@ -33,6 +34,7 @@ final class RunViews {
                 run.createdAt(),
                 run.startedAt(),
                 run.completedAt(),
-                run.updatedAt());
+                run.updatedAt(),
+                new RunProgress(run.turns(), run.stepCount(), run.lastStep(), run.attempts(), run.recoveries()));
     }
 }

@@ -1,7 +1,7 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.sandbox.RunLiveness;
-import dev.agentharness.runtime.state.RunStore;
+import dev.agentharness.runtime.state.RunReads;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 
@@ -9,9 +9,9 @@ import java.util.Optional;
 @ApplicationScoped
 public class StoredRunLiveness implements RunLiveness {
 
-    private final RunStore runs;
+    private final RunReads runs;
 
-    public StoredRunLiveness(RunStore runs) {
+    public StoredRunLiveness(RunReads runs) {
         this.runs = runs;
     }
 

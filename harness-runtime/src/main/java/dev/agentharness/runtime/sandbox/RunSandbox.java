@@ -17,6 +17,11 @@ import org.jboss.logging.Logger;
  * workspace outgrew {@code SANDBOX_SNAPSHOT_MAX_BYTES}, or all runs' snapshots fill
  * {@code SANDBOX_SNAPSHOT_TOTAL_MAX_BYTES}) is skipped: the run goes on with its previous snapshot
  * and the call's tool result tells the model ({@link #takeSnapshotNotice()}).
+ *
+ * <p>A change named after its tool call ({@link #change(String, Operation)}) is also kept durably as checkpoint
+ * {@code <call id>} ({@link SandboxCheckpoints}): the snapshot, or — when there is none — a record that the
+ * workspace is still that of the previous checkpoint. Another replica resumes the run from the checkpoint of the
+ * last tool output its journal recorded ({@link #resume}).
  */
 public final class RunSandbox implements AutoCloseable {
 
@@ -40,17 +45,21 @@ public final class RunSandbox implements AutoCloseable {
     private final SandboxSpec spec;
     private final Preparation preparation;
     private final SnapshotStore snapshots;
+    private final SandboxCheckpoints checkpoints;
     private Sandbox current;
     private SnapshotStore.Snapshot lastSnapshot;
+    /** The durable checkpoint holding the current workspace's archive; null = as freshly prepared. */
+    private String lastCheckpoint;
     private String snapshotNotice;
     private int resumes;
 
     private RunSandbox(SandboxProvider provider, SandboxSpec spec, Preparation preparation, SnapshotStore snapshots,
-                       Sandbox first) {
+                       SandboxCheckpoints checkpoints, Sandbox first) {
         this.provider = provider;
         this.spec = spec;
         this.preparation = preparation;
         this.snapshots = snapshots;
+        this.checkpoints = checkpoints;
         this.current = first;
     }
 
@@ -67,6 +76,12 @@ public final class RunSandbox implements AutoCloseable {
     /** Provisions the first sandbox and prepares it; a sandbox that cannot be prepared is destroyed. */
     public static RunSandbox provision(SandboxProvider provider, SandboxSpec spec, Preparation preparation,
                                        SnapshotStore snapshots) throws SandboxException {
+        return provision(provider, spec, preparation, snapshots, SandboxCheckpoints.NONE);
+    }
+
+    /** Provisions the first sandbox and prepares it; a sandbox that cannot be prepared is destroyed. */
+    public static RunSandbox provision(SandboxProvider provider, SandboxSpec spec, Preparation preparation,
+                                       SnapshotStore snapshots, SandboxCheckpoints checkpoints) throws SandboxException {
         Sandbox first = provider.create(spec);
         try {
             preparation.prepare(first);
@@ -74,7 +89,61 @@ public final class RunSandbox implements AutoCloseable {
             first.destroy();
             throw e;
         }
-        return new RunSandbox(provider, spec, preparation, snapshots, first);
+        return new RunSandbox(provider, spec, preparation, snapshots, checkpoints, first);
+    }
+
+    /**
+     * A fresh sandbox whose workspace is checkpoint {@code checkpointName} of the run (the one taken after the last
+     * tool output the run's journal recorded), instead of the usual preparation: how a run continues on another
+     * replica. A checkpoint that was never stored or cannot be read is a {@link SandboxException} naming it.
+     */
+    public static RunSandbox resume(SandboxProvider provider, SandboxSpec spec, Preparation preparation,
+                                    SnapshotStore snapshots, SandboxCheckpoints checkpoints, String checkpointName)
+            throws SandboxException {
+        Sandbox first = provider.create(spec);
+        String holder;
+        try {
+            holder = restoreCheckpoint(checkpoints, spec.runId(), checkpointName, first, preparation);
+        } catch (SandboxException | RuntimeException e) {
+            first.destroy();
+            throw e;
+        }
+        RunSandbox resumed = new RunSandbox(provider, spec, preparation, snapshots, checkpoints, first);
+        resumed.lastCheckpoint = holder;
+        LOG.infof("run %s: sandbox %s resumed from checkpoint %s", spec.runId(), first.id(), checkpointName);
+        return resumed;
+    }
+
+    /** Restores checkpoint {@code name} into {@code fresh}; returns the checkpoint holding the archive (null: prepared). */
+    private static String restoreCheckpoint(SandboxCheckpoints checkpoints, String runId, String name, Sandbox fresh,
+                                            Preparation preparation) throws SandboxException {
+        Optional<SandboxCheckpoints.Checkpoint> found;
+        try {
+            found = checkpoints.open(runId, name);
+        } catch (SandboxException e) {
+            throw new SandboxException("the run's workspace cannot be restored: " + e.getMessage(), e);
+        }
+        if (found.isEmpty()) {
+            throw new SandboxException("the run's workspace cannot be restored: no checkpoint " + name
+                    + " of run " + runId + " is stored");
+        }
+        try (SandboxCheckpoints.Checkpoint checkpoint = found.get()) {
+            return switch (checkpoint) {
+                case SandboxCheckpoints.Archive archive -> {
+                    try {
+                        fresh.restore(archive.stream(), archive.size());
+                    } catch (SandboxException e) {
+                        throw new SandboxException("the run's workspace cannot be restored from checkpoint " + name
+                                + ": " + e.getMessage(), e);
+                    }
+                    yield archive.name();
+                }
+                case SandboxCheckpoints.Prepared prepared -> {
+                    preparation.prepare(fresh);
+                    yield null;
+                }
+            };
+        }
     }
 
     public SandboxSpec spec() {
@@ -86,14 +155,26 @@ public final class RunSandbox implements AutoCloseable {
         return operation.apply(live());
     }
 
-    /** Runs an operation that may change the workspace, then snapshots it. */
-    public synchronized <T> T change(Operation<T> operation) throws SandboxException {
+    /** Runs an operation that may change the workspace, then snapshots it (this process only). */
+    public <T> T change(Operation<T> operation) throws SandboxException {
+        return change(null, operation);
+    }
+
+    /**
+     * Runs an operation that may change the workspace, then snapshots it and keeps the snapshot as durable
+     * checkpoint {@code checkpointName} (the tool call's id) — before the call's output can be recorded, so every
+     * recorded output has its checkpoint. Null: no durable checkpoint.
+     */
+    public synchronized <T> T change(String checkpointName, Operation<T> operation) throws SandboxException {
         Sandbox sandbox = live();
         try {
             return operation.apply(sandbox);
         } finally {
             if (sandbox.alive()) {
-                snapshot(sandbox);
+                snapshot(sandbox, checkpointName);
+            } else {
+                // Lost during the call: a resume here restores the last snapshot, so must one elsewhere.
+                checkpointSameAsLast(checkpointName);
             }
         }
     }
@@ -108,18 +189,47 @@ public final class RunSandbox implements AutoCloseable {
         return notice;
     }
 
-    private void snapshot(Sandbox sandbox) {
+    private void snapshot(Sandbox sandbox, String checkpointName) {
+        SnapshotStore.Snapshot taken;
         try {
-            SnapshotStore.Snapshot taken = snapshots.take(sandbox);
-            snapshots.discard(lastSnapshot);
-            lastSnapshot = taken;
+            taken = snapshots.take(sandbox);
         } catch (SnapshotRefusedException e) {
             snapshotNotice = e.getMessage();
             LOG.warnf("run %s, sandbox %s: snapshot skipped, keeping the previous one: %s", spec.runId(), sandbox.id(),
                     e.getMessage());
+            checkpointSameAsLast(checkpointName);
+            return;
         } catch (SandboxException e) {
             // Keep the older snapshot: a resume then loses this call's changes, not the whole workspace.
             LOG.warnf("sandbox %s: snapshot failed, keeping the previous one: %s", sandbox.id(), e.getMessage());
+            checkpointSameAsLast(checkpointName);
+            return;
+        }
+        snapshots.discard(lastSnapshot);
+        lastSnapshot = taken;
+        if (checkpointName == null) {
+            return;
+        }
+        try {
+            checkpoints.save(spec.runId(), checkpointName, taken.file(), taken.size());
+            lastCheckpoint = checkpointName;
+        } catch (SandboxException e) {
+            LOG.warnf("run %s: %s; a resume on another replica continues from the previous checkpoint", spec.runId(),
+                    e.getMessage());
+            snapshotNotice = "the workspace checkpoint could not be stored durably; if this run moves to another "
+                    + "replica, it continues without the changes since the last stored checkpoint";
+            checkpointSameAsLast(checkpointName);
+        }
+    }
+
+    private void checkpointSameAsLast(String checkpointName) {
+        if (checkpointName == null) {
+            return;
+        }
+        try {
+            checkpoints.saveSameAs(spec.runId(), checkpointName, lastCheckpoint);
+        } catch (SandboxException e) {
+            LOG.warnf("run %s: %s; a resume after this call will fail", spec.runId(), e.getMessage());
         }
     }
 
@@ -146,6 +256,9 @@ public final class RunSandbox implements AutoCloseable {
                 } catch (IOException e) {
                     throw new SandboxException("the harness cannot read the last snapshot (" + e.getClass().getSimpleName() + ")");
                 }
+            } else if (lastCheckpoint != null) {
+                // Resumed from a checkpoint and nothing snapshotted here since: that checkpoint is the workspace.
+                restoreCheckpoint(checkpoints, spec.runId(), lastCheckpoint, replacement, preparation);
             } else {
                 // Nothing changed since provisioning: prepare it again as the first one was.
                 preparation.prepare(replacement);

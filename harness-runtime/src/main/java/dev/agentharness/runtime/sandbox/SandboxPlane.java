@@ -43,6 +43,7 @@ public class SandboxPlane {
     private final Duration defaultTimeout;
     private final Duration maxExec;
     private final SnapshotStore snapshots;
+    private final SandboxCheckpoints checkpoints;
     private final Set<String> active = ConcurrentHashMap.newKeySet();
     private final Map<String, BucketMounts.RunMounts> runMounts = new ConcurrentHashMap<>();
 
@@ -63,7 +64,8 @@ public class SandboxPlane {
                         new BucketMounts.Limits(mountMaxObjects, mountMaxBytes, mountMaxRunBytes,
                                 Duration.ofMinutes(5)))),
                 Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds),
-                SnapshotStore.open(Path.of(dataDir).resolve("snapshots"), snapshotMaxBytes, snapshotTotalMaxBytes));
+                SnapshotStore.open(Path.of(dataDir).resolve("snapshots"), snapshotMaxBytes, snapshotTotalMaxBytes),
+                new StoredCheckpoints(storage.store()));
     }
 
     /** A plane without artifact storage (it refuses bucket mounts), for tests and tools. */
@@ -86,7 +88,14 @@ public class SandboxPlane {
     /** @param snapshots the runs' snapshot files; null = {@link SnapshotStore#temporary()} once a run needs one */
     public SandboxPlane(Optional<SandboxProvider> provider, Optional<BucketMounts> mounts, Duration defaultTimeout,
                         Duration maxExec, SnapshotStore snapshots) {
+        this(provider, mounts, defaultTimeout, maxExec, snapshots, SandboxCheckpoints.NONE);
+    }
+
+    /** @param checkpoints where runs' durable workspace checkpoints live (for resuming on another replica) */
+    public SandboxPlane(Optional<SandboxProvider> provider, Optional<BucketMounts> mounts, Duration defaultTimeout,
+                        Duration maxExec, SnapshotStore snapshots, SandboxCheckpoints checkpoints) {
         this.snapshots = snapshots;
+        this.checkpoints = checkpoints;
         this.provider = provider;
         this.mounts = mounts;
         this.defaultTimeout = defaultTimeout;
@@ -157,6 +166,17 @@ public class SandboxPlane {
      */
     public RunSandbox open(String runId, String sessionPath, Manifest manifest, Integer runTimeoutSeconds)
             throws SandboxException {
+        return open(runId, sessionPath, manifest, runTimeoutSeconds, Optional.empty());
+    }
+
+    /**
+     * Like {@link #open(String, String, Manifest, Integer)}; with {@code resumeFrom}, the fresh sandbox's workspace is
+     * that checkpoint of the run (the call id of the last recorded output of a workspace-changing sandbox tool)
+     * instead of a newly prepared one. A checkpoint that is not stored or cannot be read is a
+     * {@link SandboxException} saying so.
+     */
+    public RunSandbox open(String runId, String sessionPath, Manifest manifest, Integer runTimeoutSeconds,
+                           Optional<String> resumeFrom) throws SandboxException {
         SandboxProvider p = provider.orElseThrow(() -> new SandboxException("no sandbox provider is configured"));
         Duration timeout = runTimeoutSeconds == null ? defaultTimeout
                 // A little beyond the run's own limit, so the run's finally, not the reaper, destroys it.
@@ -166,12 +186,13 @@ public class SandboxPlane {
         active.add(runId);
         try {
             if (mounts.isPresent() && BucketMounts.any(manifest)) {
+                // A resumed run's mounts know nothing of what was downloaded: its writable mounts upload every file.
                 BucketMounts.RunMounts forRun = mounts.get().forRun(spec);
-                RunSandbox sandbox = RunSandbox.provision(p, spec, forRun::materialise, snapshots());
+                RunSandbox sandbox = provision(p, spec, forRun::materialise, resumeFrom);
                 runMounts.put(runId, forRun);
                 return sandbox;
             }
-            return RunSandbox.provision(p, spec, RunSandbox.Preparation.NONE, snapshots());
+            return provision(p, spec, RunSandbox.Preparation.NONE, resumeFrom);
         } catch (SandboxException | RuntimeException e) {
             active.remove(runId);
             throw e;
@@ -187,12 +208,31 @@ public class SandboxPlane {
         return forRun == null ? BucketMounts.Uploads.NONE : forRun.uploadChanges(sandbox);
     }
 
+    private RunSandbox provision(SandboxProvider p, SandboxSpec spec, RunSandbox.Preparation preparation,
+                                 Optional<String> resumeFrom) throws SandboxException {
+        return resumeFrom.isPresent()
+                ? RunSandbox.resume(p, spec, preparation, snapshots(), checkpoints, resumeFrom.get())
+                : RunSandbox.provision(p, spec, preparation, snapshots(), checkpoints);
+    }
+
+    /** The end of a run: destroys its sandbox and deletes its checkpoints. */
     public void close(String runId, RunSandbox sandbox) {
+        close(runId, sandbox, false);
+    }
+
+    /**
+     * Destroys the run's sandbox. {@code keepCheckpoints}: the run did not end here — its lease was lost or it was
+     * released to the queue — and the replica that continues it needs its checkpoints; otherwise they are deleted.
+     */
+    public void close(String runId, RunSandbox sandbox, boolean keepCheckpoints) {
         try {
             sandbox.close();
         } finally {
             runMounts.remove(runId);
             active.remove(runId);
+            if (!keepCheckpoints) {
+                checkpoints.deleteRun(runId);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.agentharness.runtime.agent.Agent;
 import dev.agentharness.runtime.agent.Description;
 import dev.agentharness.runtime.agent.FunctionTool;
 import dev.agentharness.runtime.agent.Nullable;
+import dev.agentharness.runtime.agent.SideEffects;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -31,6 +32,11 @@ public final class SandboxTools {
     public static final String WRITE_FILE = "write_file";
     public static final String LIST_FILES = "list_files";
     public static final Set<String> NAMES = Set.of(EXEC_COMMAND, READ_FILE, WRITE_FILE, LIST_FILES);
+
+    /** Whether a call of {@code toolName} may change the workspace, so that its call id names a checkpoint. */
+    public static boolean changesWorkspace(String toolName) {
+        return EXEC_COMMAND.equals(toolName) || WRITE_FILE.equals(toolName);
+    }
 
     static final int DEFAULT_YIELD_MS = 10_000;
     static final int DEFAULT_MAX_OUTPUT_TOKENS = 10_000;
@@ -98,15 +104,17 @@ public final class SandboxTools {
         if (capabilities.contains("shell")) {
             tools.add(FunctionTool.of(EXEC_COMMAND,
                     "Run a shell command (/bin/sh -c) in the sandbox workspace and return its exit code and output.",
-                    ExecCommandArgs.class, (context, args) -> exec(require(sandbox), args, maxExec)));
+                    ExecCommandArgs.class, (context, args) -> exec(require(sandbox), args, maxExec, context.callId()))
+                    .withEffects(SideEffects.SANDBOX));
         }
         if (capabilities.contains("filesystem")) {
             tools.add(FunctionTool.of(READ_FILE, "Read a UTF-8 text file from the sandbox workspace.",
-                    ReadFileArgs.class, (context, args) -> read(require(sandbox), args)));
+                    ReadFileArgs.class, (context, args) -> read(require(sandbox), args)).withEffects(SideEffects.NONE));
             tools.add(FunctionTool.of(WRITE_FILE, "Create or overwrite a text file in the sandbox workspace.",
-                    WriteFileArgs.class, (context, args) -> write(require(sandbox), args)));
+                    WriteFileArgs.class, (context, args) -> write(require(sandbox), args, context.callId()))
+                    .withEffects(SideEffects.SANDBOX));
             tools.add(FunctionTool.of(LIST_FILES, "List a directory of the sandbox workspace.",
-                    ListFilesArgs.class, (context, args) -> list(require(sandbox), args)));
+                    ListFilesArgs.class, (context, args) -> list(require(sandbox), args)).withEffects(SideEffects.NONE));
         }
         return tools;
     }
@@ -119,7 +127,9 @@ public final class SandboxTools {
         return sandbox;
     }
 
-    static String exec(RunSandbox sandbox, ExecCommandArgs args, Duration maxExec) throws SandboxException {
+    /** @param callId the tool call's id: the name of the workspace checkpoint taken after it (null: none) */
+    static String exec(RunSandbox sandbox, ExecCommandArgs args, Duration maxExec, String callId)
+            throws SandboxException {
         if (args.cmd().isBlank()) {
             throw new SandboxException("cmd must not be empty");
         }
@@ -129,7 +139,7 @@ public final class SandboxTools {
         }
         Duration timeout = Duration.ofMillis(Math.min(yieldMs, maxExec.toMillis()));
         int maxTokens = args.maxOutputTokens() == null ? DEFAULT_MAX_OUTPUT_TOKENS : Math.max(1, args.maxOutputTokens());
-        ExecResult result = sandbox.change(s -> s.exec(args.cmd(), args.workdir(), timeout, CAPTURE_BYTES));
+        ExecResult result = sandbox.change(callId, s -> s.exec(args.cmd(), args.workdir(), timeout, CAPTURE_BYTES));
         return withSnapshotNotice(sandbox, formatExec(result, timeout, maxTokens, chunkId()));
     }
 
@@ -176,9 +186,9 @@ public final class SandboxTools {
         }
     }
 
-    static String write(RunSandbox sandbox, WriteFileArgs args) throws SandboxException {
+    static String write(RunSandbox sandbox, WriteFileArgs args, String callId) throws SandboxException {
         byte[] bytes = args.content().getBytes(StandardCharsets.UTF_8);
-        sandbox.change(s -> {
+        sandbox.change(callId, s -> {
             s.writeFile(args.path(), bytes);
             return null;
         });

@@ -17,7 +17,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Reads of the artifact rows a run recorded (written by {@link RunStore#complete}), and the session
+ * Reads of the artifact rows a run recorded (written by {@link RunCompletions#complete}), and the session
  * claim for input uploads. Ownership is always part of the query: another principal's run reads as
  * absent, and a session id names the caller's own session.
  */

@@ -1,6 +1,7 @@
 package dev.agentharness.runtime.storage;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +18,21 @@ public interface ArtifactStore {
 
     /** Stores {@code bytes} under {@code key}, replacing what was there. */
     StoredObject put(String key, byte[] bytes, String contentType);
+
+    /**
+     * Stores the bytes of {@code file} under {@code key}, streamed from disk (never whole in memory), replacing what
+     * was there; readers never see a partial object. The stored object carries no sha256.
+     */
+    StoredObject put(String key, Path file, String contentType);
+
+    /** The object's bytes, streamed; empty when there is none. The caller closes the stream. */
+    Optional<ObjectContent> get(String key);
+
+    /** Deletes the object under {@code key}, if there is one. */
+    void delete(String key);
+
+    /** Deletes every object whose key starts with {@code prefix} (a validated prefix); returns how many. */
+    int deleteAll(String prefix);
 
     /** A link anyone can GET until {@code ttl} has passed; tampering with it makes it invalid. */
     URI presignGet(String key, Duration ttl);

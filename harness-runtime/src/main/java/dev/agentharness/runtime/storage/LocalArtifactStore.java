@@ -68,6 +68,71 @@ public final class LocalArtifactStore implements ArtifactStore {
         }
     }
 
+    @Override
+    public StoredObject put(String key, Path file, String contentType) {
+        Path target = file(key);
+        try {
+            Properties meta = new Properties();
+            meta.setProperty("content-type", contentType);
+            writeAtomically(metaFile(key), out -> meta.store(out, null));
+            writeAtomically(target, out -> Files.copy(file, out));
+            return new StoredObject(key, Files.size(target), null, contentType);
+        } catch (IOException e) {
+            throw new StorageException("the local store could not write " + key + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    @Override
+    public Optional<ObjectContent> get(String key) {
+        Path file = file(key);
+        try {
+            var stream = Files.newInputStream(file);
+            try {
+                return Optional.of(new ObjectContent(stream, Files.size(file)));
+            } catch (IOException e) {
+                stream.close();
+                throw e;
+            }
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("the local store could not read " + key + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        try {
+            Files.deleteIfExists(file(key));
+            Files.deleteIfExists(metaFile(key));
+        } catch (IOException e) {
+            throw new StorageException("the local store could not delete " + key + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    @Override
+    public int deleteAll(String prefix) {
+        ObjectKeys.checkPrefix(prefix);
+        int deleted = 0;
+        for (Path root : List.of(objects, metadata)) {
+            Path dir = root.resolve(prefix).normalize();
+            if (!dir.startsWith(root) || !Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (root == objects && Files.isRegularFile(path) && !path.getFileName().toString().startsWith(".upload-")) {
+                        deleted++;
+                    }
+                    Files.deleteIfExists(path);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                throw new StorageException("the local store could not delete " + prefix + " (" + e.getClass().getSimpleName() + ")");
+            }
+        }
+        return deleted;
+    }
+
     /** Whether links are absolute ({@code HARNESS_PUBLIC_URL} set). */
     boolean hasBaseUrl() {
         return baseUrl != null;
@@ -153,7 +218,7 @@ public final class LocalArtifactStore implements ArtifactStore {
             }
         }
         try {
-            ObjectKeys.checkKey(key);
+            ObjectKeys.checkLinkable(key);
         } catch (ObjectKeys.InvalidNameException e) {
             throw new StorageException("this link is not valid");
         }
@@ -212,7 +277,7 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
 
     private URI link(String method, String key, Duration ttl) {
-        ObjectKeys.checkKey(key);
+        ObjectKeys.checkLinkable(key);
         ArtifactStore.checkTtl(ttl);
         // Rounded up: a link lives at least its ttl, never a fraction of a second less.
         Instant until = signer.clock().instant().plus(ttl);

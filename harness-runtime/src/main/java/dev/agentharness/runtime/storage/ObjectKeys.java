@@ -19,6 +19,11 @@ public final class ObjectKeys {
     public static final String INPUTS = "inputs/";
     public static final String OUTPUTS = "outputs/";
     public static final String KNOWLEDGE = "knowledge/";
+    /**
+     * Workspace checkpoints of sandbox runs ({@code checkpoints/<run id>/<file>}): the harness's own, never handed
+     * out as a link ({@link #checkLinkable}) and never mountable (mounts admit inputs/, outputs/, knowledge/ only).
+     */
+    public static final String CHECKPOINTS = "checkpoints/";
     public static final int MAX_NAME_LENGTH = 255;
 
     /** Ids go into keys verbatim, so they get the same charset the API accepts for session ids. */
@@ -29,6 +34,16 @@ public final class ObjectKeys {
 
     public static String output(String runId, String name) {
         return OUTPUTS + id(runId) + "/" + checkName(name);
+    }
+
+    /** The prefix of every checkpoint of run {@code runId}. */
+    public static String checkpoints(String runId) {
+        return CHECKPOINTS + id(runId) + "/";
+    }
+
+    /** The key of checkpoint file {@code name} of run {@code runId}. */
+    public static String checkpoint(String runId, String name) {
+        return checkpoints(runId) + checkName(name);
     }
 
     /** The key of input file {@code name} of {@code principal}'s session {@code sessionId}. */
@@ -88,10 +103,23 @@ public final class ObjectKeys {
 
     /** Full keys handed to a store: one of the known prefixes followed by a safe name. */
     public static String checkKey(String key) {
-        if (key == null || !(key.startsWith(INPUTS) || key.startsWith(OUTPUTS) || key.startsWith(KNOWLEDGE))) {
-            throw new InvalidNameException("an object key starts with inputs/, outputs/ or knowledge/");
+        if (key == null || !(key.startsWith(INPUTS) || key.startsWith(OUTPUTS) || key.startsWith(KNOWLEDGE)
+                || key.startsWith(CHECKPOINTS))) {
+            throw new InvalidNameException("an object key starts with inputs/, outputs/, knowledge/ or checkpoints/");
         }
         checkName(key);
+        return key;
+    }
+
+    /**
+     * Keys a signed link may name: a checkpoint is a whole workspace of a run and only the harness reads it, so no
+     * link to one ever exists (a sandbox or a client holding one could read or replace another run's workspace).
+     */
+    public static String checkLinkable(String key) {
+        checkKey(key);
+        if (key.startsWith(CHECKPOINTS)) {
+            throw new InvalidNameException("checkpoints are never handed out as links");
+        }
         return key;
     }
 
@@ -100,7 +128,7 @@ public final class ObjectKeys {
         if (prefix == null || !prefix.endsWith("/")) {
             throw new InvalidNameException("a key prefix ends with '/'");
         }
-        if (prefix.equals(INPUTS) || prefix.equals(OUTPUTS) || prefix.equals(KNOWLEDGE)) {
+        if (prefix.equals(INPUTS) || prefix.equals(OUTPUTS) || prefix.equals(KNOWLEDGE) || prefix.equals(CHECKPOINTS)) {
             return prefix;
         }
         checkKey(prefix.substring(0, prefix.length() - 1));

@@ -7,12 +7,15 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.BucketLifecycleConfiguration;
 import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.LifecycleExpiration;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
@@ -22,7 +25,10 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,12 +46,17 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
 
     private static final Duration HEALTH_TIMEOUT = Duration.ofMillis(800);
 
+    /** An upload may take this long per MiB beyond the usual call timeout: checkpoints are up to a GiB. */
+    private static final Duration UPLOAD_TIME_PER_MIB = Duration.ofSeconds(1);
+
     private final S3Settings settings;
+    private final Duration callTimeout;
     private final S3Client client;
     private final S3Presigner presigner;
 
     public S3ArtifactStore(S3Settings settings, Duration callTimeout) {
         this.settings = settings;
+        this.callTimeout = callTimeout;
         var credentials = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey()));
         S3Configuration s3 = S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build();
@@ -79,8 +90,64 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     }
 
     @Override
-    public URI presignGet(String key, Duration ttl) {
+    public StoredObject put(String key, Path file, String contentType) {
         ObjectKeys.checkKey(key);
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new StorageException("the file for " + key + " cannot be read (" + e.getClass().getSimpleName() + ")");
+        }
+        Duration timeout = callTimeout.plus(UPLOAD_TIME_PER_MIB.multipliedBy(size >> 20));
+        call("store " + key, () -> client.putObject(b -> b.bucket(settings.bucket()).key(key).contentType(contentType)
+                .overrideConfiguration(c -> c.apiCallTimeout(timeout)), RequestBody.fromFile(file)));
+        return new StoredObject(key, size, null, contentType);
+    }
+
+    @Override
+    public Optional<ObjectContent> get(String key) {
+        ObjectKeys.checkKey(key);
+        try {
+            // The call timeout covers the answer's head; the body is read as the caller consumes it.
+            ResponseInputStream<GetObjectResponse> body = call("read " + key, () -> client.getObject(
+                    b -> b.bucket(settings.bucket()).key(key), ResponseTransformer.toInputStream()));
+            return Optional.of(new ObjectContent(body, body.response().contentLength()));
+        } catch (NotFound e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        ObjectKeys.checkKey(key);
+        try {
+            call("delete " + key, () -> client.deleteObject(b -> b.bucket(settings.bucket()).key(key)));
+        } catch (NotFound e) {
+            // already gone
+        }
+    }
+
+    @Override
+    public int deleteAll(String prefix) {
+        ObjectKeys.checkPrefix(prefix);
+        // One DeleteObject per key: a run has few checkpoints, and DeleteObjects needs a checksum some stores refuse.
+        List<String> keys = new ArrayList<>();
+        call("list " + prefix, () -> {
+            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(prefix))
+                    .contents()) {
+                keys.add(object.key());
+            }
+            return keys;
+        });
+        for (String key : keys) {
+            call("delete " + key, () -> client.deleteObject(b -> b.bucket(settings.bucket()).key(key)));
+        }
+        return keys.size();
+    }
+
+    @Override
+    public URI presignGet(String key, Duration ttl) {
+        ObjectKeys.checkLinkable(key);
         ArtifactStore.checkTtl(ttl);
         // response-* overrides are part of the signature: the store answers with them, and nobody can drop them.
         return toUri(presigner.presignGetObject(p -> p.signatureDuration(ttl)
@@ -91,7 +158,7 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
 
     @Override
     public URI presignPut(String key, Duration ttl) {
-        ObjectKeys.checkKey(key);
+        ObjectKeys.checkLinkable(key);
         ArtifactStore.checkTtl(ttl);
         return toUri(presigner.presignPutObject(p -> p.signatureDuration(ttl)
                 .putObjectRequest(g -> g.bucket(settings.bucket()).key(key))).url());

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.runtime.agent.Agent;
 import dev.agentharness.runtime.agent.FunctionTool;
+import dev.agentharness.runtime.agent.SideEffects;
 import dev.agentharness.runtime.agent.ToolRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The text the model reads back from {@code exec_command}, and which tools an agent ends up with. */
@@ -55,5 +58,13 @@ class SandboxToolsTest {
         Agent withSandbox = SandboxTools.withSandbox(declared, bound);
         assertEquals(List.of("lookup_account", "exec_command"), withSandbox.tools().stream().map(FunctionTool::name).toList(),
                 "read_file is gone: the run's capabilities (here: shell only) decide");
+    }
+
+    @Test
+    void onlyTheToolsThatChangeTheWorkspaceAreSandboxEffectsAndNoneIsExternal() {
+        Map<String, SideEffects> effects = SandboxTools.declarable().stream()
+                .collect(Collectors.toMap(FunctionTool::name, FunctionTool::effects));
+        assertEquals(Map.of("exec_command", SideEffects.SANDBOX, "write_file", SideEffects.SANDBOX,
+                "read_file", SideEffects.NONE, "list_files", SideEffects.NONE), effects);
     }
 }

@@ -18,7 +18,7 @@ class DatabaseBootTest {
     Database database;
 
     @Inject
-    RunStore runs;
+    RunSubmissions submissions;
 
     @Inject
     SessionStore sessions;
@@ -37,7 +37,7 @@ class DatabaseBootTest {
         NewRun run = new NewRun(runId, "s-" + runId, principal, "maya", "gpt-5.4-mini", "hi", "{}", "h", null, 10,
                 null, false, "trace-" + runId);
 
-        assertTrue(runs.submit(run).created());
+        assertTrue(submissions.submit(run).created());
 
         assertEquals(runId, sessions.runs("s-" + runId, principal).get(0).runId());
     }

@@ -44,7 +44,7 @@ class DatabaseTest {
             assertFalse(first.external());
             assertTrue(first.ready());
             assertTrue(first.ping(Duration.ofSeconds(5)));
-            new RunStore(first.pool()).submit(run);
+            new RunSubmissions(first.pool()).submit(run);
         } finally {
             first.stop();
         }
@@ -52,9 +52,8 @@ class DatabaseTest {
         Database second = embedded(dataDir);
         try {
             assertTrue(second.ready(), "second start on an initialised directory must work");
-            RunStore runs = new RunStore(second.pool());
-            assertEquals(RunStatus.QUEUED, runs.find("run-restart", "alice").orElseThrow().status());
-            assertFalse(runs.submit(run).created(), "the idempotency key survived the restart too");
+            assertEquals(RunStatus.QUEUED, new RunReads(second.pool()).find("run-restart", "alice").orElseThrow().status());
+            assertFalse(new RunSubmissions(second.pool()).submit(run).created(), "the idempotency key survived the restart too");
         } finally {
             second.stop();
         }

@@ -149,7 +149,7 @@ class EmbeddedPostgresSecurityTest {
             Pool pool = pool(superuser);
             try {
                 Migrator.fromClasspath().migrate(pool, WAIT);
-                assertTrue(new RunStore(pool).submit(run).created());
+                assertTrue(new RunSubmissions(pool).submit(run).created());
                 assertEquals("postgres", queryOne(superuser, "SELECT tableowner FROM pg_tables WHERE tablename = 'runs'"));
             } finally {
                 Blocking.awaitQuietly(pool.close(), WAIT);
@@ -161,10 +161,10 @@ class EmbeddedPostgresSecurityTest {
         database.start();
         try {
             assertTrue(database.ready());
-            RunStore runs = new RunStore(database.pool());
-            assertEquals(RunStatus.QUEUED, runs.find("run-old", "alice").orElseThrow().status(), "the old run is still there");
-            assertFalse(runs.submit(run).created(), "its idempotency key too");
-            assertTrue(runs.submit(new NewRun("run-new", "s-new", "alice", "maya", "gpt-5.4-mini", "hi", "{}", "h", "k-new",
+            RunSubmissions submissions = new RunSubmissions(database.pool());
+            assertEquals(RunStatus.QUEUED, new RunReads(database.pool()).find("run-old", "alice").orElseThrow().status(), "the old run is still there");
+            assertFalse(submissions.submit(run).created(), "its idempotency key too");
+            assertTrue(submissions.submit(new NewRun("run-new", "s-new", "alice", "maya", "gpt-5.4-mini", "hi", "{}", "h", "k-new",
                     10, 60, false, "trace-new")).created(), "the owner role can write the migrated tables");
             assertEquals("0", Blocking.await(database.pool().query(
                     "SELECT count(*)::text AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace "
@@ -182,7 +182,7 @@ class EmbeddedPostgresSecurityTest {
                 Migrator.fromClasspath());
         again.start();
         try {
-            assertTrue(new RunStore(again.pool()).find("run-new", "alice").isPresent());
+            assertTrue(new RunReads(again.pool()).find("run-new", "alice").isPresent());
         } finally {
             again.stop();
         }

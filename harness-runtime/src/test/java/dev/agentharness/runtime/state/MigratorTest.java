@@ -126,7 +126,7 @@ class MigratorTest {
 
             SessionStore sessions = new SessionStore(pool);
             assertEquals(List.of("run-old"), sessions.runs("shared", "alice").stream().map(RunRecord::runId).toList());
-            SubmitOutcome bobs = new RunStore(pool).submit(new NewRun("run-bob", "shared", "bob", "maya", "m", "hi", "{}",
+            SubmitOutcome bobs = new RunSubmissions(pool).submit(new NewRun("run-bob", "shared", "bob", "maya", "m", "hi", "{}",
                     "h", null, 10, null, false, null));
             assertTrue(bobs.created());
             assertEquals(List.of("run-bob"), sessions.runs("shared", "bob").stream().map(RunRecord::runId).toList());

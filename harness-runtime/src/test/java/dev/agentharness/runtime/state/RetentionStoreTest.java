@@ -34,14 +34,20 @@ class RetentionStoreTest {
     private static final String PRINCIPAL = "retention-user";
     private static TestDatabase db;
     private static Pool pool;
-    private static RunStore runs;
+    private static RunSubmissions submissions;
+    private static RunQueue queue;
+    private static RunCompletions completions;
+    private static RunReads reads;
     private static RetentionStore retention;
 
     @BeforeAll
     static void database() {
         db = TestDatabase.migrated();
         pool = db.pool();
-        runs = new RunStore(pool);
+        submissions = new RunSubmissions(pool);
+        queue = new RunQueue(pool);
+        completions = new RunCompletions(pool);
+        reads = new RunReads(pool);
         retention = new RetentionStore(pool);
     }
 
@@ -55,18 +61,18 @@ class RetentionStoreTest {
         // Five finished runs (more than one batch of 2), each with a trace, an artifact row and audit lines.
         List<String> finished = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            finished.add(runs.submit(newRun("done-key-" + i)).run().runId());
+            finished.add(submissions.submit(newRun("done-key-" + i)).run().runId());
         }
-        assertEquals(5, runs.claimQueued("w-done", 5, LEASE).size());
+        assertEquals(5, queue.claimQueued("w-done", 5, LEASE).size());
         for (String runId : finished) {
-            assertTrue(runs.complete(new RunCompletion(runId, "w-done", RunStatus.SUCCEEDED, null, "ok", 1, 1, 0,
+            assertTrue(completions.complete(new RunCompletion(runId, "w-done", RunStatus.SUCCEEDED, null, "ok", 1, 1, 0,
                     false, "[{\"name\": \"agent\"}]",
                     List.of(new ArtifactRow("reply.md", "outputs/" + runId + "/reply.md", 2, "ab".repeat(32), "text/markdown")),
                     List.of(new AuditEntry(PRINCIPAL, runId, "run.succeeded", null)))));
         }
-        String running = runs.submit(newRun("running-key")).run().runId();
-        assertEquals(List.of(running), runs.claimQueued("w-live", 5, LEASE).stream().map(RunRecord::runId).toList());
-        String queued = runs.submit(newRun("queued-key")).run().runId();
+        String running = submissions.submit(newRun("running-key")).run().runId();
+        assertEquals(List.of(running), queue.claimQueued("w-live", 5, LEASE).stream().map(RunRecord::runId).toList());
+        String queued = submissions.submit(newRun("queued-key")).run().runId();
         Instant now = Instant.now();
 
         // Day 8: keys of finished runs are past their 7 days; nothing is old enough to delete.
@@ -75,14 +81,14 @@ class RetentionStoreTest {
         assertEquals(new RetentionJob.Pass(0, 0, 5), day8);
         assertEquals(7, count("SELECT count(*) FROM public.runs"));
         for (String runId : finished) {
-            assertNull(runs.findAny(runId).orElseThrow().idempotencyKey(), "key of a finished run freed");
+            assertNull(reads.findAny(runId).orElseThrow().idempotencyKey(), "key of a finished run freed");
         }
-        assertEquals("running-key", runs.findAny(running).orElseThrow().idempotencyKey(), "a running run keeps its key");
-        assertEquals("queued-key", runs.findAny(queued).orElseThrow().idempotencyKey(), "a queued run keeps its key");
-        SubmitOutcome reused = runs.submit(newRun("done-key-0"));
+        assertEquals("running-key", reads.findAny(running).orElseThrow().idempotencyKey(), "a running run keeps its key");
+        assertEquals("queued-key", reads.findAny(queued).orElseThrow().idempotencyKey(), "a queued run keeps its key");
+        SubmitOutcome reused = submissions.submit(newRun("done-key-0"));
         assertTrue(reused.created(), "a freed key starts a new run");
         assertFalse(finished.contains(reused.run().runId()));
-        assertFalse(runs.submit(newRun("queued-key")).created(), "a kept key still answers with its run");
+        assertFalse(submissions.submit(newRun("queued-key")).created(), "a kept key still answers with its run");
 
         // Day 91, two replicas at once: the five old finished runs go, with traces and artifact rows.
         List<RetentionJob.Pass> passes = new ArrayList<>();
@@ -99,9 +105,9 @@ class RetentionStoreTest {
         assertEquals(0, count("SELECT count(*) FROM public.runs WHERE id = ANY($1)", (Object) finished.toArray(String[]::new)));
         assertEquals(0, count("SELECT count(*) FROM public.traces WHERE run_id = ANY($1)", (Object) finished.toArray(String[]::new)));
         assertEquals(0, count("SELECT count(*) FROM public.artifacts WHERE run_id = ANY($1)", (Object) finished.toArray(String[]::new)));
-        assertEquals(RunStatus.RUNNING, runs.findAny(running).orElseThrow().status(), "a running run is never deleted");
-        assertEquals(RunStatus.QUEUED, runs.findAny(queued).orElseThrow().status(), "a queued run is never deleted");
-        assertEquals(RunStatus.QUEUED, runs.findAny(reused.run().runId()).orElseThrow().status());
+        assertEquals(RunStatus.RUNNING, reads.findAny(running).orElseThrow().status(), "a running run is never deleted");
+        assertEquals(RunStatus.QUEUED, reads.findAny(queued).orElseThrow().status(), "a queued run is never deleted");
+        assertEquals(RunStatus.QUEUED, reads.findAny(reused.run().runId()).orElseThrow().status());
         long auditBefore = count("SELECT count(*) FROM public.audit_log");
         assertTrue(auditBefore >= 13, "audit entries outlive their runs (365 days): " + auditBefore);
 
@@ -115,15 +121,15 @@ class RetentionStoreTest {
 
     @Test
     void zeroKeepsForever() {
-        String runId = runs.submit(newRun("forever-" + UUID.randomUUID())).run().runId();
-        runs.requestCancel(runId, PRINCIPAL);
-        assertEquals(RunStatus.CANCELLED, runs.findAny(runId).orElseThrow().status());
+        String runId = submissions.submit(newRun("forever-" + UUID.randomUUID())).run().runId();
+        completions.requestCancel(runId, PRINCIPAL);
+        assertEquals(RunStatus.CANCELLED, reads.findAny(runId).orElseThrow().status());
 
         RetentionJob.Pass pass = new RetentionJob(retention, settings(0, 0, 0),
                 Clock.fixed(Instant.now().plus(Duration.ofDays(10_000)), ZoneOffset.UTC)).enforce();
 
         assertEquals(new RetentionJob.Pass(0, 0, 0), pass);
-        assertTrue(runs.findAny(runId).orElseThrow().idempotencyKey().startsWith("forever-"));
+        assertTrue(reads.findAny(runId).orElseThrow().idempotencyKey().startsWith("forever-"));
         // The other test counts every row of this (per-class) database.
         Blocking.await(pool.preparedQuery("DELETE FROM public.runs WHERE id = $1").execute(Tuple.of(runId)),
                 Duration.ofSeconds(10));

@@ -9,6 +9,7 @@ import dev.agentharness.crds.v1alpha1.AgentRunSpec;
 import dev.agentharness.crds.v1alpha1.AgentRunStatus;
 import dev.agentharness.crds.v1alpha1.ArtifactReference;
 import dev.agentharness.crds.v1alpha1.ConditionStatus;
+import dev.agentharness.crds.v1alpha1.RunProgress;
 import dev.agentharness.crds.v1alpha1.RunUsage;
 import dev.agentharness.crds.v1alpha1.SandboxManifest;
 import dev.agentharness.operator.harness.HarnessClient;
@@ -261,6 +262,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                 Optional<Instant> deadline = deadline(run, current);
                 if (deadline.isPresent() && !now.isBefore(deadline.get())) {
                     RunResponse cancelled = cancel(run, runId, current);
+                    noticeMove(run, status, cancelled);
                     fill(status, run.getSpec(), cancelled);
                     return finish(run, status, context, now, AgentRunPhase.TimedOut, AgentRunReason.TimedOut,
                             "run " + runId + " exceeded spec.timeoutSeconds=" + run.getSpec().getTimeoutSeconds()
@@ -295,6 +297,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     /** Maps the harness run onto the status, then decides when to look again. */
     private UpdateControl<AgentRun> apply(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now,
                                           RunResponse current) {
+        noticeMove(run, status, current);
         fill(status, run.getSpec(), current);
         RunVerdict verdict = RunVerdict.of(current);
         if (verdict.reason().finished()) {
@@ -312,6 +315,15 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                 .orElse(control);
     }
 
+    /** A {@code Resumed} Event when another replica took the run over since the status was last written. */
+    private void noticeMove(AgentRun run, AgentRunStatus status, RunResponse current) {
+        ReplicaMove.between(status.getProgress(), current.progress(), current.runId()).ifPresent(move -> {
+            LOG.infof("AgentRun %s/%s: %s", run.getMetadata().getNamespace(), run.getMetadata().getName(),
+                    move.message());
+            events.normal(run, "Resumed", move.message());
+        });
+    }
+
     /**
      * @param spec the AgentRun's spec: its {@code sessionId} is what the status shows (the harness knows it scoped to
      *             the namespace, {@link NamespacedSession}); without one, the harness's id of the run's own session
@@ -327,6 +339,11 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         if (run.usage() != null) {
             status.setUsage(new RunUsage(run.usage().inputTokens(), run.usage().outputTokens(),
                     BigDecimal.valueOf(run.usage().costUsd()).stripTrailingZeros().toPlainString()));
+        }
+        if (run.progress() != null) {
+            // A harness without progress (older than the run journal) leaves whatever was written before.
+            status.setProgress(new RunProgress(run.progress().turns(), run.progress().steps(),
+                    run.progress().lastStep(), run.progress().attempts(), run.progress().recoveries()));
         }
     }
 

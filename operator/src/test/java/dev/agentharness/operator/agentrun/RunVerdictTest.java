@@ -3,6 +3,7 @@ package dev.agentharness.operator.agentrun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.agentharness.api.RunProgress;
 import dev.agentharness.api.RunResponse;
 import dev.agentharness.api.RunStatus;
 import dev.agentharness.api.Usage;
@@ -16,7 +17,7 @@ class RunVerdictTest {
 
     static RunResponse run(RunStatus status, String reason) {
         return new RunResponse("run_1", "ses_1", "maya", "m", status, reason, null, false, null, null, List.of(),
-                Usage.ZERO, "t", null, null, null, null);
+                Usage.ZERO, "t", null, null, null, null, RunProgress.NONE);
     }
 
     static void assertVerdict(RunStatus status, String harnessReason, AgentRunPhase phase, AgentRunReason reason) {
@@ -48,7 +49,7 @@ class RunVerdictTest {
     @Test
     void aSavedReplyThatFailedToStoreIsStillSucceededAndSaysWhy() {
         RunResponse run = new RunResponse("run_1", "s", "maya", "m", RunStatus.SUCCEEDED, null, "hi", false, null,
-                "store unreachable (ConnectException)", List.of(), Usage.ZERO, "t", null, null, null, null);
+                "store unreachable (ConnectException)", List.of(), Usage.ZERO, "t", null, null, null, null, RunProgress.NONE);
         RunVerdict verdict = RunVerdict.of(run);
         assertEquals(AgentRunReason.Succeeded, verdict.reason());
         assertTrue(verdict.message().contains("could not be saved as an artifact: store unreachable"));

@@ -5,6 +5,7 @@ import dev.agentharness.api.HarnessApi;
 import dev.agentharness.api.HealthResponse;
 import dev.agentharness.api.Problem;
 import dev.agentharness.api.RunPage;
+import dev.agentharness.api.RunProgress;
 import dev.agentharness.api.RunRequest;
 import dev.agentharness.api.RunResponse;
 import dev.agentharness.api.RunStatus;
@@ -31,7 +32,8 @@ import java.util.function.Consumer;
  * A FAKE harness: the {@link HarnessApi} contract in memory, with the real harness's semantics
  * where the operator depends on them — same Idempotency-Key + same body → the same run, a different
  * body → 409; queued/running → cancelled on cancel; a bulk feed ordered by {@code updated_at}. Runs
- * do not execute: tests move them along ({@link #start}, {@link #succeed}, {@link #fail}, …).
+ * do not execute: tests move them along ({@link #start}, {@link #progress}, {@link #succeed}, {@link #fail}, …),
+ * also onto another replica ({@link #requeue}, {@link #resumeElsewhere}) with the harness's progress counters.
  * Records every submission (key, body, whether it created a run) and every cancel, and, like the
  * harness, keeps each session's messages: {@link #historyOf} is what a run's model call would see.
  * {@link FakeHarnessServer} serves it over real HTTP.
@@ -85,7 +87,7 @@ public final class FakeHarness implements HarnessApi {
         RunResponse run = new RunResponse(runId, sessionId, request.agent() == null ? "maya" : request.agent(),
                 request.model() == null ? "fake-model" : request.model(), RunStatus.QUEUED, null, null,
                 request.manifest() != null, null, null, List.of(), Usage.ZERO, "trace" + runId.substring(4),
-                now, null, null, now);
+                now, null, null, now, RunProgress.NONE);
         runs.put(runId, run);
         requestByRun.put(runId, request);
         List<String> session = sessionMessages.computeIfAbsent(sessionId, id -> new ArrayList<>());
@@ -142,7 +144,7 @@ public final class FakeHarness implements HarnessApi {
         String[] parts = new String(java.util.Base64.getUrlDecoder().decode(cursor)).split("\\|", 2);
         OffsetDateTime at = Instant.parse(parts[0]).atOffset(ZoneOffset.UTC);
         return new RunResponse(parts[1], null, null, null, null, null, null, false, null, null, List.of(), Usage.ZERO,
-                null, at, null, null, at);
+                null, at, null, null, at, RunProgress.NONE);
     }
 
     @Override
@@ -172,16 +174,52 @@ public final class FakeHarness implements HarnessApi {
         this.onCreate = action == null ? id -> { } : action;
     }
 
+    /** A replica claims the run: running, one more attempt (like the harness's claim). */
     public synchronized RunResponse start(String runId) {
         RunResponse run = getRun(runId);
-        return put(copy(run, RunStatus.RUNNING, null, null, List.of(), run.usage(), now(), null));
+        RunProgress p = run.progress();
+        RunProgress claimed = new RunProgress(p.turns(), p.steps(), p.lastStep(), p.attempts() + 1, p.recoveries());
+        return put(copy(run, RunStatus.RUNNING, null, null, List.of(), run.usage(),
+                run.startedAt() == null ? now() : run.startedAt(), null, claimed));
+    }
+
+    /** The run's journal grew: {@code turns} model responses, {@code steps} steps, the last of kind {@code lastStep}. */
+    public synchronized RunResponse progress(String runId, int turns, int steps, String lastStep) {
+        RunResponse run = getRun(runId);
+        RunProgress p = run.progress();
+        return put(copy(run, run.status(), run.reason(), run.reply(), run.artifacts(), run.usage(), run.startedAt(),
+                run.completedAt(), new RunProgress(turns, steps, lastStep, p.attempts(), p.recoveries())));
+    }
+
+    /**
+     * The run lost its replica and is queued again, like the harness's lease sweep ({@code workerDied}: recoveries + 1)
+     * or a draining replica's release (recoveries unchanged). {@link #start} is the next replica's claim.
+     */
+    public synchronized RunResponse requeue(String runId, boolean workerDied) {
+        RunResponse run = getRun(runId);
+        RunProgress p = run.progress();
+        return put(copy(run, RunStatus.QUEUED, null, null, List.of(), run.usage(), run.startedAt(), null,
+                new RunProgress(p.turns(), p.steps(), p.lastStep(), p.attempts(), p.recoveries() + (workerDied ? 1 : 0))));
+    }
+
+    /** Its replica died and another one claimed it at once: {@link #requeue} then {@link #start}. */
+    public synchronized RunResponse resumeElsewhere(String runId) {
+        requeue(runId, true);
+        return start(runId);
+    }
+
+    /** A change that shows in the feed (a new {@code updated_at}) but in nothing the operator maps into the status. */
+    public synchronized RunResponse touch(String runId) {
+        RunResponse run = getRun(runId);
+        return put(copy(run, run.status(), run.reason(), run.reply(), run.artifacts(), run.usage(), run.startedAt(),
+                run.completedAt(), run.progress()));
     }
 
     public synchronized RunResponse succeed(String runId, String reply, ArtifactRef... artifacts) {
         RunResponse run = getRun(runId);
         OffsetDateTime now = now();
         return put(copy(run, RunStatus.SUCCEEDED, null, reply, List.of(artifacts), new Usage(1200, 340, 0.00042),
-                run.startedAt() == null ? now : run.startedAt(), now));
+                run.startedAt() == null ? now : run.startedAt(), now, terminal(run.progress(), "run_succeeded")));
     }
 
     public synchronized RunResponse fail(String runId, String reason) {
@@ -196,7 +234,13 @@ public final class FakeHarness implements HarnessApi {
         RunResponse run = getRun(runId);
         OffsetDateTime now = now();
         return put(copy(run, status, reason, reply, List.of(), run.usage(),
-                run.startedAt() == null ? now : run.startedAt(), now));
+                run.startedAt() == null ? now : run.startedAt(), now,
+                terminal(run.progress(), "run_" + status.name().toLowerCase(java.util.Locale.ROOT))));
+    }
+
+    /** Like the harness: a finished run's journal ends with its terminal step. */
+    private static RunProgress terminal(RunProgress p, String kind) {
+        return new RunProgress(p.turns(), p.steps() + 1, kind, p.attempts(), p.recoveries());
     }
 
     private RunResponse put(RunResponse run) {
@@ -205,13 +249,13 @@ public final class FakeHarness implements HarnessApi {
     }
 
     private RunResponse copy(RunResponse run, RunStatus status, String reason, String reply, List<ArtifactRef> artifacts,
-                             Usage usage, OffsetDateTime startedAt, OffsetDateTime completedAt) {
+                             Usage usage, OffsetDateTime startedAt, OffsetDateTime completedAt, RunProgress progress) {
         // A fresh link on every read in the real harness; a fixed one here is enough to prove it is never stored.
         String link = artifacts.isEmpty() ? null
                 : "http://harness.invalid/storage/" + run.runId() + "?expires=1&signature=SIGNED-LINK";
         return new RunResponse(run.runId(), run.sessionId(), run.agent(), run.model(), status, reason, reply,
                 run.usedSandbox(), link, null, artifacts, usage, run.traceId(), run.createdAt(), startedAt, completedAt,
-                now());
+                now(), progress);
     }
 
     private OffsetDateTime now() {

@@ -1,0 +1,175 @@
+package dev.agentharness.runtime.state;
+
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The worker queue (SPEC §4): claims, leases and their renewal, release on a drain, and the sweep of expired leases
+ * (resume or fail). Blocking API; statements are schema-qualified and free of session state (PgBouncer).
+ */
+@ApplicationScoped
+public class RunQueue extends StoreStatements {
+
+    @Inject
+    public RunQueue(Database database) {
+        this(database::pool, database.callTimeout());
+    }
+
+    public RunQueue(Pool pool) {
+        this(() -> pool, Duration.ofSeconds(30));
+    }
+
+    public RunQueue(Supplier<Pool> pool, Duration timeout) {
+        super(pool, timeout);
+    }
+
+    /**
+     * Claims up to {@code limit} queued runs, oldest first, in one statement. {@code SKIP LOCKED} lets concurrent
+     * workers pass over each other's rows, so no run is ever claimed twice.
+     */
+    public List<RunRecord> claimQueued(String workerId, int limit, Duration lease) {
+        String claim = "UPDATE public.runs r SET status = 'running', started_at = COALESCE(r.started_at, now()), "
+                + "attempts = r.attempts + 1, lease_epoch = r.lease_epoch + 1, lease_owner = $1, "
+                + "lease_expires_at = now() + $3::bigint * interval '1 millisecond', updated_at = now() "
+                + "FROM (SELECT id AS claim_id FROM public.runs WHERE status = 'queued' "
+                + "ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) c "
+                + "WHERE r.id = c.claim_id RETURNING " + RunRows.COLUMNS;
+        List<RunRecord> claimed = list(claim, Tuple.of(workerId, limit, lease.toMillis()));
+        // RETURNING has no order; callers expect oldest first.
+        return claimed.stream().sorted(Comparator.comparing(RunRecord::createdAt).thenComparing(RunRecord::runId)).toList();
+    }
+
+    /**
+     * Extends the leases of {@code runIds} — the runs this worker is executing right now — and returns the ids whose
+     * lease it still holds. A run it claimed but no longer executes is never renewed, so its lease can run out;
+     * a run missing from the answer was taken from this worker (its lease expired and another replica failed it).
+     * Not a state change, so updated_at stays (the operator's bulk poll would otherwise see every run change).
+     */
+    public Set<String> heartbeat(String workerId, Collection<String> runIds, Duration lease) {
+        return heartbeat(pool.get(), workerId, runIds, lease);
+    }
+
+    /** As {@link #heartbeat(String, Collection, Duration)} on {@code client}: the dispatcher's own lease connection. */
+    public Set<String> heartbeat(SqlClient client, String workerId, Collection<String> runIds, Duration lease) {
+        // Even with nothing in flight the statement runs: it is also how the worker learns the database answers.
+        RowSet<Row> rows = await(client.preparedQuery("UPDATE public.runs "
+                        + "SET lease_expires_at = now() + $3::bigint * interval '1 millisecond' "
+                        + "WHERE id = ANY($2::text[]) AND status = 'running' AND lease_owner = $1 RETURNING id")
+                .execute(Tuple.of(workerId, runIds.toArray(String[]::new), lease.toMillis())));
+        Set<String> held = new HashSet<>();
+        rows.forEach(row -> held.add(row.getString("id")));
+        return held;
+    }
+
+    /**
+     * Hands runs this worker holds back to the queue (a draining replica): status queued, lease cleared, attempts
+     * kept, so another replica claims them at once and resumes them from their journal (the next claim's lease epoch
+     * fences this worker out). Audited {@code run.released}. Returns the ids.
+     */
+    public List<String> release(String workerId, Collection<String> runIds) {
+        if (runIds.isEmpty()) {
+            return List.of();
+        }
+        String release = "WITH released AS (UPDATE public.runs SET status = 'queued', lease_owner = NULL, "
+                + "lease_expires_at = NULL, updated_at = now() "
+                + "WHERE id = ANY($2::text[]) AND status = 'running' AND lease_owner = $1 "
+                + "RETURNING id, principal, attempts) "
+                + "INSERT INTO public.audit_log (principal, run_id, action, detail) "
+                + "SELECT principal, id, 'run.released', jsonb_build_object('worker', $1::text, 'attempts', attempts, "
+                + "'note', 'released by a replica shutting down; the replica that claims it next resumes it from its "
+                + "journal') "
+                + "FROM released RETURNING run_id";
+        RowSet<Row> rows = await(pool.get().preparedQuery(release)
+                .execute(Tuple.tuple().addString(workerId).addArrayOfString(runIds.toArray(String[]::new))));
+        List<String> ids = new ArrayList<>();
+        rows.forEach(row -> ids.add(row.getString("run_id")));
+        return ids;
+    }
+
+    /** Runs whose worker stopped heartbeating become failed with {@code reason}; returns their ids. */
+    public List<String> failExpiredLeases(String reason) {
+        return failExpiredLeases(reason, null, Duration.ZERO);
+    }
+
+    /**
+     * Fails, with {@code reason}, the runs whose lease expired more than {@code grace} ago — never the runs leased by
+     * {@code liveWorker} (the caller): a worker that is alive, for example just back from a database outage during
+     * which it could not renew, must not declare its own runs lost while it is still executing them. The grace
+     * absorbs a peer's short stall (GC pause, CPU starvation, a slow connection) before its runs are given up.
+     */
+    public List<String> failExpiredLeases(String reason, String liveWorker, Duration grace) {
+        // One statement: the failure and its audit line cannot be separated. Concurrent sweepers re-check the
+        // WHERE clause after the row lock, so each run is failed (and audited) once.
+        String sweep = "WITH expired AS (UPDATE public.runs SET status = 'failed', reason = $1, completed_at = now(), "
+                + "updated_at = now(), lease_expires_at = NULL "
+                + "WHERE status = 'running' AND lease_expires_at < now() - $3::bigint * interval '1 millisecond' "
+                + "AND lease_owner IS DISTINCT FROM $2::text "
+                + "RETURNING id, principal, lease_owner) "
+                + "INSERT INTO public.audit_log (principal, run_id, action, detail) "
+                + "SELECT principal, id, 'run.worker_lost', jsonb_build_object('worker', lease_owner, 'reason', $1::text) "
+                + "FROM expired RETURNING run_id";
+        RowSet<Row> rows = await(pool.get().preparedQuery(sweep).execute(Tuple.of(reason, liveWorker, grace.toMillis())));
+        List<String> ids = new ArrayList<>();
+        rows.forEach(row -> ids.add(row.getString("run_id")));
+        return ids;
+    }
+
+    /** What one sweep of expired leases did: runs handed back to the queue to resume, and runs it failed. */
+    public record LeaseSweep(List<String> resumed, List<String> failed) {
+    }
+
+    /**
+     * Runs whose lease expired — their worker died, stalled past its lease or lost the database — go back to the queue
+     * at once, to be resumed from their journal by whichever replica claims them: the lease epoch fences the old worker
+     * out, so nothing waits for it. A run already resumed {@code maxRecoveries} times is failed instead, but only once
+     * its lease has been expired for {@code failGrace} too (a stalled peer may still finish it):
+     * {@code RecoveryAttemptsExceeded}, or {@code WorkerLost} when resuming is switched off ({@code maxRecoveries} 0).
+     * Never touches {@code liveWorker}'s own runs. One statement: every change comes with its audit line (and a failed
+     * run with its terminal journal step), and concurrent sweepers skip each other's rows.
+     */
+    public LeaseSweep recoverExpiredLeases(String liveWorker, int maxRecoveries, Duration failGrace) {
+        String sweep = "WITH expired AS (SELECT id, principal, lease_owner, recoveries, lease_expires_at, step_count "
+                + "FROM public.runs WHERE status = 'running' AND lease_expires_at < now() "
+                + "AND lease_owner IS DISTINCT FROM $1::text FOR UPDATE SKIP LOCKED), "
+                + "resumed AS (UPDATE public.runs r SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, "
+                + "recoveries = r.recoveries + 1, updated_at = now() FROM expired e "
+                + "WHERE r.id = e.id AND e.recoveries < $2 RETURNING r.id, r.principal, e.lease_owner, r.recoveries), "
+                + "failed AS (UPDATE public.runs r SET status = 'failed', "
+                + "reason = CASE WHEN $2 = 0 THEN 'WorkerLost' ELSE 'RecoveryAttemptsExceeded' END, "
+                + "completed_at = now(), updated_at = now(), lease_expires_at = NULL, "
+                + "step_count = e.step_count + 1, last_step = 'run_failed' FROM expired e "
+                + "WHERE r.id = e.id AND e.recoveries >= $2 "
+                + "AND e.lease_expires_at < now() - $3::bigint * interval '1 millisecond' "
+                + "RETURNING r.id, r.principal, e.lease_owner, r.reason, r.step_count, r.lease_epoch, r.recoveries), "
+                + "journal AS (INSERT INTO public.run_steps (run_id, seq, kind, payload, epoch) "
+                + "SELECT id, step_count, 'run_failed', jsonb_build_object('status', 'failed', 'reason', reason, "
+                + "'message', CASE WHEN $2 = 0 THEN 'the worker executing the run stopped renewing its lease' "
+                + "ELSE 'the run lost its worker again after ' || recoveries || ' recoveries' END), lease_epoch "
+                + "FROM failed), "
+                + "audit AS (INSERT INTO public.audit_log (principal, run_id, action, detail) "
+                + "SELECT principal, id, 'run.resuming', jsonb_build_object('worker', lease_owner, 'recoveries', "
+                + "recoveries) FROM resumed UNION ALL "
+                + "SELECT principal, id, 'run.worker_lost', jsonb_build_object('worker', lease_owner, 'reason', reason) "
+                + "FROM failed) "
+                + "SELECT id, true AS resumed FROM resumed UNION ALL SELECT id, false FROM failed";
+        RowSet<Row> rows = await(pool.get().preparedQuery(sweep).execute(Tuple.of(liveWorker, maxRecoveries,
+                failGrace.toMillis())));
+        List<String> resumed = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        rows.forEach(row -> (row.getBoolean("resumed") ? resumed : failed).add(row.getString("id")));
+        return new LeaseSweep(resumed, failed);
+    }
+}
