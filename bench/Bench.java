@@ -29,7 +29,11 @@ import java.util.concurrent.Future;
  *
  * <p>Prints one table: wall time until the last run ended, harness overhead per run (the run's
  * own created→completed time, from the harness's timestamps, minus the model time it spent
- * waiting: calls × latency), CPU-seconds the harness process used per run, and its peak RSS.
+ * waiting: calls × latency), CPU-seconds the harness process used per run, CPU-seconds its embedded
+ * PostgreSQL (postmaster and backends) used per run, and the harness's peak RSS.
+ *
+ * <p>{@code HARNESS_JAR} picks another packaged harness (default: this checkout's), so
+ * {@code bench/journal.sh} can measure a build of an older commit on the same machine.
  */
 public class Bench {
 
@@ -40,12 +44,13 @@ public class Bench {
         Duration latency = Duration.ofMillis(Long.parseLong(args[1]));
         Path dataDir = Files.createTempDirectory(Path.of("/tmp"), "bench-data-");
         Path log = Files.createTempFile(Path.of("/tmp"), "bench-harness-", ".log");
+        String jar = System.getenv().getOrDefault("HARNESS_JAR", "harness-runtime/target/quarkus-app/quarkus-run.jar");
 
         try (FakeModelServer model = new FakeModelServer().start(0)) {
             model.latency(latency).responder(FakeModelServer.mayaDemo());
             int port = freePort();
             ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                    "-Djava.io.tmpdir=/tmp", "-jar", "harness-runtime/target/quarkus-app/quarkus-run.jar")
+                    "-Djava.io.tmpdir=/tmp", "-jar", jar)
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             Map<String, String> env = builder.environment();
             env.put("PORT", Integer.toString(port));
@@ -65,6 +70,7 @@ public class Bench {
                 model.clear();
 
                 long cpuBefore = cpuTicks(harness.pid());
+                long databaseCpuBefore = databaseCpuTicks(dataDir);
                 OffsetDateTime since = OffsetDateTime.now();
                 Instant start = Instant.now();
                 List<String> ids = submitConcurrently(http, base, runs);
@@ -72,6 +78,7 @@ public class Bench {
                 Map<String, JsonNode> done = awaitAll(http, base, ids, since);
                 Instant end = Instant.now();
                 long cpuAfter = cpuTicks(harness.pid());
+                long databaseCpuAfter = databaseCpuTicks(dataDir);
                 long peakRssKb = peakRssKb(harness.pid());
                 int peakModelCalls = peakInFlight(model.requests().stream().map(r -> r.receivedAt()).sorted().toList(),
                         latency);
@@ -92,17 +99,19 @@ public class Bench {
                 }
                 Collections.sort(overheadMs);
                 double cpuSeconds = (cpuAfter - cpuBefore) / 100.0;
+                double databaseCpuSeconds = (databaseCpuAfter - databaseCpuBefore) / 100.0;
 
                 System.out.println();
                 System.out.printf("| runs | model latency | model calls/run | succeeded | submit all (s) | last run ended (s) "
-                        + "| peak model calls in flight | overhead p50 (ms) | overhead p99 (ms) | CPU-s per run | peak RSS (MiB) |%n");
-                System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-                System.out.printf("| %d | %d ms | 3 | %d | %.2f | %.2f | %d | %.0f | %.0f | %.4f | %d |%n",
+                        + "| peak model calls in flight | overhead p50 (ms) | overhead p99 (ms) | CPU-s per run | PostgreSQL CPU-s per run "
+                        + "| peak RSS (MiB) |%n");
+                System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                System.out.printf("| %d | %d ms | 3 | %d | %.2f | %.2f | %d | %.0f | %.0f | %.4f | %.4f | %d |%n",
                         runs, latency.toMillis(), succeeded,
                         Duration.between(start, submitted).toMillis() / 1000.0,
                         Duration.between(start, end).toMillis() / 1000.0, peakModelCalls,
                         percentile(overheadMs, 50), percentile(overheadMs, 99),
-                        cpuSeconds / runs, peakRssKb / 1024);
+                        cpuSeconds / runs, databaseCpuSeconds / runs, peakRssKb / 1024);
                 System.out.printf("%nmodel requests served: %d; harness log: %s%n", model.requests().size(), log);
             } finally {
                 harness.destroy();
@@ -194,6 +203,49 @@ public class Bench {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    /**
+     * CPU ticks of the embedded PostgreSQL under {@code dataDir}: the postmaster (found by its {@code -D} argument)
+     * with its reaped children (cutime + cstime) plus every live backend. The harness's pool keeps its connections,
+     * so the backends that did the work are alive when this is read.
+     */
+    private static long databaseCpuTicks(Path dataDir) throws IOException {
+        long ticks = 0;
+        try (var processes = Files.list(Path.of("/proc"))) {
+            for (Path proc : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                String cmdline;
+                try {
+                    cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
+                } catch (IOException gone) {
+                    continue;
+                }
+                String program = cmdline.split(" ", 2)[0];
+                // The postmaster itself, not a wrapper (unshare) whose command line names the same directory.
+                if (!(program.equals("postgres") || program.endsWith("/postgres")) || !cmdline.contains(" -D ")
+                        || !cmdline.contains(dataDir.toString())) {
+                    continue;
+                }
+                long postmaster = Long.parseLong(proc.getFileName().toString());
+                ticks += cpuTicks(postmaster) + reapedChildrenTicks(postmaster);
+                for (ProcessHandle backend : ProcessHandle.of(postmaster).map(p -> p.descendants().toList())
+                        .orElse(List.of())) {
+                    try {
+                        ticks += cpuTicks(backend.pid());
+                    } catch (IOException gone) {
+                        // exited between listing and reading: its time is in the postmaster's cutime now
+                    }
+                }
+            }
+        }
+        return ticks;
+    }
+
+    /** cutime + cstime: CPU of children the process has waited for. */
+    private static long reapedChildrenTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
     }
 
     private static long peakRssKb(long pid) throws IOException {

@@ -29,10 +29,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A replica dies (SIGKILL) with at least 20 runs in flight, through PgBouncer in transaction mode as on Neon. After a
- * restart on the same database every run ends: the ones that were mid-conversation fail with WorkerLost (a model
- * conversation has side effects — tool calls — so the harness never replays one behind the caller's back), the queued
- * ones run. The fake model's log proves no run's conversation ever ran twice.
+ * With resuming switched off ({@code HARNESS_RUNS_MAX_RECOVERIES=0}): a replica dies (SIGKILL) with at least 20 runs in
+ * flight, through PgBouncer in transaction mode as on Neon. After a restart on the same database every run ends: the
+ * ones that were mid-conversation fail with WorkerLost (nothing is replayed), the queued ones run. The fake model's log
+ * proves no run's conversation ever ran twice. With resuming on (the default), {@link ReplicaCrashIT} is the proof.
  */
 class CrashRecoveryIT {
 
@@ -74,6 +74,7 @@ class CrashRecoveryIT {
                 "DATABASE_DIRECT_URL", postgres.url("crash"),
                 "HARNESS_RUNS_LEASE_SECONDS", "3",
                 "HARNESS_RUNS_LEASE_GRACE_SECONDS", "2",
+                "HARNESS_RUNS_MAX_RECOVERIES", "0",
                 "OPENAI_API_KEY", "sk-crash-test",
                 "OPENAI_BASE_URL", model.baseUrl(),
                 "HARNESS_DATA_DIR", Files.createTempDirectory(Path.of("/tmp"), "harness-crash-data-").toString());

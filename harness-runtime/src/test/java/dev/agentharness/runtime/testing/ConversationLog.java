@@ -33,6 +33,22 @@ public final class ConversationLog {
     }
 
     /**
+     * The run's model requests grouped by turn, oldest turn first: a turn is identified by how many input items its
+     * request carried (each turn adds the previous response and its tool outputs, and a resumed run rebuilds the same
+     * input from its journal), so a turn requested twice shows up as a group of two.
+     */
+    public List<List<Instant>> requestsPerTurn(String marker) {
+        java.util.TreeMap<Integer, List<Instant>> turns = new java.util.TreeMap<>();
+        for (RecordedRequest request : requests) {
+            if (request.body() != null && request.body().toString().contains(marker)) {
+                turns.computeIfAbsent(request.inputItems().size(), size -> new ArrayList<>()).add(request.receivedAt());
+            }
+        }
+        turns.values().forEach(times -> times.sort(null));
+        return List.copyOf(turns.values());
+    }
+
+    /**
      * True when two requests of one conversation were in flight at once. The fake answers every request after exactly
      * {@code latency}, so a request that arrives less than {@code latency} after the previous one overlapped it.
      */

@@ -32,6 +32,13 @@ public final class HarnessHttp {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"" + message + "\"}")).build());
     }
 
+    /** {@code POST /runs} of a full request body (agent, manifest, …) with {@code Prefer: respond-async}. */
+    public HttpResponse<String> submitBodyAsync(String requestJson) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/runs")).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").header("Prefer", "respond-async")
+                .POST(HttpRequest.BodyPublishers.ofString(requestJson)).build());
+    }
+
     public HttpResponse<String> get(String path, Duration timeout) {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).GET().build());
     }

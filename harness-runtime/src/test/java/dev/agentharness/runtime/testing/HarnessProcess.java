@@ -146,6 +146,11 @@ public final class HarnessProcess implements AutoCloseable {
         }
     }
 
+    /** True when the process this object signals is the JVM itself (no shell or launcher in between). */
+    public boolean isJvm() {
+        return process.info().command().map(command -> command.endsWith("/java")).orElse(false);
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -122,6 +122,26 @@ public final class LocalPostgres implements AutoCloseable {
                 Integer.toString(port), "-U", USER, "-d", database, "-c", sql);
     }
 
+    /**
+     * Runs one query as the superuser over the Unix socket ({@code psql -At}) and returns its rows, each as its columns
+     * (unaligned, split on {@code |}): what a test reads straight from the tables, e.g. the run journal.
+     */
+    public List<List<String>> query(String database, String sql) {
+        List<String> command = new ArrayList<>();
+        if (isRoot()) {
+            command.addAll(List.of("runuser", "-u", USER, "--"));
+        }
+        command.addAll(List.of(bin.resolve("psql").toString(), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h",
+                dir.toString(), "-p", Integer.toString(port), "-U", USER, "-d", database, "-c", sql));
+        List<List<String>> rows = new ArrayList<>();
+        for (String line : output(command, dir).split("\n")) {
+            if (!line.isEmpty()) {
+                rows.add(List.of(line.split("\\|", -1)));
+            }
+        }
+        return rows;
+    }
+
     public void createDatabase(String name) {
         psql("postgres", "CREATE DATABASE " + name);
     }
@@ -173,6 +193,11 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     static void run(List<String> command, Path workDir) {
+        output(command, workDir);
+    }
+
+    /** Runs {@code command} to completion; returns its output, or throws with it when the exit code is not 0. */
+    static String output(List<String> command, Path workDir) {
         try {
             Path output = Files.createTempFile(Path.of("/tmp"), "harness-cmd-", ".log");
             Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
@@ -186,6 +211,7 @@ public final class LocalPostgres implements AutoCloseable {
             if (process.exitValue() != 0) {
                 throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue() + ":\n" + text);
             }
+            return text;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
