@@ -49,8 +49,6 @@ public class RunDispatcher {
     private static final Duration IDLE_POLL = Duration.ofMillis(500);
     private static final Duration WATCHDOG_TICK = Duration.ofMillis(200);
     private static final int CLAIM_BATCH = 100;
-    /** After the drain's grace: how long runs get to reach their next step boundary before they are interrupted. */
-    private static final Duration STEP_BOUNDARY_WAIT = Duration.ofSeconds(5);
 
     private final RunQueue runs;
     private final Database database;
@@ -130,10 +128,10 @@ public class RunDispatcher {
         Set<String> remaining = Set.copyOf(active.keySet());
         if (!remaining.isEmpty()) {
             // Stop at the next step boundary first, so the calls in flight land in the journal; only what is still
-            // running after STEP_BOUNDARY_WAIT is interrupted (its in-flight call is then repeated by the resumer).
+            // running after the release wait is interrupted (its in-flight call is then repeated by the resumer).
             remaining.forEach(id -> Optional.ofNullable(active.get(id))
                     .ifPresent(run -> run.stopAtNextStep(ActiveRun.Stop.RELEASED)));
-            awaitDrained(clock.instant().plus(STEP_BOUNDARY_WAIT));
+            awaitDrained(clock.instant().plusSeconds(limits.releaseWaitSeconds()));
             active.values().forEach(run -> run.stop(ActiveRun.Stop.RELEASED));
             try {
                 List<String> released = runs.release(workerId, remaining);

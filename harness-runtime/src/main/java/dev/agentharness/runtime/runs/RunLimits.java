@@ -68,6 +68,14 @@ public interface RunLimits {
     @WithDefault("45")
     int shutdownGraceSeconds();
 
+    /**
+     * After the shutdown grace: how long runs still in flight get to reach their next step boundary (the model or tool
+     * call in flight returns and is journaled) before they are interrupted and released anyway. Comes out of the
+     * 15 s the chart and ACA leave between the grace and the pod's terminationGracePeriodSeconds.
+     */
+    @WithDefault("10")
+    int releaseWaitSeconds();
+
     /** Runs one replica executes at once; they mostly wait on the model, on virtual threads. */
     @WithDefault("2000")
     int maxInFlight();

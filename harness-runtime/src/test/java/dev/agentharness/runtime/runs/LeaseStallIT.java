@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A replica frozen with SIGSTOP while another keeps running (lease 3 s, grace 4 s). A stall shorter than lease + grace
  * costs no run: every run it held still succeeds. A longer stall hands its runs to the sweep of the other replica,
- * which fails them WorkerLost — not before lease + grace has passed.
+ * which fails them WorkerLost — not before lease + grace has passed. Resuming is switched off here
+ * ({@code HARNESS_RUNS_MAX_RECOVERIES=0}): with it on, the other replica resumes such runs at the lease instead.
  */
 class LeaseStallIT {
 
@@ -40,6 +41,8 @@ class LeaseStallIT {
                 "DATABASE_URL", rig.postgres().url("stall"),
                 "HARNESS_RUNS_LEASE_SECONDS", "3",
                 "HARNESS_RUNS_LEASE_GRACE_SECONDS", "4",
+                // Resuming off: this pins the grace before a run is given up (ReplicaCrashIT covers resuming).
+                "HARNESS_RUNS_MAX_RECOVERIES", "0",
                 "OPENAI_API_KEY", "sk-stall-test",
                 "OPENAI_BASE_URL", rig.model().baseUrl());
         Path log = Files.createTempFile(Path.of("/tmp"), "harness-stall-", ".log");

@@ -44,8 +44,8 @@ class ModelAllowlistTest {
             public int leaseSeconds() { return 30; }
             public int leaseGraceSeconds() { return 30; }
 
-            @Override
             public int maxRecoveries() { return 3; }
+            public int releaseWaitSeconds() { return 10; }
             public int completeRetrySeconds() { return 300; }
             public int toolTimeoutSeconds() { return 120; }
             public int shutdownGraceSeconds() { return 45; }

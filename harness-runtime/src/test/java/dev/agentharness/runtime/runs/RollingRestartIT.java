@@ -49,6 +49,8 @@ class RollingRestartIT {
                 "DATABASE_DIRECT_URL", rig.postgres().url(DB),
                 "HARNESS_RUNS_LEASE_SECONDS", "5",
                 "HARNESS_SHUTDOWN_GRACE_SECONDS", "1",
+                // A replica started moments before its SIGTERM is cold (its first model call takes seconds here).
+                "HARNESS_RUNS_RELEASE_WAIT_SECONDS", "30",
                 "OPENAI_API_KEY", "sk-rolling-test",
                 "OPENAI_BASE_URL", rig.model().baseUrl());
         String batch = UUID.randomUUID().toString().substring(0, 8);
