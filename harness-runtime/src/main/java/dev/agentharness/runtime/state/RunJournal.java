@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * step besides.
  */
 @ApplicationScoped
-public class RunJournal {
+public class RunJournal extends StoreStatements {
 
     /** Who may write a run's journal: the worker holding its lease, under the epoch it claimed with. */
     public record Lease(String runId, String workerId, long epoch) {
@@ -40,9 +40,6 @@ public class RunJournal {
     private static final String STEPS = "SELECT seq, kind, payload::text AS payload, created_at FROM public.run_steps "
             + "WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 
-    private final Supplier<Pool> pool;
-    private final Duration timeout;
-
     @Inject
     public RunJournal(Database database) {
         this(database::pool, database.callTimeout());
@@ -53,8 +50,11 @@ public class RunJournal {
     }
 
     public RunJournal(Supplier<Pool> pool, Duration timeout) {
-        this.pool = pool;
-        this.timeout = timeout;
+        super(pool, timeout);
+    }
+
+    /** For the CDI client proxy. */
+    RunJournal() {
     }
 
     /**
@@ -69,12 +69,9 @@ public class RunJournal {
             return true;
         }
         JournalStep last = steps.getLast();
-        Tuple values = Tuple.tuple()
+        Tuple values = withSteps(Tuple.tuple()
                 .addString(lease.runId()).addString(lease.workerId()).addLong(lease.epoch())
-                .addInteger(last.seq()).addString(last.kind()).addInteger(turns).addBoolean(turns > 0)
-                .addArrayOfInteger(steps.stream().map(JournalStep::seq).toArray(Integer[]::new))
-                .addArrayOfString(steps.stream().map(JournalStep::kind).toArray(String[]::new))
-                .addArrayOfString(steps.stream().map(JournalStep::payloadJson).toArray(String[]::new));
+                .addInteger(last.seq()).addString(last.kind()).addInteger(turns).addBoolean(turns > 0), steps);
         RowSet<Row> rows = await(pool.get().preparedQuery(APPEND).execute(values));
         return rows.rowCount() == steps.size();
     }
@@ -96,9 +93,5 @@ public class RunJournal {
                     row.getString("payload"), row.getOffsetDateTime("created_at"))));
             return steps;
         });
-    }
-
-    private <T> T await(Future<T> future) {
-        return Blocking.await(future, timeout);
     }
 }

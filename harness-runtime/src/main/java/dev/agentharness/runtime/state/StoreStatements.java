@@ -14,7 +14,8 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * What the run stores ({@link RunSubmissions}, {@link RunQueue}, {@link RunCompletions}, {@link RunReads}) share: the
+ * What the run stores ({@link RunSubmissions}, {@link RunQueue}, {@link RunCompletions}, {@link RunReads},
+ * {@link RunJournal}) share: the
  * pool, the blocking await with the call timeout, run-row reads, and the audit and journal inserts that several of
  * their transactions make. A base class rather than a collaborator so each store's statements read the same as when
  * they lived in one class.
@@ -45,10 +46,14 @@ abstract class StoreStatements {
         }
         return conn.preparedQuery("INSERT INTO public.run_steps (run_id, seq, kind, payload, epoch) "
                 + "SELECT $1, s.seq, s.kind, s.payload::jsonb, $2 FROM unnest($3::int[], $4::text[], $5::text[]) "
-                + "AS s(seq, kind, payload)").execute(Tuple.tuple().addString(runId).addLong(epoch)
-                .addArrayOfInteger(steps.stream().map(JournalStep::seq).toArray(Integer[]::new))
+                + "AS s(seq, kind, payload)").execute(withSteps(Tuple.tuple().addString(runId).addLong(epoch), steps));
+    }
+
+    /** {@code values} followed by the steps as three parallel arrays (seq, kind, payload) for {@code unnest}. */
+    static Tuple withSteps(Tuple values, List<JournalStep> steps) {
+        return values.addArrayOfInteger(steps.stream().map(JournalStep::seq).toArray(Integer[]::new))
                 .addArrayOfString(steps.stream().map(JournalStep::kind).toArray(String[]::new))
-                .addArrayOfString(steps.stream().map(JournalStep::payloadJson).toArray(String[]::new)));
+                .addArrayOfString(steps.stream().map(JournalStep::payloadJson).toArray(String[]::new));
     }
 
     static Future<?> insertAudit(SqlConnection conn, List<AuditEntry> entries) {
