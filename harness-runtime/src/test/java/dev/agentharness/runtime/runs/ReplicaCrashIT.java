@@ -13,8 +13,10 @@ import dev.agentharness.runtime.sandbox.SandboxTools;
 import dev.agentharness.runtime.testing.ConversationLog;
 import dev.agentharness.runtime.testing.HarnessHttp;
 import dev.agentharness.runtime.testing.HarnessProcess;
+import dev.agentharness.runtime.testing.SseClient;
 import dev.agentharness.runtime.testing.PostgresAndModel;
 import dev.agentharness.runtime.testing.ToolCallLog;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,6 +100,8 @@ class ReplicaCrashIT {
         String batch = UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> markerOf = new HashMap<>();
 
+        String followed;
+        int seenBeforeKill;
         Map<String, Long> epochAtKill;
         Instant killedAt;
         String replicaALog;
@@ -115,6 +119,12 @@ class ReplicaCrashIT {
                 sandboxed.add(runId);
             }
             awaitCommandsRunning(a, sandboxed, Duration.ofSeconds(30));
+            // A live events client of one run on A: it reads the run's first step, then goes away with A.
+            followed = sandboxed.iterator().next();
+            try (SseClient stream = SseClient.get(URI.create(a.baseUrl() + "/runs/" + followed + "/events"),
+                    Map.of())) {
+                seenBeforeKill = Integer.parseInt(stream.nextData(Duration.ofSeconds(20)).id());
+            }
             // Spaced submissions: at the kill the Maya runs are spread over their three model calls (the first, the one
             // after lookup_account, the one after draft_reply).
             for (int i = SANDBOXED; i < RUNS; i++) {
@@ -135,12 +145,25 @@ class ReplicaCrashIT {
 
         Map<String, JsonNode> finals;
         String replicaBLog;
+        List<SseClient.Event> eventsAfterMove;
         try (HarnessProcess b = HarnessProcess.start(env, logB)) {
             finals = new HarnessHttp(b.baseUrl()).awaitTerminal(markerOf.keySet(), Duration.ofSeconds(60));
+            // The same client reconnects to B with the last id it saw: the rest of the run, each step exactly once.
+            try (SseClient resumed = SseClient.get(URI.create(b.baseUrl() + "/runs/" + followed + "/events"),
+                    Map.of("Last-Event-ID", Integer.toString(seenBeforeKill)))) {
+                eventsAfterMove = resumed.dataUntilEnd(Duration.ofSeconds(20));
+            }
             replicaBLog = b.log();
         }
 
         Map<String, List<Step>> journals = journals();
+        List<Step> followedJournal = journals.get(followed);
+        assertEquals(followedJournal.stream().filter(step -> step.seq() > seenBeforeKill)
+                        .map(step -> Integer.toString(step.seq())).toList(),
+                eventsAfterMove.stream().map(SseClient.Event::id).toList(),
+                "after Last-Event-ID " + seenBeforeKill + " the stream served by the resuming replica carries every later "
+                        + "step exactly once, in order");
+        assertTrue(eventsAfterMove.getLast().event().startsWith("run_"), "and ends with the terminal step");
         Map<ToolCallLog.Call, Integer> executedOnA = ToolCallLog.executions(replicaALog);
         Map<ToolCallLog.Call, Integer> executedOnB = ToolCallLog.executions(replicaBLog);
         // The contract: a side-effecting call whose start was journaled but whose output was not may have acted, so the

@@ -29,7 +29,8 @@ class SchemaQualificationTest {
     /** In Java, SQL keywords are written in upper case; this keeps English prose in log messages out of the scan. */
     private static final Pattern JAVA_REFERENCE = Pattern.compile(TABLE_REFERENCE.replace("from|join|into|update|table|references",
             "FROM|JOIN|INTO|UPDATE|TABLE|REFERENCES").replace("if\\s+(?:not\\s+)?exists\\s+|only\\s+", "IF\\s+(?:NOT\\s+)?EXISTS\\s+|ONLY\\s+"));
-    private static final Pattern CTE_NAME = Pattern.compile("\\b(?:WITH|,)\\s*([A-Za-z_][A-Za-z0-9_]*)\\s+AS\\s*\\(",
+    // The comma of a second CTE follows a ')' — no word boundary there, so \b guards only WITH.
+    private static final Pattern CTE_NAME = Pattern.compile("(?:\\bWITH|,)\\s*([A-Za-z_][A-Za-z0-9_]*)\\s+AS\\s*\\(",
             Pattern.CASE_INSENSITIVE);
     /** Words that can follow the keywords without being a table (e.g. ON CONFLICT … DO UPDATE SET). */
     private static final Set<String> NOT_TABLES = Set.of("set", "skip", "nowait", "select", "lateral", "unnest", "jsonb_array_elements",
@@ -72,6 +73,8 @@ class SchemaQualificationTest {
         assertEquals(1, unqualified("example", "insert into audit_log (a) values (1)", SQL_REFERENCE).size());
         assertEquals(0, unqualified("example", "WITH expired AS (UPDATE public.runs SET a = 1 RETURNING id) "
                 + "SELECT id FROM expired", JAVA_REFERENCE).size());
+        assertEquals(0, unqualified("example", "WITH a AS (SELECT id FROM public.runs), b AS (DELETE FROM public.x "
+                + "RETURNING id) SELECT id FROM a UNION ALL SELECT id FROM b", JAVA_REFERENCE).size());
         assertEquals(0, unqualified("example", "SELECT id FROM public.runs FOR UPDATE SKIP LOCKED", JAVA_REFERENCE).size());
         assertEquals(0, unqualified("example", "INSERT INTO public.x VALUES (1) ON CONFLICT (id) DO UPDATE SET a = 1",
                 JAVA_REFERENCE).size());
