@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.runs;
 
+import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunQueue;
@@ -53,6 +54,7 @@ public class RunDispatcher {
     private final RunQueue runs;
     private final Database database;
     private final RunExecutor executor;
+    private final SandboxPlane sandboxes;
     private final RunLimits limits;
     private final Clock clock;
     private final Duration lease;
@@ -69,7 +71,9 @@ public class RunDispatcher {
     private ScheduledExecutorService keepers;
 
     @Inject
-    public RunDispatcher(RunQueue runs, Database database, RunExecutor executor, RunLimits limits, Clock clock) {
+    public RunDispatcher(RunQueue runs, Database database, RunExecutor executor, RunLimits limits, Clock clock,
+                         SandboxPlane sandboxes) {
+        this.sandboxes = sandboxes;
         this.runs = runs;
         this.database = database;
         this.executor = executor;
@@ -245,6 +249,9 @@ public class RunDispatcher {
                 if (!sweep.failed().isEmpty()) {
                     LOG.warnf("failed %d run(s) that lost their worker and cannot be resumed again: %s",
                             sweep.failed().size(), sweep.failed());
+                    // Their sandboxes died with their replicas; their checkpoints would otherwise stay forever.
+                    Thread.ofVirtual().name("checkpoint-cleanup").start(
+                            () -> sweep.failed().forEach(sandboxes::discardCheckpoints));
                 }
             }
         } catch (RuntimeException e) {

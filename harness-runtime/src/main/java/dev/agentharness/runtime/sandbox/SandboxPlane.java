@@ -236,6 +236,14 @@ public class SandboxPlane {
         }
     }
 
+    /**
+     * Deletes the checkpoints of a run that ended without its executor closing a sandbox — failed by the lease sweep
+     * after its last replica died — so no workspace archive outlives it. Failures are logged.
+     */
+    public void discardCheckpoints(String runId) {
+        checkpoints.deleteRun(runId);
+    }
+
     private SnapshotStore snapshots() {
         return snapshots == null ? SnapshotStore.temporary() : snapshots;
     }

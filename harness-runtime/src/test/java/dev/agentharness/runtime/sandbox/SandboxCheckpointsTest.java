@@ -187,6 +187,22 @@ class SandboxCheckpointsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"s3proxy", "local"})
+    void aRunFailedByTheLeaseSweepLeavesNoCheckpointBehind(String backend) throws Exception {
+        ArtifactStore store = store(backend);
+        SandboxPlane died = replica("replica-a", bwrap("replica-a"), store);
+        RunSandbox sandbox = open(died, Optional.empty());
+        call(died, sandbox, "write_file", "call_1", "{\"path\":\"a.txt\",\"content\":\"one\"}");
+        died.close(runId, sandbox, true); // its replica died: nobody closes the run's sandbox for good
+        assertFalse(storedKeys(store).isEmpty());
+
+        // The replica whose sweep failed the run (recoveries used up) discards what only a resume could have used.
+        replica("replica-b", bwrap("replica-b"), store).discardCheckpoints(runId);
+
+        assertEquals(List.of(), storedKeys(store));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3proxy", "local"})
     void aCallWhoseSnapshotWasRefusedResumesInTheWorkspaceTheRunKept(String backend) throws Exception {
         ArtifactStore store = store(backend);
         SandboxPlane first = replica("replica-a", bwrap("replica-a"), store);
