@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.agentharness.api.RunStatus;
+import dev.agentharness.runtime.agent.StepKind;
 import dev.agentharness.runtime.observability.SignedLinkRedaction;
 import dev.agentharness.runtime.state.JournalStep;
 import dev.agentharness.runtime.state.RunRecord;
@@ -25,8 +26,6 @@ import java.util.Set;
  * string left passes through {@link SignedLinkRedaction#redactText}, like span attributes.
  */
 final class RunEventRedaction {
-
-    static final Set<String> TERMINAL_KINDS = Set.of("run_succeeded", "run_failed", "run_timed_out", "run_cancelled");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> ENVELOPE = Set.of("seq", "kind", "at");
@@ -63,15 +62,11 @@ final class RunEventRedaction {
         return new RunEvent(null, kind, data.toString());
     }
 
-    static boolean terminal(String kind) {
-        return TERMINAL_KINDS.contains(kind);
-    }
-
     private static void dropSensitive(String kind, ObjectNode payload) {
-        switch (kind) {
-            case "tool_started" -> payload.remove("arguments");
-            case "tool_output" -> payload.remove("output");
-            case "model_response" -> {
+        switch (StepKind.fromWire(kind)) {
+            case TOOL_STARTED -> payload.remove("arguments");
+            case TOOL_OUTPUT -> payload.remove("output");
+            case MODEL_RESPONSE -> {
                 if (payload.get("output") instanceof ArrayNode items) {
                     items.forEach(item -> {
                         if (item instanceof ObjectNode fields) {

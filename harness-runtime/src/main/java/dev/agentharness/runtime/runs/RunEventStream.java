@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.runs;
 
+import dev.agentharness.runtime.agent.StepKind;
 import dev.agentharness.runtime.state.JournalStep;
 import dev.agentharness.runtime.state.RunJournal;
 import dev.agentharness.runtime.state.RunRecord;
@@ -108,7 +109,7 @@ public final class RunEventStream implements AutoCloseable {
             for (JournalStep step : journal.after(runId, cursor, PAGE)) {
                 events.add(RunEventRedaction.event(step));
                 cursor = step.seq();
-                if (RunEventRedaction.terminal(step.kind())) {
+                if (StepKind.fromWire(step.kind()).terminal()) {
                     finished = true;
                     break;
                 }
@@ -119,7 +120,7 @@ public final class RunEventStream implements AutoCloseable {
         }
         if (run.status().terminal()) {
             finished = true;
-            boolean endWasJournaled = run.lastStep() != null && RunEventRedaction.terminal(run.lastStep());
+            boolean endWasJournaled = run.lastStep() != null && StepKind.fromWire(run.lastStep()).terminal();
             return endWasJournaled ? List.of() : List.of(RunEventRedaction.synthesizedEnd(run));
         }
         return List.of();
