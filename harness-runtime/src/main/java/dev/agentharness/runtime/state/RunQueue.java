@@ -99,34 +99,6 @@ public class RunQueue extends StoreStatements {
         return ids;
     }
 
-    /** Runs whose worker stopped heartbeating become failed with {@code reason}; returns their ids. */
-    public List<String> failExpiredLeases(String reason) {
-        return failExpiredLeases(reason, null, Duration.ZERO);
-    }
-
-    /**
-     * Fails, with {@code reason}, the runs whose lease expired more than {@code grace} ago — never the runs leased by
-     * {@code liveWorker} (the caller): a worker that is alive, for example just back from a database outage during
-     * which it could not renew, must not declare its own runs lost while it is still executing them. The grace
-     * absorbs a peer's short stall (GC pause, CPU starvation, a slow connection) before its runs are given up.
-     */
-    public List<String> failExpiredLeases(String reason, String liveWorker, Duration grace) {
-        // One statement: the failure and its audit line cannot be separated. Concurrent sweepers re-check the
-        // WHERE clause after the row lock, so each run is failed (and audited) once.
-        String sweep = "WITH expired AS (UPDATE public.runs SET status = 'failed', reason = $1, completed_at = now(), "
-                + "updated_at = now(), lease_expires_at = NULL "
-                + "WHERE status = 'running' AND lease_expires_at < now() - $3::bigint * interval '1 millisecond' "
-                + "AND lease_owner IS DISTINCT FROM $2::text "
-                + "RETURNING id, principal, lease_owner) "
-                + "INSERT INTO public.audit_log (principal, run_id, action, detail) "
-                + "SELECT principal, id, 'run.worker_lost', jsonb_build_object('worker', lease_owner, 'reason', $1::text) "
-                + "FROM expired RETURNING run_id";
-        RowSet<Row> rows = await(pool.get().preparedQuery(sweep).execute(Tuple.of(reason, liveWorker, grace.toMillis())));
-        List<String> ids = new ArrayList<>();
-        rows.forEach(row -> ids.add(row.getString("run_id")));
-        return ids;
-    }
-
     /** What one sweep of expired leases did: runs handed back to the queue to resume, and runs it failed. */
     public record LeaseSweep(List<String> resumed, List<String> failed) {
     }

@@ -158,9 +158,9 @@ class RunQueueTest {
         RunRecord running = fixture.runningOf(stalled);
         Thread.sleep(5);
 
-        assertFalse(queue.failExpiredLeases("WorkerLost", "sweeper", Duration.ofMinutes(1)).contains(running.runId()));
+        assertFalse(queue.recoverExpiredLeases("sweeper", 0, Duration.ofMinutes(1)).failed().contains(running.runId()));
         assertEquals(RunStatus.RUNNING, reads.findAny(running.runId()).orElseThrow().status());
-        assertTrue(queue.failExpiredLeases("WorkerLost", "sweeper", Duration.ZERO).contains(running.runId()));
+        assertTrue(queue.recoverExpiredLeases("sweeper", 0, Duration.ZERO).failed().contains(running.runId()));
     }
 
     @Test
@@ -169,7 +169,7 @@ class RunQueueTest {
         RunRecord running = fixture.runningOf(survivor);
         Thread.sleep(5);
 
-        List<String> failed = queue.failExpiredLeases("WorkerLost", survivor, Duration.ZERO);
+        List<String> failed = queue.recoverExpiredLeases(survivor, 0, Duration.ZERO).failed();
 
         assertFalse(failed.contains(running.runId()));
         assertEquals(RunStatus.RUNNING, reads.findAny(running.runId()).orElseThrow().status());
@@ -184,7 +184,7 @@ class RunQueueTest {
         RunRecord running = fixture.runningOf(worker);
         String healthy = fixture.claimOne(LEASE);
 
-        List<String> failed = queue.failExpiredLeases("WorkerLost");
+        List<String> failed = queue.recoverExpiredLeases(null, 0, Duration.ZERO).failed();
 
         assertTrue(failed.contains(running.runId()));
         assertFalse(failed.contains(fixture.runningOf(healthy).runId()));
@@ -193,7 +193,7 @@ class RunQueueTest {
         assertEquals("WorkerLost", lost.reason());
         assertNotNull(lost.completedAt());
         assertEquals(1, fixture.auditCount(running.runId(), "run.worker_lost"));
-        assertFalse(queue.failExpiredLeases("WorkerLost").contains(running.runId()), "failed once");
+        assertFalse(queue.recoverExpiredLeases(null, 0, Duration.ZERO).failed().contains(running.runId()), "failed once");
     }
 
     @Test
