@@ -55,8 +55,9 @@ public class DurableCompletion {
     }
 
     /**
-     * {@code write} (a journal append, a completion: writes the lease guards), retried through an outage for the
-     * window; at once rethrown when the database refuses the values themselves.
+     * {@code write} (a journal append, a completion: writes the lease guards; or a read a claimed run cannot start
+     * without), retried through an outage for the window; at once rethrown when the database refuses the values
+     * themselves.
      */
     public <T> T retry(String what, java.util.function.Supplier<T> write) {
         Instant deadline = clock.instant().plus(window);

@@ -212,7 +212,10 @@ public class RunExecutor {
 
     private RunCompletion runToCompletion(ActiveRun active, String workerId) {
         RunRecord run = active.run();
-        List<RunStep> recorded = RunJournalWriter.read(journal, run.runId());
+        // A run claimed just before an outage waits for the database here, as its writes do: failing it would
+        // cost the user the run for a blip the journal and completion ride out.
+        List<RunStep> recorded = durableCompletion.retry("reading the run's journal",
+                () -> RunJournalWriter.read(journal, run.runId()));
         RunJournalWriter steps = new RunJournalWriter(journal,
                 new RunJournal.Lease(run.runId(), workerId, run.leaseEpoch()), recorded, durableCompletion, active,
                 stepsWritten::stepsWritten);
@@ -293,7 +296,9 @@ public class RunExecutor {
                                    Runner runner, RunConfig config, boolean usedSandbox) {
         RunRecord run = active.run();
         try {
-            RunResult result = runner.run(agent, history(run), run.message(), config, journal);
+            List<ConversationItem> history = durableCompletion.retry("reading the session history",
+                    () -> history(run));
+            RunResult result = runner.run(agent, history, run.message(), config, journal);
             if (timedOut(active)) {
                 // The watchdog fired while the last step was finishing: the limit wins, as it would a moment later.
                 return timedOutCompletion(run, journal, workerId, result.inputTokens(), result.outputTokens(),
