@@ -3,6 +3,7 @@ package dev.agentharness.runtime;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import dev.agentharness.runtime.api.ArtifactsResource;
 import dev.agentharness.runtime.api.StorageLinksResource;
+import dev.agentharness.runtime.model.ResponsesApiClient;
 import dev.agentharness.runtime.storage.ArtifactLinks;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -82,6 +83,8 @@ class ArchitectureTest {
                 // Exception: in keyless dev mode a local-store link is made absolute against the URL the (loopback)
                 // caller used, read from the current Vert.x request; nothing else of HTTP is used there.
                 .and().doNotBelongToAnyOf(ArtifactLinks.class)
+                // Exception: the model client is an outbound HTTP client (Vert.x's), not an endpoint.
+                .and().doNotBelongToAnyOf(ResponsesApiClient.class)
                 .should().dependOnClassesThat().resideInAnyPackage("jakarta.ws.rs..", "org.jboss.resteasy..",
                         "io.vertx.core.http..")
                 .because("the domain throws domain exceptions (e.g. runs/RunRejectedException); only api maps "

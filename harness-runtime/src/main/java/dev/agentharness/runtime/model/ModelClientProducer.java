@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.model;
 
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -18,9 +19,9 @@ public class ModelClientProducer {
 
     @Produces
     @ApplicationScoped
-    ModelClient modelClient(Config config) {
+    ModelClient modelClient(Config config, Vertx vertx) {
         ModelConfig modelConfig = ModelConfig.from(config);
-        OpenAiModelClient client = new OpenAiModelClient(modelConfig);
+        ResponsesApiClient client = new ResponsesApiClient(modelConfig, vertx);
         if (client.configured()) {
             LOG.infof("model client ready: %s", modelConfig);
         } else {

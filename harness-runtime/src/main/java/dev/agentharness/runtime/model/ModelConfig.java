@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param azureApiVersion optional {@code api-version} query parameter for Azure; the v1 API needs none
  * @param maxRetries      retries after the first attempt on 408/409/429/5xx and I/O errors
  * @param timeout         limit for each HTTP attempt
+ * @param maxConnections  most keep-alive connections to the model endpoint at once (calls beyond wait for one)
  */
 public record ModelConfig(
         String apiKey,
@@ -23,12 +24,14 @@ public record ModelConfig(
         String azureDeployment,
         String azureApiVersion,
         int maxRetries,
-        Duration timeout) {
+        Duration timeout,
+        int maxConnections) {
 
     public static final String OFFICIAL_BASE_URL = "https://api.openai.com/v1";
     public static final String DEFAULT_MODEL = "gpt-5.4-mini";
     public static final int DEFAULT_MAX_RETRIES = 3;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
 
     public ModelConfig {
         apiKey = blankToNull(apiKey);
@@ -44,16 +47,21 @@ public record ModelConfig(
         if (timeout == null || timeout.isZero() || timeout.isNegative()) {
             throw new IllegalArgumentException("MODEL_TIMEOUT_SECONDS must be > 0, was " + timeout);
         }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("MODEL_MAX_CONNECTIONS must be >= 1, was " + maxConnections);
+        }
     }
 
     /** The plain OpenAI (or compatible) configuration. */
     public static ModelConfig openAi(String apiKey, String baseUrl, String defaultModel, int maxRetries, Duration timeout) {
-        return new ModelConfig(apiKey, baseUrl, defaultModel, null, null, null, null, maxRetries, timeout);
+        return new ModelConfig(apiKey, baseUrl, defaultModel, null, null, null, null, maxRetries, timeout,
+                DEFAULT_MAX_CONNECTIONS);
     }
 
     /** An Azure OpenAI configuration; the deployment is sent as the model name. */
     public static ModelConfig azure(String endpoint, String apiKey, String deployment, int maxRetries, Duration timeout) {
-        return new ModelConfig(null, null, null, endpoint, apiKey, deployment, null, maxRetries, timeout);
+        return new ModelConfig(null, null, null, endpoint, apiKey, deployment, null, maxRetries, timeout,
+                DEFAULT_MAX_CONNECTIONS);
     }
 
     /** Reads the {@code harness.model.*} properties (each defaulting to its environment variable). */
@@ -68,7 +76,8 @@ public record ModelConfig(
                 string(config, "harness.model.azure.api-version"),
                 config.getOptionalValue("harness.model.max-retries", Integer.class).orElse(DEFAULT_MAX_RETRIES),
                 config.getOptionalValue("harness.model.timeout-seconds", Long.class)
-                        .map(Duration::ofSeconds).orElse(DEFAULT_TIMEOUT));
+                        .map(Duration::ofSeconds).orElse(DEFAULT_TIMEOUT),
+                config.getOptionalValue("harness.model.max-connections", Integer.class).orElse(DEFAULT_MAX_CONNECTIONS));
     }
 
     public boolean azure() {
@@ -97,7 +106,7 @@ public record ModelConfig(
                 ? "azureEndpoint=" + azureEndpoint + ", azureApiKey=" + mask(azureApiKey) + ", azureDeployment="
                         + azureDeployment + ", azureApiVersion=" + azureApiVersion
                 : "baseUrl=" + baseUrl + ", apiKey=" + mask(apiKey) + ", defaultModel=" + defaultModel)
-                + ", maxRetries=" + maxRetries + ", timeout=" + timeout + "]";
+                + ", maxRetries=" + maxRetries + ", timeout=" + timeout + ", maxConnections=" + maxConnections + "]";
     }
 
     private static String mask(String key) {

@@ -76,8 +76,8 @@ class ModelConfigTest {
 
     @Test
     void the_azure_base_url_is_the_v1_api_of_the_endpoint() {
-        assertEquals("https://acme.openai.azure.com/openai/v1", OpenAiModelClient.azureBaseUrl("https://acme.openai.azure.com/"));
-        assertEquals("https://acme.openai.azure.com/openai/v1", OpenAiModelClient.azureBaseUrl("https://acme.openai.azure.com/openai/v1"));
+        assertEquals("https://acme.openai.azure.com/openai/v1", ResponsesApiClient.azureBaseUrl("https://acme.openai.azure.com/"));
+        assertEquals("https://acme.openai.azure.com/openai/v1", ResponsesApiClient.azureBaseUrl("https://acme.openai.azure.com/openai/v1"));
     }
 
     @Test

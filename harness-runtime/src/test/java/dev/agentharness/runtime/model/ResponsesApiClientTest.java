@@ -7,7 +7,10 @@ import dev.agentharness.fakes.FakeModelServer;
 import dev.agentharness.fakes.model.RecordedRequest;
 import dev.agentharness.fakes.model.Reply;
 import dev.agentharness.fakes.model.ResponseEnvelope;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -30,14 +33,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class OpenAiModelClientTest {
+class ResponsesApiClientTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "sk-test-SECRET123";
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
+    private static Vertx vertx;
     private FakeModelServer fake;
-    private final List<OpenAiModelClient> clients = new ArrayList<>();
+    private final List<ResponsesApiClient> clients = new ArrayList<>();
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopVertx() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
 
     @BeforeEach
     void startFake() {
@@ -46,15 +60,15 @@ class OpenAiModelClientTest {
 
     @AfterEach
     void stopFake() {
-        clients.forEach(OpenAiModelClient::close);
+        clients.forEach(ResponsesApiClient::close);
         fake.close();
     }
 
-    private OpenAiModelClient client(int maxRetries, Duration timeout) {
-        return track(new OpenAiModelClient(ModelConfig.openAi(KEY, fake.baseUrl(), "gpt-default", maxRetries, timeout)));
+    private ResponsesApiClient client(int maxRetries, Duration timeout) {
+        return track(new ResponsesApiClient(ModelConfig.openAi(KEY, fake.baseUrl(), "gpt-default", maxRetries, timeout), vertx));
     }
 
-    private OpenAiModelClient track(OpenAiModelClient client) {
+    private ResponsesApiClient track(ResponsesApiClient client) {
         clients.add(client);
         return client;
     }
@@ -91,6 +105,26 @@ class OpenAiModelClientTest {
     }
 
     @Test
+    void many_calls_at_once_each_get_their_own_whole_answer_over_shared_connections() throws Exception {
+        fake.responder(request -> Reply.message("answer to " + request.inputItems().get(0).path("content").asText()));
+        ResponsesApiClient client = client(0, TIMEOUT);
+
+        List<java.util.concurrent.Future<ModelResponse>> answers = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 300; i++) {
+                String question = "question " + i;
+                answers.add(threads.submit(() -> client.respond(
+                        request("m", List.of(new ConversationItem.UserMessage(question))))));
+            }
+        }
+
+        for (int i = 0; i < answers.size(); i++) {
+            assertEquals(List.of(new ConversationItem.AssistantMessage("answer to question " + i)),
+                    answers.get(i).get().output());
+        }
+    }
+
+    @Test
     void the_default_model_is_used_when_the_request_names_none() {
         fake.enqueue(Reply.message("ok"));
 
@@ -101,7 +135,7 @@ class OpenAiModelClientTest {
 
     @Test
     void a_function_call_round_trip_sends_the_call_and_its_output_with_the_same_call_id() throws Exception {
-        OpenAiModelClient client = client(0, TIMEOUT);
+        ResponsesApiClient client = client(0, TIMEOUT);
         fake.enqueue(Reply.functionCall("call_42", "lookup_account", "{\"account_id\":\"ACME-7\"}"),
                 Reply.message("Your account is active."));
         List<ConversationItem> conversation = new ArrayList<>(List.of(new ConversationItem.UserMessage("Check ACME-7")));
@@ -146,7 +180,7 @@ class OpenAiModelClientTest {
     @Test
     void model_settings_are_sent_only_when_set() {
         fake.enqueue(Reply.message("a"), Reply.message("b"));
-        OpenAiModelClient client = client(0, TIMEOUT);
+        ResponsesApiClient client = client(0, TIMEOUT);
         List<ConversationItem> input = List.of(new ConversationItem.UserMessage("hi"));
 
         client.respond(new ModelRequest("m", null, input, List.of(), new ModelSettings(0.2, 0.9, 256, false), null));
@@ -225,8 +259,8 @@ class OpenAiModelClientTest {
         @Test
         void azure_calls_the_v1_path_with_the_api_key_header_and_the_deployment_as_model() {
             fake.enqueue(Reply.message("hello from azure"));
-            OpenAiModelClient client = track(new OpenAiModelClient(
-                    ModelConfig.azure(fake.rootUrl() + "/", "azure-key-1", "maya-deployment", 0, TIMEOUT)));
+            ResponsesApiClient client = track(new ResponsesApiClient(
+                    ModelConfig.azure(fake.rootUrl() + "/", "azure-key-1", "maya-deployment", 0, TIMEOUT), vertx));
 
             ModelResponse response = client.respond(request("gpt-ignored", List.of(new ConversationItem.UserMessage("hi"))));
 
@@ -239,8 +273,8 @@ class OpenAiModelClientTest {
 
         @Test
         void azure_is_not_configured_until_key_and_deployment_are_set() {
-            OpenAiModelClient noKey = track(new OpenAiModelClient(ModelConfig.azure("https://x.openai.azure.com", null, "d", 0, TIMEOUT)));
-            OpenAiModelClient noDeployment = track(new OpenAiModelClient(ModelConfig.azure("https://x.openai.azure.com", "k", null, 0, TIMEOUT)));
+            ResponsesApiClient noKey = track(new ResponsesApiClient(ModelConfig.azure("https://x.openai.azure.com", null, "d", 0, TIMEOUT), vertx));
+            ResponsesApiClient noDeployment = track(new ResponsesApiClient(ModelConfig.azure("https://x.openai.azure.com", "k", null, 0, TIMEOUT), vertx));
 
             assertFalse(noKey.configured());
             assertEquals("AZURE_OPENAI_API_KEY", noKey.missingConfiguration());
@@ -254,7 +288,7 @@ class OpenAiModelClientTest {
 
         @Test
         void without_a_key_the_client_is_not_configured_and_refuses_to_call() {
-            OpenAiModelClient client = track(new OpenAiModelClient(ModelConfig.openAi(null, fake.baseUrl(), null, 3, TIMEOUT)));
+            ResponsesApiClient client = track(new ResponsesApiClient(ModelConfig.openAi(null, fake.baseUrl(), null, 3, TIMEOUT), vertx));
 
             assertFalse(client.configured());
             assertEquals("OPENAI_API_KEY", client.missingConfiguration());
@@ -267,7 +301,7 @@ class OpenAiModelClientTest {
 
         @Test
         void with_a_key_the_client_is_configured() {
-            OpenAiModelClient client = client(0, TIMEOUT);
+            ResponsesApiClient client = client(0, TIMEOUT);
 
             assertTrue(client.configured());
             assertEquals("", client.missingConfiguration());
