@@ -29,10 +29,24 @@ public final class ActiveRun {
     private volatile Thread thread;
     private volatile boolean recording;
     private volatile boolean gentle;
+    private volatile boolean cancelRequested;
 
     public ActiveRun(RunRecord run, Instant deadline) {
         this.run = run;
         this.deadline = deadline;
+        this.cancelRequested = run != null && run.cancelRequested(); // null: tests of the stop logic alone
+    }
+
+    /**
+     * A caller asked to cancel the run: it stops at its next turn. Set at once by a cancel on this replica, and by
+     * the lease keeper's heartbeat (which reads the flag with the lease) for a cancel another replica received.
+     */
+    public void requestCancel() {
+        cancelRequested = true;
+    }
+
+    public boolean cancelRequested() {
+        return cancelRequested;
     }
 
     public RunRecord run() {

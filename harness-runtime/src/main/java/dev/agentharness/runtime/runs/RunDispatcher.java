@@ -149,6 +149,14 @@ public class RunDispatcher {
         }
     }
 
+    /** A caller asked to cancel {@code runId}: if it runs here, it stops at its next turn. */
+    public void cancelRequested(String runId) {
+        ActiveRun run = active.get(runId);
+        if (run != null) {
+            run.requestCancel();
+        }
+    }
+
     /** A run was queued: claim it now instead of at the next poll. */
     public void wake() {
         wakeups.release();
@@ -224,7 +232,9 @@ public class RunDispatcher {
                 return;
             }
             Set<String> executing = Set.copyOf(active.keySet());
-            Set<String> held = runs.heartbeat(database.leasePool(), workerId, executing, lease);
+            RunQueue.Heartbeat heartbeat = runs.heartbeat(database.leasePool(), workerId, executing, lease);
+            Set<String> held = heartbeat.held();
+            heartbeat.cancelRequested().forEach(this::cancelRequested);
             for (String runId : executing) {
                 ActiveRun run = active.get(runId);
                 if (!held.contains(runId) && run != null && !run.isRecording() && active.containsKey(runId)) {

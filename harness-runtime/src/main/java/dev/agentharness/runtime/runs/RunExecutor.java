@@ -39,7 +39,6 @@ import dev.agentharness.runtime.state.JournalStep;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunJournal;
 import dev.agentharness.runtime.state.RunRecord;
-import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.state.SessionStore;
 import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
@@ -95,7 +94,6 @@ public class RunExecutor {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .build();
 
-    private final RunReads runs;
     private final SessionStore sessions;
     private final AgentRegistry agents;
     private final Runner runner;
@@ -115,7 +113,7 @@ public class RunExecutor {
     private final RunEventsNotifier stepsWritten;
 
     @Inject
-    public RunExecutor(RunReads runs, SessionStore sessions, AgentRegistry agents, ModelClient model,
+    public RunExecutor(SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, Tracer tracer,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
@@ -127,7 +125,6 @@ public class RunExecutor {
         this.replyArtifacts = replyArtifacts;
         this.clock = clock;
         this.toolTimeout = Duration.ofSeconds(limits.toolTimeoutSeconds());
-        this.runs = runs;
         this.sessions = sessions;
         this.agents = agents;
         this.runner = new Runner(model, agents, clock);
@@ -229,7 +226,7 @@ public class RunExecutor {
                 .withIdentity(run.runId(), run.sessionId(), run.principal())
                 .withTimeLimits(toolTimeout, deadline)
                 .withCancellation(() -> active.stopped().isPresent() || pastDeadline(deadline)
-                        || cancelRequested(run.runId()));
+                        || active.cancelRequested());
         Agent agent = agents.find(run.agent()).orElse(null);
         if (agent == null) {
             // The agent existed at submission; a restart with a different agents directory removed it.
@@ -364,16 +361,6 @@ public class RunExecutor {
 
     private static ArtifactRow artifactRow(String name, StoredObject stored) {
         return new ArtifactRow(name, stored.key(), stored.size(), stored.sha256(), stored.contentType());
-    }
-
-    /** A database blip between turns is not a cancellation: keep going, the next check will see the truth. */
-    private boolean cancelRequested(String runId) {
-        try {
-            return runs.cancelRequested(runId);
-        } catch (RuntimeException e) {
-            LOG.debugf("cancellation check skipped, database unavailable: %s", e.getMessage());
-            return false;
-        }
     }
 
     private RunCompletion failed(RunRecord run, RunJournalWriter journal, String workerId, RunStatus status,

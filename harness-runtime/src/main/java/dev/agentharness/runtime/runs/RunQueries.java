@@ -28,10 +28,13 @@ public class RunQueries {
 
     private final RunReads runs;
     private final RunCompletions completions;
+    private final RunDispatcher dispatcher;
     private final SessionStore sessions;
     private final RunService views;
 
-    public RunQueries(RunReads runs, RunCompletions completions, SessionStore sessions, RunService views) {
+    public RunQueries(RunReads runs, RunCompletions completions, SessionStore sessions, RunService views,
+                      RunDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
         this.runs = runs;
         this.completions = completions;
         this.sessions = sessions;
@@ -92,7 +95,10 @@ public class RunQueries {
 
     /** Asks the run's worker to stop; the run as it stands now (a finished run stays as it finished). */
     public RunResponse cancel(String runId, String principal) {
-        return completions.requestCancel(runId, principal).map(views::view).orElseThrow(() -> runNotFound(runId));
+        RunResponse run = completions.requestCancel(runId, principal).map(views::view)
+                .orElseThrow(() -> runNotFound(runId));
+        dispatcher.cancelRequested(runId); // running here: stops at its next turn (elsewhere: by the next heartbeat)
+        return run;
     }
 
     public SessionResponse session(String sessionId, String principal) {

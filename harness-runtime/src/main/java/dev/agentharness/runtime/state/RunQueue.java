@@ -59,19 +59,34 @@ public class RunQueue extends StoreStatements {
      * Not a state change, so updated_at stays (the operator's bulk poll would otherwise see every run change).
      */
     public Set<String> heartbeat(String workerId, Collection<String> runIds, Duration lease) {
-        return heartbeat(pool.get(), workerId, runIds, lease);
+        return heartbeat(pool.get(), workerId, runIds, lease).held();
     }
 
-    /** As {@link #heartbeat(String, Collection, Duration)} on {@code client}: the dispatcher's own lease connection. */
-    public Set<String> heartbeat(SqlClient client, String workerId, Collection<String> runIds, Duration lease) {
+    /** The runs whose leases a heartbeat renewed, and those of them a caller asked to cancel. */
+    public record Heartbeat(Set<String> held, Set<String> cancelRequested) {
+    }
+
+    /**
+     * As {@link #heartbeat(String, Collection, Duration)} on {@code client} (the dispatcher's own lease connection),
+     * reading with each renewed lease whether the run was asked to cancel: a cancel that reached another replica
+     * stops the run here by the next heartbeat, and no turn of any run asks the database.
+     */
+    public Heartbeat heartbeat(SqlClient client, String workerId, Collection<String> runIds, Duration lease) {
         // Even with nothing in flight the statement runs: it is also how the worker learns the database answers.
         RowSet<Row> rows = await(client.preparedQuery("UPDATE public.runs "
                         + "SET lease_expires_at = now() + $3::bigint * interval '1 millisecond' "
-                        + "WHERE id = ANY($2::text[]) AND status = 'running' AND lease_owner = $1 RETURNING id")
+                        + "WHERE id = ANY($2::text[]) AND status = 'running' AND lease_owner = $1 "
+                        + "RETURNING id, cancel_requested")
                 .execute(Tuple.of(workerId, runIds.toArray(String[]::new), lease.toMillis())));
         Set<String> held = new HashSet<>();
-        rows.forEach(row -> held.add(row.getString("id")));
-        return held;
+        Set<String> cancelRequested = new HashSet<>();
+        rows.forEach(row -> {
+            held.add(row.getString("id"));
+            if (Boolean.TRUE.equals(row.getBoolean("cancel_requested"))) {
+                cancelRequested.add(row.getString("id"));
+            }
+        });
+        return new Heartbeat(held, cancelRequested);
     }
 
     /**

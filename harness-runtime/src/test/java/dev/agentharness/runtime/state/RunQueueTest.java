@@ -132,6 +132,20 @@ class RunQueueTest {
     }
 
     @Test
+    void a_heartbeat_tells_the_worker_which_of_its_runs_a_caller_asked_to_cancel() {
+        String worker = fixture.claimOne(LEASE);
+        RunRecord asked = fixture.runningOf(worker);
+
+        assertEquals(Set.of(), queue.heartbeat(fixture.db.pool(), worker, List.of(asked.runId()), LEASE)
+                .cancelRequested(), "no cancel asked yet");
+        completions.requestCancel(asked.runId(), asked.principal()).orElseThrow();
+        RunQueue.Heartbeat heartbeat = queue.heartbeat(fixture.db.pool(), worker, List.of(asked.runId()), LEASE);
+
+        assertEquals(Set.of(asked.runId()), heartbeat.held(), "a run asked to cancel still runs until it stops");
+        assertEquals(Set.of(asked.runId()), heartbeat.cancelRequested());
+    }
+
+    @Test
     void release_hands_a_running_run_back_to_the_queue_with_an_audit_line() {
         String worker = fixture.claimOne(LEASE);
         RunRecord running = fixture.runningOf(worker);
