@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentharness.runtime.model.ToolSpec;
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -68,21 +70,41 @@ public record FunctionTool(String name, String description, ObjectNode parameter
         return arguments;
     }
 
+    /** A component of an arguments record that must be present, and its accessor. */
+    private record RequiredComponent(String name, java.lang.reflect.Method accessor) {
+    }
+
+    /**
+     * The required components of each arguments record, looked up once per type: a fresh
+     * {@code getRecordComponents()} per call also meant a fresh reflective accessor per call.
+     */
+    private static final ClassValue<List<RequiredComponent>> REQUIRED = new ClassValue<>() {
+        @Override
+        protected List<RequiredComponent> computeValue(Class<?> type) {
+            List<RequiredComponent> required = new ArrayList<>();
+            for (RecordComponent component : type.getRecordComponents()) {
+                if (!component.getType().isPrimitive() && !component.isAnnotationPresent(Nullable.class)) {
+                    java.lang.reflect.Method accessor = component.getAccessor();
+                    accessor.setAccessible(true);
+                    required.add(new RequiredComponent(component.getName(), accessor));
+                }
+            }
+            return List.copyOf(required);
+        }
+    };
+
     /** Jackson leaves a missing key as null; strict schemas make every non-@Nullable key mandatory. */
     private static void requireNonNullComponents(Class<?> argsType, Object arguments) throws ToolArgumentsException {
-        for (RecordComponent component : argsType.getRecordComponents()) {
-            if (component.getType().isPrimitive() || component.isAnnotationPresent(Nullable.class)) {
-                continue;
-            }
+        for (RequiredComponent component : REQUIRED.get(argsType)) {
             Object value;
             try {
-                value = component.getAccessor().invoke(arguments);
+                value = component.accessor().invoke(arguments);
             } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot read " + component, e);
+                throw new IllegalStateException("cannot read " + component.name() + " of " + argsType, e);
             }
             if (value == null) {
                 throw new ToolArgumentsException(
-                        "missing required argument '" + ToolJson.propertyName(component.getName()) + "'", null);
+                        "missing required argument '" + ToolJson.propertyName(component.name()) + "'", null);
             }
         }
     }

@@ -6,12 +6,14 @@ import java.util.Locale;
 /** Handoffs reach the model as argument-less function tools, named and described as the Agents SDK does. */
 public final class Handoffs {
 
+    private static final java.util.regex.Pattern NOT_IN_NAME = java.util.regex.Pattern.compile("[^a-z0-9_]");
+
     private Handoffs() {
     }
 
     /** {@code transfer_to_<name>}, lower-cased, every character outside {@code [a-z0-9_]} replaced by {@code _}. */
     public static String toolName(String agentName) {
-        return "transfer_to_" + agentName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        return "transfer_to_" + NOT_IN_NAME.matcher(agentName.toLowerCase(Locale.ROOT)).replaceAll("_");
     }
 
     public static String toolDescription(Agent target) {
