@@ -5,7 +5,7 @@ export JAVA_HOME
 MVNW := ./mvnw -B -ntp
 RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
 
-.PHONY: build run test demo demo-api bench bench-progress generate clean
+.PHONY: build run test demo demo-api bench bench-peer bench-progress generate clean
 
 ## Build everything without running tests.
 build:
@@ -36,6 +36,11 @@ generate:
 ## The 1,000 concurrent runs benchmark (see docs/benchmarks.md).
 bench: build
 	bench/run.sh
+
+## Side by side with the Python reference harness, each pinned to one core (bench/peer.sh, docs/benchmarks.md).
+## Runs as root: it installs the kit's Debian packages on demand and starts a private PostgreSQL 15.
+bench-peer: build
+	bench/peer.sh
 
 ## The operator's progress-tracking benchmark: bulk feed vs per-run polling at 1,000 runs.
 bench-progress: build

@@ -27,8 +27,12 @@ COPY --from=build /src/harness-runtime/target/quarkus-app/*.jar /app/
 COPY --from=build /src/harness-runtime/target/quarkus-app/app/ /app/app/
 # Forwarded headers are NOT trusted by the image itself: the harness honours X-Forwarded-* / Forwarded only from the
 # peers in HARNESS_TRUSTED_PROXIES (the chart and the ACA app set it to the ingress's ranges; security/EdgeDefaults).
+# JIT: C1 only. A replica gets about one core (the chart requests 500m): there C2's compilations took a third of the CPU
+# for the first minute after every start and cost more than they saved (docs/benchmarks.md, issue 15: -25 % CPU per
+# run, -30 % RSS). On replicas with two or more cores, set JDK_JAVA_OPTIONS to empty to get tiered C2 back.
 ENV PORT=8000 \
-    HARNESS_DATA_DIR=/data
+    HARNESS_DATA_DIR=/data \
+    JDK_JAVA_OPTIONS="-XX:TieredStopAtLevel=1"
 EXPOSE 8000
 USER 10001:10001
 # `migrate` as the only argument applies the schema migrations and exits (the chart's migration Job does that).
