@@ -181,6 +181,8 @@ class DockerfileTest {
         while (references.find()) read.add(references.group(1));
         Matcher keys = Pattern.compile("(?m)^([a-z][a-z0-9.\"-]*)=").matcher(properties);
         while (keys.find()) read.add(keys.group(1).replaceAll("[^a-z0-9]", "_").toUpperCase(java.util.Locale.ROOT));
+        // The java launcher reads these itself (the harness image sets JDK_JAVA_OPTIONS: C1 only, overridable).
+        read.addAll(List.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS"));
         List<String> unread = new ArrayList<>();
         for (String instruction : dockerfile.stage(1)) {
             if (instruction.startsWith("ENV ")) {
