@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,17 +38,52 @@ public class RunCompletions extends StoreStatements {
     }
 
     /**
-     * One transaction: final state, trace, artifacts, session updated_at, audit. Only while the run is still running
-     * under {@code workerId}'s lease; otherwise nothing changes and the answer is false.
+     * The whole completion in one statement (one round trip; a statement is its own transaction): the run's final
+     * state, guarded by the lease, and — only when that row was updated — its trace, its last journal steps, its
+     * artifacts, the session's {@code updated_at} and the audit lines, each a data-modifying CTE fed by the
+     * {@code finished} row and {@code unnest}ed arrays. Foreign keys are checked at the end of the statement.
+     */
+    private static final String COMPLETE = "WITH finished AS (UPDATE public.runs SET status = $3, reason = $4, "
+            + "reply = $5, input_tokens = $6, output_tokens = $7, cost_usd = $8, used_sandbox = $9, "
+            + "artifact_error = $10, completed_at = now(), updated_at = now(), lease_expires_at = NULL, "
+            + "step_count = GREATEST(step_count, $11), last_step = COALESCE($12, last_step) "
+            + "WHERE id = $1 AND status = 'running' AND lease_owner = $2 "
+            + "RETURNING " + RunRows.COLUMNS + ")"
+            + ", trace AS (INSERT INTO public.traces (run_id, trace_id, spans) "
+            + "SELECT id, trace_id, $13::text::jsonb FROM finished)"
+            + ", steps AS (INSERT INTO public.run_steps (run_id, seq, kind, payload, epoch) "
+            + "SELECT finished.id, s.seq, s.kind, s.payload::jsonb, finished.lease_epoch FROM finished, "
+            + "unnest($14::int[], $15::text[], $16::text[]) AS s(seq, kind, payload))"
+            + ", stored AS (INSERT INTO public.artifacts (run_id, name, key, size, sha256, content_type) "
+            + "SELECT finished.id, a.name, a.key, a.size, a.sha256, a.content_type FROM finished, "
+            + "unnest($17::text[], $18::text[], $19::bigint[], $20::text[], $21::text[]) "
+            + "AS a(name, key, size, sha256, content_type))"
+            + ", touched AS (UPDATE public.sessions SET updated_at = now() FROM finished "
+            + "WHERE public.sessions.principal = finished.principal AND public.sessions.id = finished.session_id)"
+            + ", audited AS (INSERT INTO public.audit_log (principal, run_id, action, detail) "
+            + "SELECT e.principal, e.run_id, e.action, e.detail::jsonb FROM finished, "
+            + "unnest($22::text[], $23::text[], $24::text[], $25::text[]) AS e(principal, run_id, action, detail)) "
+            + "SELECT * FROM finished";
+
+    /**
+     * Final state, trace, last journal steps, artifacts, session updated_at, audit — atomically, in one statement.
+     * Only while the run is still running under {@code workerId}'s lease; otherwise nothing changes and the answer is
+     * false.
      *
      * @throws CompletionRejectedException when the database refuses the values themselves (never an outage)
      */
     public boolean complete(RunCompletion completion) {
+        return finish(completion).isPresent();
+    }
+
+    /** As {@link #complete}, answering with the run as it now stands (empty when the lease had moved). */
+    public Optional<RunRecord> finish(RunCompletion completion) {
         if (!completion.status().terminal()) {
             throw new IllegalArgumentException("a run completes with a terminal status, not " + completion.status());
         }
         try {
-            return await(pool.get().withTransaction(conn -> complete(conn, completion)));
+            var rows = await(pool.get().preparedQuery(COMPLETE).execute(values(completion)));
+            return rows.size() == 0 ? Optional.empty() : Optional.of(RunRows.map(rows.iterator().next()));
         } catch (PgException e) {
             if (CompletionRejectedException.permanent(e.getSqlState())) {
                 throw new CompletionRejectedException(e.getSqlState(), e);
@@ -58,34 +92,27 @@ public class RunCompletions extends StoreStatements {
         }
     }
 
-    private Future<Boolean> complete(SqlConnection conn, RunCompletion c) {
+    private static Tuple values(RunCompletion c) {
         Tuple values = Tuple.tuple()
                 .addString(c.runId()).addString(c.workerId()).addString(c.status().wire()).addString(c.reason())
                 .addString(c.reply()).addLong(c.inputTokens()).addLong(c.outputTokens()).addDouble(c.costUsd())
                 .addBoolean(c.usedSandbox()).addString(c.artifactError())
                 .addInteger(c.steps().isEmpty() ? 0 : c.steps().getLast().seq())
-                .addString(c.steps().isEmpty() ? null : c.steps().getLast().kind());
-        String finish = "UPDATE public.runs SET status = $3, reason = $4, reply = $5, input_tokens = $6, "
-                + "output_tokens = $7, cost_usd = $8, used_sandbox = $9, artifact_error = $10, completed_at = now(), "
-                + "updated_at = now(), "
-                + "lease_expires_at = NULL, step_count = GREATEST(step_count, $11), last_step = COALESCE($12, last_step) "
-                + "WHERE id = $1 AND status = 'running' AND lease_owner = $2 "
-                + "RETURNING principal, session_id, trace_id, lease_epoch";
-        return conn.preparedQuery(finish).execute(values).compose(rows -> {
-            if (rows.size() == 0) {
-                return Future.succeededFuture(false);
-            }
-            Row run = rows.iterator().next();
-            Tuple ofSession = Tuple.of(run.getString("principal"), run.getString("session_id"));
-            return conn.preparedQuery("INSERT INTO public.traces (run_id, trace_id, spans) VALUES ($1, $2, $3::text::jsonb)")
-                    .execute(Tuple.of(c.runId(), run.getString("trace_id"), c.traceJson() == null ? "[]" : c.traceJson()))
-                    .compose(trace -> insertSteps(conn, c.runId(), run.getLong("lease_epoch"), c.steps()))
-                    .compose(steps -> insertArtifacts(conn, c.runId(), c.artifacts()))
-                    .compose(artifacts -> conn.preparedQuery("UPDATE public.sessions SET updated_at = now() "
-                                    + "WHERE principal = $1 AND id = $2").execute(ofSession))
-                    .compose(session -> insertAudit(conn, c.audit()))
-                    .map(true);
-        });
+                .addString(c.steps().isEmpty() ? null : c.steps().getLast().kind())
+                .addString(c.traceJson() == null ? "[]" : c.traceJson());
+        withSteps(values, c.steps());
+        List<ArtifactRow> artifacts = c.artifacts();
+        values.addArrayOfString(artifacts.stream().map(ArtifactRow::name).toArray(String[]::new))
+                .addArrayOfString(artifacts.stream().map(ArtifactRow::key).toArray(String[]::new))
+                .addArrayOfLong(artifacts.stream().map(ArtifactRow::size).toArray(Long[]::new))
+                .addArrayOfString(artifacts.stream().map(ArtifactRow::sha256).toArray(String[]::new))
+                .addArrayOfString(artifacts.stream().map(ArtifactRow::contentType).toArray(String[]::new));
+        List<AuditEntry> audit = c.audit();
+        return values.addArrayOfString(audit.stream().map(AuditEntry::principal).toArray(String[]::new))
+                .addArrayOfString(audit.stream().map(AuditEntry::runId).toArray(String[]::new))
+                .addArrayOfString(audit.stream().map(AuditEntry::action).toArray(String[]::new))
+                .addArrayOfString(audit.stream().map(e -> e.detailJson() == null ? "{}" : e.detailJson())
+                        .toArray(String[]::new));
     }
 
     /**
@@ -136,16 +163,5 @@ public class RunCompletions extends StoreStatements {
 
     public void audit(AuditEntry entry) {
         await(insertAudit(pool.get(), entry));
-    }
-
-    private static Future<?> insertArtifacts(SqlConnection conn, String runId, List<ArtifactRow> artifacts) {
-        if (artifacts.isEmpty()) {
-            return Future.succeededFuture();
-        }
-        List<Tuple> batch = artifacts.stream()
-                .map(a -> Tuple.of(runId, a.name(), a.key(), a.size(), a.sha256(), a.contentType()))
-                .toList();
-        return conn.preparedQuery("INSERT INTO public.artifacts (run_id, name, key, size, sha256, content_type) "
-                + "VALUES ($1, $2, $3, $4, $5, $6)").executeBatch(batch);
     }
 }

@@ -1,9 +1,8 @@
 package dev.agentharness.runtime.state;
 
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -33,10 +32,28 @@ public class RunSubmissions extends StoreStatements {
     }
 
     /**
-     * One transaction: the principal's session created if missing, run inserted as queued, audit
-     * {@code run.submitted}. With an idempotency key a second submission returns the first run with
-     * {@code created=false}. Sessions are per principal: another principal's session of the same id is
-     * another session, so nothing here depends on (or reveals) whether one exists.
+     * The submission in one statement (one round trip; a statement is its own transaction): the principal's session
+     * created if missing, the run inserted as queued, audit {@code run.submitted} — the last only when the run row was
+     * inserted. The outer join always yields one row: the new run's columns, or nulls when an identical submission
+     * (same principal and idempotency key) holds the key, and whether this statement created the session.
+     */
+    private static final String SUBMIT = "WITH created_session AS (INSERT INTO public.sessions (principal, id) "
+            + "VALUES ($3, $2) ON CONFLICT (principal, id) DO NOTHING RETURNING id)"
+            + ", created AS (INSERT INTO public.runs (id, session_id, principal, agent, model, message, request_json, "
+            + "request_hash, idempotency_key, max_turns, timeout_seconds, save_artifact, trace_id, status) "
+            + "VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11, $12, $13, 'queued') "
+            // ON CONFLICT waits for a concurrent identical submission to commit, then does nothing: exactly one row.
+            + "ON CONFLICT (principal, idempotency_key) DO NOTHING RETURNING " + RunRows.COLUMNS + ")"
+            + ", audited AS (INSERT INTO public.audit_log (principal, run_id, action, detail) "
+            + "SELECT principal, id, 'run.submitted', $14::text::jsonb FROM created) "
+            + "SELECT created.*, (SELECT count(*) FROM created_session) AS session_created "
+            + "FROM (SELECT 1) AS one LEFT JOIN created ON true";
+
+    /**
+     * The principal's session created if missing, run inserted as queued, audit {@code run.submitted}, atomically.
+     * With an idempotency key a second submission returns the first run with {@code created=false}. Sessions are per
+     * principal: another principal's session of the same id is another session, so nothing here depends on (or
+     * reveals) whether one exists.
      */
     public SubmitOutcome submit(NewRun run) {
         if (run.idempotencyKey() != null) {
@@ -46,45 +63,29 @@ public class RunSubmissions extends StoreStatements {
                 return new SubmitOutcome(existing.get(), false);
             }
         }
-        return await(pool.get().withTransaction(conn -> submit(conn, run)));
+        Row row = await(pool.get().preparedQuery(SUBMIT).execute(values(run))).iterator().next();
+        if (row.getString("id") != null) {
+            return new SubmitOutcome(RunRows.map(row), true);
+        }
+        // Lost the race to an identical submission: drop a session only this statement created and nobody uses,
+        // and hand back the winner.
+        if (row.getLong("session_created") > 0) {
+            await(pool.get().preparedQuery("DELETE FROM public.sessions WHERE principal = $1 AND id = $2 "
+                            + "AND NOT EXISTS (SELECT 1 FROM public.runs WHERE principal = $1 AND session_id = $2)")
+                    .execute(Tuple.of(run.principal(), run.sessionId())));
+        }
+        return new SubmitOutcome(findByIdempotencyKey(run.principal(), run.idempotencyKey()).orElseThrow(), false);
     }
 
-    private Future<SubmitOutcome> submit(SqlConnection conn, NewRun run) {
-        return conn.preparedQuery("INSERT INTO public.sessions (principal, id) VALUES ($1, $2) "
-                        + "ON CONFLICT (principal, id) DO NOTHING RETURNING id")
-                .execute(Tuple.of(run.principal(), run.sessionId()))
-                .compose(inserted -> insertRun(conn, run, inserted.size() == 1));
-    }
-
-    private Future<SubmitOutcome> insertRun(SqlConnection conn, NewRun run, boolean sessionCreated) {
-        Tuple values = Tuple.tuple()
+    private static Tuple values(NewRun run) {
+        JsonObject detail = new JsonObject().put("session_id", run.sessionId()).put("agent", run.agent())
+                .put("model", run.model());
+        return Tuple.tuple()
                 .addString(run.runId()).addString(run.sessionId()).addString(run.principal())
                 .addString(run.agent()).addString(run.model()).addString(run.message())
                 .addString(run.requestJson()).addString(run.requestHash()).addString(run.idempotencyKey())
                 .addInteger(run.maxTurns()).addInteger(run.timeoutSeconds()).addBoolean(run.saveArtifact())
-                .addString(run.traceId());
-        // ON CONFLICT waits for a concurrent identical submission to commit, then does nothing: exactly one row.
-        String insert = "INSERT INTO public.runs (id, session_id, principal, agent, model, message, request_json, "
-                + "request_hash, idempotency_key, max_turns, timeout_seconds, save_artifact, trace_id, status) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11, $12, $13, 'queued') "
-                + "ON CONFLICT (principal, idempotency_key) DO NOTHING RETURNING " + RunRows.COLUMNS;
-        return conn.preparedQuery(insert).execute(values).compose(rows -> {
-            if (rows.size() == 1) {
-                RunRecord created = RunRows.map(rows.iterator().next());
-                JsonObject detail = new JsonObject().put("session_id", run.sessionId()).put("agent", run.agent())
-                        .put("model", run.model());
-                return insertAudit(conn, new AuditEntry(run.principal(), run.runId(), "run.submitted", detail.encode()))
-                        .map(new SubmitOutcome(created, true));
-            }
-            // Lost the race to an identical submission: hand back the winner; drop a session only we created.
-            Future<?> cleanup = sessionCreated
-                    ? conn.preparedQuery("DELETE FROM public.sessions WHERE principal = $1 AND id = $2")
-                            .execute(Tuple.of(run.principal(), run.sessionId()))
-                    : Future.succeededFuture();
-            return cleanup.compose(done -> conn.preparedQuery(SELECT_RUN + "WHERE principal = $1 AND idempotency_key = $2")
-                            .execute(Tuple.of(run.principal(), run.idempotencyKey())))
-                    .map(existing -> new SubmitOutcome(RunRows.map(existing.iterator().next()), false));
-        });
+                .addString(run.traceId()).addString(detail.encode());
     }
 
     public Optional<RunRecord> findByIdempotencyKey(String principal, String idempotencyKey) {
