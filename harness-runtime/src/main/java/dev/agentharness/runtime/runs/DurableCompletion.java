@@ -51,7 +51,12 @@ public class DurableCompletion {
      * once for a {@link CompletionRejectedException}.
      */
     public boolean complete(RunCompletion completion) {
-        return retry("recording the run", () -> runs.complete(completion));
+        return finish(completion).isPresent();
+    }
+
+    /** As {@link #complete}, answering with the run as recorded (empty when the lease had moved). */
+    public java.util.Optional<dev.agentharness.runtime.state.RunRecord> finish(RunCompletion completion) {
+        return retry("recording the run", () -> runs.finish(completion));
     }
 
     /**

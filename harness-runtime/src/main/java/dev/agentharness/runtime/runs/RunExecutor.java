@@ -32,6 +32,7 @@ import dev.agentharness.runtime.sandbox.RunSandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.sandbox.SandboxTools;
+import dev.agentharness.runtime.state.ArtifactIndex;
 import dev.agentharness.runtime.state.ArtifactRow;
 import dev.agentharness.runtime.state.AuditEntry;
 import dev.agentharness.runtime.state.CompletionRejectedException;
@@ -151,6 +152,7 @@ public class RunExecutor {
                 .setAttribute("session_id", run.sessionId())
                 .setAttribute("agent", run.agent())
                 .startSpan();
+        RunWaiters.Finished outcome = RunWaiters.Finished.UNKNOWN;
         try (Scope ignored = span.makeCurrent()) {
             RunCompletion completion = runToCompletion(active, workerId);
             span.setAttribute("status", completion.status().wire());
@@ -163,8 +165,9 @@ public class RunExecutor {
                 return;
             }
             active.recording();
-            boolean recorded = record(run, completion);
-            if (recorded) {
+            RunWaiters.Finished recorded = record(run, completion);
+            outcome = recorded;
+            if (recorded.run() != null) {
                 stepsWritten.stepsWritten(run.runId()); // the terminal step: streams here end now
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
@@ -177,7 +180,7 @@ public class RunExecutor {
             span.recordException(e);
         } finally {
             span.end();
-            waiters.finished(run.runId());
+            waiters.finished(run.runId(), outcome);
             MDC.remove("run_id");
         }
     }
@@ -187,9 +190,9 @@ public class RunExecutor {
      * (it can never be stored as it is) is replaced by a plain failure, so the run still ends with a reason — and its
      * journal with a terminal step, in place of the steps that could not be stored.
      */
-    private boolean record(RunRecord run, RunCompletion completion) {
+    private RunWaiters.Finished record(RunRecord run, RunCompletion completion) {
         try {
-            return durableCompletion.complete(completion);
+            return finished(durableCompletion.finish(completion), completion);
         } catch (CompletionRejectedException e) {
             LOG.errorf("the database refused the run's outcome (SQLSTATE %s); recording it as failed", e.sqlState());
             String message = "the run's result could not be stored (the database refused it, SQLSTATE "
@@ -198,20 +201,29 @@ public class RunExecutor {
                     completion.steps().getFirst().seq(), StepKind.RUN_FAILED.wire(),
                     JournalSteps.ended(StepKind.RUN_FAILED, RunStatus.FAILED.wire(), REASON_COMPLETION_REJECTED,
                             message, clock.instant()).payload().toString()));
-            return durableCompletion.complete(new RunCompletion(completion.runId(), completion.workerId(),
+            RunCompletion rejected = new RunCompletion(completion.runId(), completion.workerId(),
                     RunStatus.FAILED, REASON_COMPLETION_REJECTED, null, completion.inputTokens(),
                     completion.outputTokens(), completion.costUsd(), completion.usedSandbox(), "[]", List.of(),
                     List.of(new AuditEntry(run.principal(), completion.runId(), "run.failed",
                             toJson(Map.of("reason", REASON_COMPLETION_REJECTED, "message", message,
-                                    "sqlstate", e.sqlState())))), null, end));
+                                    "sqlstate", e.sqlState())))), null, end);
+            return finished(durableCompletion.finish(rejected), rejected);
         }
+    }
+
+    /** What a synchronous caller is handed: the run as recorded, with the artifacts its completion wrote. */
+    private static RunWaiters.Finished finished(Optional<RunRecord> recorded, RunCompletion completion) {
+        return recorded.map(run -> new RunWaiters.Finished(run,
+                        new ArtifactIndex.RunArtifacts(completion.artifacts(), completion.artifactError())))
+                .orElse(RunWaiters.Finished.UNKNOWN);
     }
 
     private RunCompletion runToCompletion(ActiveRun active, String workerId) {
         RunRecord run = active.run();
         // A run claimed just before an outage waits for the database here, as its writes do: failing it would
         // cost the user the run for a blip the journal and completion ride out.
-        List<RunStep> recorded = durableCompletion.retry("reading the run's journal",
+        // Steps are appended only under a claim: on its first claim a run has none, and nothing need be read.
+        List<RunStep> recorded = run.attempts() <= 1 ? List.of() : durableCompletion.retry("reading the run's journal",
                 () -> RunJournalWriter.read(journal, run.runId()));
         RunJournalWriter steps = new RunJournalWriter(journal,
                 new RunJournal.Lease(run.runId(), workerId, run.leaseEpoch()), recorded, durableCompletion, active,

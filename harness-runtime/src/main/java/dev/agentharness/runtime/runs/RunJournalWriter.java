@@ -114,6 +114,7 @@ final class RunJournalWriter implements StepJournal {
 
     private static String payload(RunStep step) {
         // jsonb cannot hold U+0000 (a tool's output may carry one): dropped, as everywhere else the harness stores text.
-        return NUL_ESCAPE.matcher(step.payload().toString()).replaceAll("$1");
+        String json = step.payload().toString();
+        return json.contains("\\u0000") ? NUL_ESCAPE.matcher(json).replaceAll("$1") : json;
     }
 }

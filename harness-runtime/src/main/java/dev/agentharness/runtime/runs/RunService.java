@@ -105,8 +105,14 @@ public class RunService {
         if (respondAsync) {
             return new Accepted(view(run), false);
         }
-        RunRecord result = awaitResult(run, principal);
-        return new Accepted(view(result), result.status().terminal());
+        Awaited result = await(run, principal);
+        RunResponse view = result.artifacts() != null ? RunViews.of(result.run(), result.artifacts(),
+                replyLink(result.artifacts())) : view(result.run());
+        return new Accepted(view, result.run().status().terminal());
+    }
+
+    /** A run waited for; its artifacts when its completion handed them over (else null: read them). */
+    private record Awaited(RunRecord run, ArtifactIndex.RunArtifacts artifacts) {
     }
 
     public Submitted submit(String principal, String idempotencyKey, RunRequest request) {
@@ -179,24 +185,31 @@ public class RunService {
      * for runs another replica executes.
      */
     public RunRecord awaitResult(RunRecord run, String principal) {
+        return await(run, principal).run();
+    }
+
+    private Awaited await(RunRecord run, String principal) {
         Instant deadline = Instant.now().plusSeconds(limits.syncWaitSeconds());
-        CompletableFuture<Void> finished = waiters.register(run.runId());
+        CompletableFuture<RunWaiters.Finished> finished = waiters.register(run.runId());
         try {
             RunRecord current = run;
             while (!current.status().terminal() && Instant.now().isBefore(deadline)) {
                 try {
-                    finished.get(1, TimeUnit.SECONDS);
+                    RunWaiters.Finished recorded = finished.get(1, TimeUnit.SECONDS);
+                    if (recorded.run() != null) {
+                        return new Awaited(recorded.run(), recorded.artifacts()); // no need to read it back
+                    }
                 } catch (TimeoutException ignored) {
                     // fall through to the database read
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return current;
+                    return new Awaited(current, null);
                 } catch (java.util.concurrent.ExecutionException e) {
                     // never completed exceptionally
                 }
                 current = runs.find(run.runId(), principal).orElse(current);
             }
-            return current;
+            return new Awaited(current, null);
         } finally {
             waiters.release(run.runId(), finished);
         }
@@ -222,10 +235,13 @@ public class RunService {
     }
 
     private RunResponse view(RunRecord run, ArtifactIndex.RunArtifacts artifacts) {
-        // A new link on every read: links expire, the artifact does not.
-        String url = artifacts.rows().stream().filter(a -> a.name().equals(ReplyArtifacts.REPLY_NAME)).findFirst()
+        return RunViews.of(run, artifacts, replyLink(artifacts));
+    }
+
+    /** A new link on every read: links expire, the artifact does not. */
+    private String replyLink(ArtifactIndex.RunArtifacts artifacts) {
+        return artifacts.rows().stream().filter(a -> a.name().equals(ReplyArtifacts.REPLY_NAME)).findFirst()
                 .map(a -> links.download(a.key()).toString()).orElse(null);
-        return RunViews.of(run, artifacts, url);
     }
 
     private static String traceId() {
