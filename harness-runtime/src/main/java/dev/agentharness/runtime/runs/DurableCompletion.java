@@ -47,14 +47,9 @@ public class DurableCompletion {
     }
 
     /**
-     * True when recorded, false when the lease had moved to another worker; throws once the window is spent, and at
+     * The run as recorded, empty when the lease had moved to another worker; throws once the window is spent, and at
      * once for a {@link CompletionRejectedException}.
      */
-    public boolean complete(RunCompletion completion) {
-        return finish(completion).isPresent();
-    }
-
-    /** As {@link #complete}, answering with the run as recorded (empty when the lease had moved). */
     public java.util.Optional<dev.agentharness.runtime.state.RunRecord> finish(RunCompletion completion) {
         return retry("recording the run", () -> runs.finish(completion));
     }

@@ -165,9 +165,8 @@ public class RunExecutor {
                 return;
             }
             active.recording();
-            RunWaiters.Finished recorded = record(run, completion);
-            outcome = recorded;
-            if (recorded.run() != null) {
+            outcome = record(run, completion);
+            if (outcome.run() != null) {
                 stepsWritten.stepsWritten(run.runId()); // the terminal step: streams here end now
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
@@ -220,9 +219,8 @@ public class RunExecutor {
 
     private RunCompletion runToCompletion(ActiveRun active, String workerId) {
         RunRecord run = active.run();
-        // A run claimed just before an outage waits for the database here, as its writes do: failing it would
-        // cost the user the run for a blip the journal and completion ride out.
-        // Steps are appended only under a claim: on its first claim a run has none, and nothing need be read.
+        // Steps are appended only under a claim: on its first claim a run has none. A later claim waits out a
+        // database outage here, as the run's writes do, rather than fail the run for a blip.
         List<RunStep> recorded = run.attempts() <= 1 ? List.of() : durableCompletion.retry("reading the run's journal",
                 () -> RunJournalWriter.read(journal, run.runId()));
         RunJournalWriter steps = new RunJournalWriter(journal,

@@ -106,8 +106,7 @@ public class RunService {
             return new Accepted(view(run), false);
         }
         Awaited result = await(run, principal);
-        RunResponse view = result.artifacts() != null ? RunViews.of(result.run(), result.artifacts(),
-                replyLink(result.artifacts())) : view(result.run());
+        RunResponse view = result.artifacts() != null ? view(result.run(), result.artifacts()) : view(result.run());
         return new Accepted(view, result.run().status().terminal());
     }
 
@@ -195,9 +194,14 @@ public class RunService {
             RunRecord current = run;
             while (!current.status().terminal() && Instant.now().isBefore(deadline)) {
                 try {
-                    RunWaiters.Finished recorded = finished.get(1, TimeUnit.SECONDS);
-                    if (recorded.run() != null) {
-                        return new Awaited(recorded.run(), recorded.artifacts()); // no need to read it back
+                    if (finished.isDone()) {
+                        // Ended here without a recorded outcome: another replica finishes it; read once a second.
+                        Thread.sleep(1_000);
+                    } else {
+                        RunWaiters.Finished recorded = finished.get(1, TimeUnit.SECONDS);
+                        if (recorded.run() != null) {
+                            return new Awaited(recorded.run(), recorded.artifacts()); // no need to read it back
+                        }
                     }
                 } catch (TimeoutException ignored) {
                     // fall through to the database read
