@@ -5,7 +5,7 @@ export JAVA_HOME
 MVNW := ./mvnw -B -ntp
 RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
 
-.PHONY: build run test demo demo-api bench bench-peer bench-progress generate clean
+.PHONY: build run test demo demo-api bench bench-peer bench-progress bench-operator generate clean
 
 ## Build everything without running tests.
 build:
@@ -46,6 +46,11 @@ bench-peer: build
 bench-progress: build
 	bench/progress.sh
 
+## The operator at scale: 1,000 AgentRuns create → Succeeded (cold, warm, from a backlog), API writes per AgentRun,
+## operator heap with 10,000 cached. BENCH_ARGS="runs-per-round cached" changes the sizes.
+bench-operator: build
+	bench/operator.sh $(BENCH_ARGS)
+
 clean:
 	$(MVNW) -q clean
-	rm -rf data/demo data/bench
+	rm -rf data/demo data/bench data/bench-operator

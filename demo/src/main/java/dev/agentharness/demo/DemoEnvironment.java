@@ -125,6 +125,14 @@ public final class DemoEnvironment implements AutoCloseable {
                 harnessEnv, logs.resolve("harness.log"), harnessUrl.resolve("/q/health/ready"), STARTUP);
         started.add(harness);
 
+        startOperator();
+    }
+
+    /** Starts the packaged operator against the API server and the harness (again, after {@link #stopOperator}). */
+    public void startOperator() {
+        if (operator != null && operator.alive()) {
+            throw new IllegalStateException("the operator is already running");
+        }
         int operatorPort = ServiceProcess.freePort();
         Map<String, String> operatorEnv = new LinkedHashMap<>();
         operatorEnv.put("KUBERNETES_MASTER", apiServer.url().toString());
@@ -139,9 +147,17 @@ public final class DemoEnvironment implements AutoCloseable {
         operatorEnv.put("LEADER_ELECTION_ENABLED", "false");
         operatorEnv.put("OPERATOR_HTTP_PORT", Integer.toString(operatorPort));
         operator = ServiceProcess.start("operator", settings.root().resolve("operator/target/quarkus-app/quarkus-run.jar"),
-                operatorEnv, logs.resolve("operator.log"), URI.create("http://127.0.0.1:" + operatorPort + "/q/health/ready"),
-                STARTUP);
+                operatorEnv, settings.work().toAbsolutePath().resolve("logs/operator.log"),
+                URI.create("http://127.0.0.1:" + operatorPort + "/q/health/ready"), STARTUP);
         started.add(operator);
+    }
+
+    /** Stops the operator (as a deployment scaled to zero would); everything else keeps running. */
+    public void stopOperator() {
+        if (operator != null) {
+            operator.close();
+            started.remove(operator);
+        }
     }
 
     /** The CRDs the build generated (the same files the Helm chart renders). */
@@ -203,6 +219,10 @@ public final class DemoEnvironment implements AutoCloseable {
 
     public KubernetesClient client() {
         return client;
+    }
+
+    public EmbeddedApiServer apiServer() {
+        return apiServer;
     }
 
     public URI apiServerUrl() {

@@ -11,12 +11,12 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Kubernetes API server on loopback for laptops and tests: fabric8's mock server in CRUD mode
@@ -38,6 +39,9 @@ import java.util.Queue;
  * {@code /api/v1}, {@code /apis/<group>/<version>}) — kubectl refuses to work without them. The
  * discovery of our custom resources is built from the CRDs themselves (names, short names,
  * categories, scope), so {@code kubectl get ar} works the way it does on a cluster.
+ *
+ * <p>Lookups by name go through an index ({@link IndexedCrudDispatcher}): fabric8's store alone scans every
+ * resource per write, which made thousands of AgentRuns slow.
  *
  * <p>What it is not: no admission (OpenAPI schemas and CEL rules are not evaluated), no
  * server-side printer columns, no garbage collection, no kubelet. The demo and the tests say
@@ -58,7 +62,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
         Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
         List<CustomResourceDefinitionContext> contexts = crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList();
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-                new KubernetesMixedDispatcher(expectations, contexts), false);
+                new DiscoveryThenCrudDispatcher(expectations, new IndexedCrudDispatcher(contexts)), false);
         EmbeddedApiServer api = new EmbeddedApiServer(server);
         api.discovery(crds);
         try {
@@ -164,6 +168,22 @@ public final class EmbeddedApiServer implements AutoCloseable {
         for (String query : QUERY_VARIANTS) {
             server.expect().get().withPath(path + query).andReturn(200, document).always();
         }
+    }
+
+    /**
+     * The requests served since the last call, oldest first, as {@code "METHOD path"} (the server keeps
+     * every request until taken: a long-running caller drains them now and then).
+     */
+    public List<String> takeRequests() {
+        List<String> requests = new ArrayList<>();
+        try {
+            for (RecordedRequest request; (request = server.takeRequest(0, TimeUnit.MILLISECONDS)) != null; ) {
+                requests.add(request.getMethod() + " " + request.getPath());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return requests;
     }
 
     @Override

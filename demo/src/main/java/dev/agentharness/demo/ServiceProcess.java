@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  * started when its readiness URL answers 200, and stopped with SIGTERM (SIGKILL after a grace).
  */
 public final class ServiceProcess implements AutoCloseable {
+
+    /** The {@code JDK_JAVA_OPTIONS} both images set. */
+    static final String IMAGE_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -37,7 +41,8 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code jar} and waits until {@code ready} answers 200.
+     * Starts {@code jar} and waits until {@code ready} answers 200, with the images' JVM options; {@code
+     * <NAME>_JAVA_OPTIONS} of this process (e.g. {@code OPERATOR_JAVA_OPTIONS=-Xmx256m}) replace them.
      *
      * @throws IllegalStateException naming the log file when the service exits or does not get ready in time
      */
@@ -49,7 +54,7 @@ public final class ServiceProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(java, "-Djava.io.tmpdir=/tmp", "-jar", jar.toAbsolutePath().toString())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> environment = builder.environment();
         Map<String, String> keep = new HashMap<>();
         for (String variable : List.of("PATH", "HOME", "TMPDIR", "LANG")) {
@@ -57,6 +62,10 @@ public final class ServiceProcess implements AutoCloseable {
                 keep.put(variable, System.getenv(variable));
             }
         }
+        // The JIT the images choose (C1 only, deploy/docker/*.Dockerfile); HARNESS_JAVA_OPTIONS / OPERATOR_JAVA_OPTIONS
+        // of the caller replace it for that service (JFR, heap limits, C2).
+        String javaOptions = System.getenv(name.toUpperCase(Locale.ROOT) + "_JAVA_OPTIONS");
+        keep.put("JDK_JAVA_OPTIONS", javaOptions != null ? javaOptions : IMAGE_JAVA_OPTIONS);
         environment.clear();
         environment.putAll(keep);
         environment.putAll(env);
@@ -94,6 +103,11 @@ public final class ServiceProcess implements AutoCloseable {
         close();
         throw new IllegalStateException(name + " did not get ready within " + timeout.toSeconds() + " s; its log is "
                 + log + ":\n" + tail(40));
+    }
+
+    /** The process id (for jcmd and the like). */
+    public long pid() {
+        return process.pid();
     }
 
     public Path log() {
