@@ -79,6 +79,10 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     private final EventRecorder events;
     private final Clock clock;
     private final HarnessRunFeed feed;
+    private final RunSubmitter submitter;
+    private final StatusPacing pacing;
+    /** When each running AgentRun's status was last written, for {@link StatusPacing}; forgotten when it ends. */
+    private final Map<ResourceID, Instant> lastStatusWrite = new ConcurrentHashMap<>();
     /** Consecutive HarnessUnavailable reconciliations per AgentRun, for the backoff; forgotten on success. */
     private final Map<ResourceID, Integer> unavailableAttempts = new ConcurrentHashMap<>();
 
@@ -93,6 +97,8 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         this.events = events;
         this.clock = clock;
         this.feed = new HarnessRunFeed(harness, settings.pollInterval(), clock);
+        this.submitter = new RunSubmitter(harness, settings.submitConcurrency());
+        this.pacing = new StatusPacing(settings.progressInterval());
     }
 
     public HarnessRunFeed feed() {
@@ -132,22 +138,39 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         AgentRunStatus status = run.getStatus() == null ? new AgentRunStatus() : run.getStatus();
         run.setStatus(status);
         String before = Serialization.asJson(status);
+        StatusPacing.Written written = StatusPacing.Written.of(status);
         ResourceID id = ResourceID.fromResource(run);
+        Instant now = clock.instant();
         UpdateControl<AgentRun> control;
         try {
-            control = decide(run, status, context, clock.instant());
-            if (unavailableAttempts.remove(id) != null) {
+            control = decide(run, status, context, now);
+            // A reconciliation that only handed a submission to the submitter has not heard the harness yet.
+            if (!submitter.holds(id) && unavailableAttempts.remove(id) != null) {
                 LOG.infof("AgentRun %s/%s: the harness answers again", run.getMetadata().getNamespace(),
                         run.getMetadata().getName());
             }
         } catch (HarnessUnavailableException e) {
             control = unavailable(run, status, id, e);
         }
-        if (control.isPatchStatus() && before.equals(Serialization.asJson(run.getStatus()))) {
+        if (!control.isPatchStatus()) {
+            return control;
+        }
+        if (before.equals(Serialization.asJson(run.getStatus()))) {
             // Nothing changed (e.g. a repeated page of the feed): no API call, but keep the schedule.
             UpdateControl<AgentRun> unchanged = UpdateControl.noUpdate();
             control.getScheduleDelay().ifPresent(unchanged::rescheduleAfter);
             return unchanged;
+        }
+        Optional<Duration> holdBack = pacing.holdBack(written, run.getStatus(), lastStatusWrite.get(id), now);
+        if (holdBack.isPresent()) {
+            // Only progress changed, and the status was written a moment ago: look again when it may be written.
+            long delay = Math.min(holdBack.get().toMillis(), control.getScheduleDelay().orElse(Long.MAX_VALUE));
+            return UpdateControl.<AgentRun>noUpdate().rescheduleAfter(Math.max(delay, 1));
+        }
+        if (finished(run.getStatus())) {
+            lastStatusWrite.remove(id);
+        } else {
+            lastStatusWrite.put(id, now);
         }
         return control;
     }
@@ -158,6 +181,14 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             return afterFinish(run, status, context, now, observeGeneration(run, status));
         }
         if (status.getRunId() == null) {
+            ResourceID id = ResourceID.fromResource(run);
+            Optional<RunSubmitter.Outcome> outcome = submitter.take(id);
+            if (outcome.isPresent()) {
+                return submitted(run, status, context, now, outcome.get());
+            }
+            if (submitter.pending(id)) {
+                return UpdateControl.noUpdate();
+            }
             return submit(run, status, context, now);
         }
         return follow(run, status, context, now);
@@ -202,28 +233,43 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             manifestTimeout = found.get().getSpec().getTimeoutSeconds();
         }
         RunSubmission submission = RunSubmission.of(run, manifest == null ? null : manifest.manifest(), manifestTimeout);
-        RunResponse submitted;
-        try {
-            submitted = harness.submit(submission.idempotencyKey(), submission.request());
-        } catch (HarnessRejectedException e) {
-            String message = e.conflict()
-                    ? "the harness already ran this AgentRun (same namespace, name and spec: Idempotency-Key "
-                            + submission.idempotencyKey() + ") with a different request, usually because the referenced "
-                            + "SandboxManifest changed since" + (spec.getSessionId() == null ? "" : " or because it ran "
-                            + "before sessions were scoped to their namespace (operator upgrade)")
-                            + "; it was not run again. Set a new spec.runNonce or use a new name to run it again"
-                    : "the harness rejected the run: " + e.detail() + "; nothing ran";
-            return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.ValidationFailed, message);
-        }
-        status.setRunId(submitted.runId());
-        status.setIdempotencyKey(submission.idempotencyKey());
-        LOG.infof("AgentRun %s/%s submitted as run %s", run.getMetadata().getNamespace(), run.getMetadata().getName(),
-                submitted.runId());
-        events.normal(run, "Submitted", "submitted to the harness as run " + submitted.runId());
         ResourceID id = ResourceID.fromResource(run);
-        feed.track(id, submitted.runId());
-        feed.remember(id, submitted);
-        return apply(run, status, context, now, submitted);
+        // Off this thread (RunSubmitter): the status is written when the outcome is here, by the reconciliation it triggers.
+        submitter.submit(id, submission, outcome -> {
+            if (outcome instanceof RunSubmitter.Outcome.Submitted submitted) {
+                feed.track(id, submitted.run().runId());
+                feed.offer(id, submitted.run());
+            }
+            feed.wake(id);
+        });
+        return UpdateControl.noUpdate();
+    }
+
+    /** The submission's outcome onto the status: the run (followed from here on), a rejection, or an unavailable harness. */
+    private UpdateControl<AgentRun> submitted(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now,
+                                              RunSubmitter.Outcome outcome) {
+        return switch (outcome) {
+            case RunSubmitter.Outcome.Submitted submitted -> {
+                status.setRunId(submitted.run().runId());
+                status.setIdempotencyKey(submitted.idempotencyKey());
+                LOG.infof("AgentRun %s/%s submitted as run %s", run.getMetadata().getNamespace(),
+                        run.getMetadata().getName(), submitted.run().runId());
+                yield follow(run, status, context, now);
+            }
+            case RunSubmitter.Outcome.Unavailable unavailable -> throw unavailable.failure();
+            case RunSubmitter.Outcome.Rejected rejected -> {
+                HarnessRejectedException e = rejected.failure();
+                AgentRunSpec spec = run.getSpec();
+                String message = e.conflict()
+                        ? "the harness already ran this AgentRun (same namespace, name and spec: Idempotency-Key "
+                                + rejected.idempotencyKey() + ") with a different request, usually because the referenced "
+                                + "SandboxManifest changed since" + (spec.getSessionId() == null ? "" : " or because it ran "
+                                + "before sessions were scoped to their namespace (operator upgrade)")
+                                + "; it was not run again. Set a new spec.runNonce or use a new name to run it again"
+                        : "the harness rejected the run: " + e.detail() + "; nothing ran";
+                yield finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.ValidationFailed, message);
+            }
+        };
     }
 
     // ---- 3: follow ----
@@ -411,21 +457,25 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         return key.equals(status.getIdempotencyKey());
     }
 
-    /** Sets phase and the Succeeded condition; an Event for every change of reason. */
+    /**
+     * Sets phase and the Succeeded condition. An Event when the AgentRun ends (Normal when it succeeded or was
+     * cancelled, Warning otherwise) and a Warning when the harness cannot be reached; the steps in between
+     * (Pending, Queued, Running) are in the status only: an Event is an API write, and at a thousand AgentRuns
+     * one per step was half of the operator's writes (docs/benchmarks.md).
+     */
     private void setReason(AgentRun run, AgentRunStatus status, Instant now, AgentRunPhase phase, AgentRunReason reason,
                            String message) {
         status.setPhase(phase);
         status.setObservedGeneration(run.getMetadata().getGeneration());
         boolean changed = Conditions.set(status.getConditions(), AgentRun.SUCCEEDED, reason.conditionStatus(),
                 reason.name(), message, run.getMetadata().getGeneration(), now);
-        if (changed) {
-            boolean bad = ConditionStatus.FALSE.equals(reason.conditionStatus())
-                    || reason == AgentRunReason.HarnessUnavailable;
-            if (bad) {
-                events.warning(run, reason.name(), message);
-            } else {
-                events.normal(run, reason.name(), message);
-            }
+        if (!changed) {
+            return;
+        }
+        if (ConditionStatus.FALSE.equals(reason.conditionStatus()) || reason == AgentRunReason.HarnessUnavailable) {
+            events.warning(run, reason.name(), message);
+        } else if (reason.finished()) {
+            events.normal(run, reason.name(), message);
         }
     }
 
@@ -486,8 +536,16 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     public DeleteControl cleanup(AgentRun run, Context<AgentRun> context) {
         ResourceID id = ResourceID.fromResource(run);
         AgentRunStatus status = run.getStatus();
-        if (status != null && status.getRunId() != null && !finished(status)) {
-            String runId = status.getRunId();
+        String runId = status == null ? null : status.getRunId();
+        if (runId == null) {
+            if (submitter.pending(id)) {
+                // Its run is being submitted: wait for the answer, so that the run can be cancelled, not orphaned.
+                return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofMillis(200));
+            }
+            runId = submitter.take(id).filter(RunSubmitter.Outcome.Submitted.class::isInstance)
+                    .map(submitted -> ((RunSubmitter.Outcome.Submitted) submitted).run().runId()).orElse(null);
+        }
+        if (runId != null && (status == null || !finished(status))) {
             try {
                 harness.cancel(runId);
                 events.normal(run, "Cancelled", "the AgentRun was deleted, so its run " + runId
@@ -511,6 +569,8 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             }
         }
         feed.untrack(id);
+        submitter.forget(id);
+        lastStatusWrite.remove(id);
         unavailableAttempts.remove(id);
         return DeleteControl.defaultDelete();
     }

@@ -11,7 +11,10 @@ import java.time.Duration;
  * @param cleanupGiveUpAfter    how long a deletion waits for an unreachable harness before dropping the finalizer
  * @param retryInitial          first delay after the harness was unavailable; doubles per attempt
  * @param retryMax              longest delay between two attempts
+ * @param submitConcurrency     most {@code POST /runs} on the wire at once ({@link RunSubmitter})
+ * @param progressInterval      least time between two progress-only status writes of one AgentRun ({@link StatusPacing})
  */
 public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
-                               Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax) {
+                               Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax,
+                               int submitConcurrency, Duration progressInterval) {
 }

@@ -101,8 +101,25 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
     }
 
     /** Caches a copy fetched directly, without raising an event for it. */
-    public void remember(ResourceID primary, RunResponse run) {
+    public synchronized void remember(ResourceID primary, RunResponse run) {
         handleResources(primary, Set.of(comparable(run)), false);
+    }
+
+    /**
+     * Caches {@code run} unless a copy is cached already (which a poll may have brought in meanwhile, newer than
+     * this one), without raising an event.
+     */
+    public synchronized void offer(ResourceID primary, RunResponse run) {
+        if (latest(primary).isEmpty()) {
+            handleResources(primary, Set.of(comparable(run)), false);
+        }
+    }
+
+    /** Reconciles {@code primary} soon (something it waits for, not a run, arrived). */
+    public void wake(ResourceID primary) {
+        if (isRunning()) {
+            getEventHandler().handleEvent(new io.javaoperatorsdk.operator.processing.event.Event(primary));
+        }
     }
 
     @Override
@@ -153,7 +170,9 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
                 for (RunResponse run : changes.runs()) {
                     ResourceID primary = primaryByRun.get(run.runId());
                     if (primary != null) {
-                        handleResources(primary, Set.of(comparable(run)), true);
+                        synchronized (this) {
+                            handleResources(primary, Set.of(comparable(run)), true);
+                        }
                     }
                 }
                 if (changes.nextCursor() != null) {

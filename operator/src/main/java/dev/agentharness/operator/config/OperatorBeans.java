@@ -43,7 +43,8 @@ public class OperatorBeans {
     @Singleton
     AgentRunSettings agentRunSettings(OperatorConfig config) {
         return new AgentRunSettings(config.pollInterval(), config.sandboxManifestGrace(), config.timeoutGrace(),
-                config.cleanupGiveUpAfter(), config.retryInitial(), config.retryMax());
+                config.cleanupGiveUpAfter(), config.retryInitial(), config.retryMax(), config.submitConcurrency(),
+                config.progressInterval());
     }
 
     @Produces

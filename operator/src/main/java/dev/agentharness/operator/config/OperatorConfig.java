@@ -42,6 +42,20 @@ public interface OperatorConfig {
     @WithDefault("60S")
     Duration retryMax();
 
+    /**
+     * Most run submissions ({@code POST /runs}) on the wire at once. They run beside the reconciler, never on its
+     * threads, so a burst of new AgentRuns does not hold back the status of finished ones.
+     */
+    @WithDefault("16")
+    int submitConcurrency();
+
+    /**
+     * Least time between two status writes of a running AgentRun that only say how far it got (Queued to Running,
+     * another turn); its submission and its end are written at once. Zero writes every change at once.
+     */
+    @WithDefault("5S")
+    Duration progressInterval();
+
     LeaderElection leaderElection();
 
     interface Harness {

@@ -89,6 +89,37 @@ class AgentRunResilienceTest {
         assertTrue(cluster.eventReasons("while-down").contains("HarnessUnavailable"));
     }
 
+    /**
+     * The reconciler has four threads in tests (application.properties) and submits off them: two dozen
+     * submissions stuck at the harness neither hold back the status of a run that finished meanwhile nor
+     * put more than {@code HARNESS_SUBMIT_CONCURRENCY} (16) requests on the wire, and each still gets exactly
+     * one run once the harness answers.
+     */
+    @Test
+    void submissionsStuckAtTheHarness_holdNoFinishedRunBack() {
+        cluster.create(Cluster.agentRun("finishes-first", s -> { }));
+        String runId = runOf("finishes-first");
+        cluster.awaitSucceeded("finishes-first", "Unknown", "Queued");
+        List<String> held = java.util.stream.IntStream.range(0, 24).mapToObj(i -> "held-" + i).toList();
+        server.holdSubmissions();
+        try {
+            held.forEach(name -> cluster.create(Cluster.agentRun(name, s -> { })));
+            await().atMost(Cluster.WAIT).until(() -> server.heldSubmissions() == 16);
+
+            fake.succeed(runId, "done while two dozen submissions wait");
+            AgentRun done = cluster.awaitSucceeded("finishes-first", "True", "Succeeded");
+            assertEquals("done while two dozen submissions wait", done.getStatus().getReply());
+            assertEquals(16, server.heldSubmissions(), "at most 16 submissions on the wire");
+            assertTrue(held.stream().allMatch(name -> fake.runFor(NS, name).isEmpty()), "none answered yet");
+        } finally {
+            server.releaseSubmissions();
+        }
+        for (String name : held) {
+            AgentRun queued = cluster.awaitSucceeded(name, "Unknown", "Queued");
+            assertEquals(List.of(queued.getStatus().getRunId()), fake.runsCreatedFor(NS, name), "exactly one run");
+        }
+    }
+
     @Test
     void harnessAnswers503_thenRecovers_withExactlyOneRun() {
         server.failNextSubmissions(3, 503);

@@ -45,6 +45,8 @@ public final class FakeHarnessServer implements AutoCloseable {
     private final AtomicInteger failNext = new AtomicInteger();
     private volatile int failStatus = 503;
     private final AtomicInteger loseNextSubmitResponses = new AtomicInteger();
+    private volatile java.util.concurrent.CountDownLatch submissionGate = new java.util.concurrent.CountDownLatch(0);
+    private final AtomicInteger heldSubmissions = new AtomicInteger();
     private HttpServer server;
 
     private FakeHarnessServer(String token, int port) {
@@ -108,6 +110,21 @@ public final class FakeHarnessServer implements AutoCloseable {
         loseNextSubmitResponses.set(n);
     }
 
+    /** From now on {@code POST /runs} waits, unanswered, until {@link #releaseSubmissions} (a slow or stuck harness). */
+    public void holdSubmissions() {
+        submissionGate = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    /** Lets every held and later {@code POST /runs} through. */
+    public void releaseSubmissions() {
+        submissionGate.countDown();
+    }
+
+    /** How many {@code POST /runs} are waiting at the gate right now. */
+    public int heldSubmissions() {
+        return heldSubmissions.get();
+    }
+
     /** Every {@code Authorization} header received (to prove the token is sent, and only here). */
     public List<String> authorizations() {
         return List.copyOf(authorizations);
@@ -155,6 +172,15 @@ public final class FakeHarnessServer implements AutoCloseable {
 
     private void route(HttpExchange exchange, String method, String path, String query) throws IOException {
         if (method.equals("POST") && path.equals("/runs")) {
+            heldSubmissions.incrementAndGet();
+            try {
+                submissionGate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                heldSubmissions.decrementAndGet();
+            }
             RunRequest request = JSON.readValue(exchange.getRequestBody(), RunRequest.class);
             Response response = harness.createRun(exchange.getRequestHeaders().getFirst(HarnessApi.IDEMPOTENCY_KEY),
                     exchange.getRequestHeaders().getFirst(HarnessApi.PREFER), request);
