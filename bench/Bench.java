@@ -49,8 +49,14 @@ public class Bench {
         try (FakeModelServer model = new FakeModelServer().start(0)) {
             model.latency(latency).responder(FakeModelServer.mayaDemo());
             int port = freePort();
-            ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                    "-Djava.io.tmpdir=/tmp", "-jar", jar)
+            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "-Djava.io.tmpdir=/tmp"));
+            // The image's JVM options (deploy/docker/harness.Dockerfile: C1 only), unless HARNESS_JAVA_OPTIONS says otherwise.
+            command.addAll(List.of(System.getenv().getOrDefault("HARNESS_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+                    .trim().split("\\s+")));
+            command.addAll(List.of("-jar", jar));
+            command.removeIf(String::isEmpty);
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             Map<String, String> env = builder.environment();
             env.put("PORT", Integer.toString(port));
@@ -58,15 +64,19 @@ public class Bench {
             env.put("OPENAI_API_KEY", "bench-fake-key");
             env.put("OPENAI_BASE_URL", model.baseUrl());
             env.put("MODEL_TIMEOUT_SECONDS", "120");
+            Instant launched = Instant.now();
             Process harness = builder.start();
             String base = "http://127.0.0.1:" + port;
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             try {
                 awaitReady(http, base, harness, log);
+                Duration startup = Duration.between(launched, Instant.now());
+                long cpuAtReady = cpuTicks(harness.pid());
                 // Warm-up: class loading and the JIT's first compilations should not count as overhead.
                 int warmUp = Math.min(200, runs);
                 OffsetDateTime warmUpSince = OffsetDateTime.now().minusSeconds(1);
                 awaitAll(http, base, submitConcurrently(http, base, warmUp), warmUpSince);
+                double warmUpCpuSeconds = (cpuTicks(harness.pid()) - cpuAtReady) / 100.0;
                 model.clear();
 
                 long cpuBefore = cpuTicks(harness.pid());
@@ -112,7 +122,10 @@ public class Bench {
                         Duration.between(start, end).toMillis() / 1000.0, peakModelCalls,
                         percentile(overheadMs, 50), percentile(overheadMs, 99),
                         cpuSeconds / runs, databaseCpuSeconds / runs, peakRssKb / 1024);
-                System.out.printf("%nmodel requests served: %d; harness log: %s%n", model.requests().size(), log);
+                System.out.printf("%nstart to ready: %.2f s (%.1f CPU-s); the first %d runs after start: %.1f ms CPU per run, "
+                                + "%.1f× the measured runs'%n", startup.toMillis() / 1000.0, cpuAtReady / 100.0, warmUp,
+                        warmUpCpuSeconds * 1000 / warmUp, (warmUpCpuSeconds / warmUp) / (cpuSeconds / runs));
+                System.out.printf("model requests served: %d; harness log: %s%n", model.requests().size(), log);
             } finally {
                 harness.destroy();
                 harness.waitFor();
