@@ -120,6 +120,25 @@ class AgentRunResilienceTest {
         }
     }
 
+    /** Deleted while its submission is on the wire: the finalizer waits for the answer and cancels the run it names. */
+    @Test
+    void deletedWhileItsSubmissionIsOnTheWire_theRunIsCancelledNotOrphaned() {
+        server.holdSubmissions();
+        try {
+            cluster.create(Cluster.agentRun("deleted-mid-submit", s -> { }));
+            await().atMost(Cluster.WAIT).until(() -> server.heldSubmissions() == 1);
+            cluster.delete("deleted-mid-submit");
+            await().during(java.time.Duration.ofMillis(600)).atMost(Cluster.WAIT)
+                    .until(() -> cluster.get("deleted-mid-submit").isPresent());
+        } finally {
+            server.releaseSubmissions();
+        }
+        cluster.awaitGone("deleted-mid-submit");
+        String runId = fake.runFor(NS, "deleted-mid-submit").orElseThrow();
+        assertTrue(fake.cancels().contains(runId), "the run created by the late answer is cancelled");
+        assertEquals(List.of(runId), fake.runsCreatedFor(NS, "deleted-mid-submit"), "and it is the only one");
+    }
+
     @Test
     void harnessAnswers503_thenRecovers_withExactlyOneRun() {
         server.failNextSubmissions(3, 503);
