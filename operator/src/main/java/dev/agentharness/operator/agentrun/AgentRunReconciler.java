@@ -458,8 +458,8 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     }
 
     /**
-     * Sets phase and the Succeeded condition. An Event when the AgentRun ends (Normal when it succeeded or was
-     * cancelled, Warning otherwise) and a Warning when the harness cannot be reached; the steps in between
+     * Sets phase and the Succeeded condition. An Event when the AgentRun ends (Normal when it succeeded, Warning
+     * otherwise) and a Warning when the harness cannot be reached; the steps in between
      * (Pending, Queued, Running) are in the status only: an Event is an API write, and at a thousand AgentRuns
      * one per step was half of the operator's writes (docs/benchmarks.md).
      */

@@ -7,6 +7,7 @@ import dev.agentharness.crds.v1alpha1.RunProgress;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -17,7 +18,8 @@ import java.util.Set;
  * So a change that only says how far a run got — Queued to Running, one more turn — waits until {@code interval}
  * has passed since the AgentRun's last status write, and is often overtaken by the run's end; what a person or a
  * tool acts on is written at once: the submission (a new {@code runId}), the end, an unavailable harness, a move
- * to another replica (its Event must be written with the status that counts it, {@link ReplicaMove}).
+ * to another replica (its Event must be written with the status that counts it, {@link ReplicaMove}), a cancel
+ * request and a new generation of the spec (each also went with an Event, and an unwritten status would repeat it).
  *
  * @param interval least time between two progress-only writes of one AgentRun; zero writes every change at once
  */
@@ -26,10 +28,11 @@ record StatusPacing(Duration interval) {
     private static final Set<String> PROGRESS_ONLY = Set.of(AgentRunReason.Queued.name(), AgentRunReason.Running.name());
 
     /** What the status said before a reconciliation changed it. */
-    record Written(String runId, String reason, Integer attempts) {
+    record Written(String runId, String reason, Integer attempts, Boolean cancelRequested, Long observedGeneration) {
 
         static Written of(AgentRunStatus status) {
-            return new Written(status.getRunId(), StatusPacing.reason(status), StatusPacing.attempts(status.getProgress()));
+            return new Written(status.getRunId(), StatusPacing.reason(status), StatusPacing.attempts(status.getProgress()),
+                    status.getCancelRequested(), status.getObservedGeneration());
         }
     }
 
@@ -41,7 +44,10 @@ record StatusPacing(Duration interval) {
         if (interval.isZero() || lastWrite == null || written.runId() == null
                 || !written.runId().equals(next.getRunId())
                 || !PROGRESS_ONLY.contains(written.reason()) || !PROGRESS_ONLY.contains(reason(next))
-                || movedReplica(written.attempts(), attempts(next.getProgress()))) {
+                || movedReplica(written.attempts(), attempts(next.getProgress()))
+                // Each of these went with an Event (CancelRequested, SpecChangeIgnored): the status must say it was done.
+                || !Objects.equals(written.cancelRequested(), next.getCancelRequested())
+                || !Objects.equals(written.observedGeneration(), next.getObservedGeneration())) {
             return Optional.empty();
         }
         Duration since = Duration.between(lastWrite, now);

@@ -58,6 +58,18 @@ class StatusPacingTest {
     }
 
     @Test
+    void aCancelRequestAndANewSpecGenerationAreWrittenAtOnce_theirEventsWentOut() {
+        AgentRunStatus running = status("run_1", AgentRunReason.Running, 1, 1);
+        AgentRunStatus cancelling = status("run_1", AgentRunReason.Running, 1, 1);
+        cancelling.setCancelRequested(true);
+        assertTrue(holdBack(running, cancelling, Duration.ofMillis(100)).isEmpty());
+        running.setObservedGeneration(1L);
+        AgentRunStatus respecced = status("run_1", AgentRunReason.Running, 1, 1);
+        respecced.setObservedGeneration(2L);
+        assertTrue(holdBack(running, respecced, Duration.ofMillis(100)).isEmpty());
+    }
+
+    @Test
     void theSubmissionIsWrittenAtOnce() {
         AgentRunStatus pending = new AgentRunStatus();
         Conditions.set(pending.getConditions(), AgentRun.SUCCEEDED, AgentRunReason.Pending.conditionStatus(),
