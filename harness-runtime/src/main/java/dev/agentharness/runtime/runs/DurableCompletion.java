@@ -3,6 +3,7 @@ package dev.agentharness.runtime.runs;
 import dev.agentharness.runtime.state.CompletionRejectedException;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunCompletions;
+import dev.agentharness.runtime.state.RunRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -10,6 +11,7 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Records a finished run even across a database outage: the result of a model conversation is paid for and must not
@@ -50,7 +52,7 @@ public class DurableCompletion {
      * The run as recorded, empty when the lease had moved to another worker; throws once the window is spent, and at
      * once for a {@link CompletionRejectedException}.
      */
-    public java.util.Optional<dev.agentharness.runtime.state.RunRecord> finish(RunCompletion completion) {
+    public Optional<RunRecord> finish(RunCompletion completion) {
         return retry("recording the run", () -> runs.finish(completion));
     }
 

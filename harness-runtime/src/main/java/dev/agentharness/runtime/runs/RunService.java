@@ -105,13 +105,9 @@ public class RunService {
         if (respondAsync) {
             return new Accepted(view(run), false);
         }
-        Awaited result = await(run, principal);
+        RunWaiters.Finished result = await(run, principal);
         RunResponse view = result.artifacts() != null ? view(result.run(), result.artifacts()) : view(result.run());
         return new Accepted(view, result.run().status().terminal());
-    }
-
-    /** A run waited for; its artifacts when its completion handed them over (else null: read them). */
-    private record Awaited(RunRecord run, ArtifactIndex.RunArtifacts artifacts) {
     }
 
     public Submitted submit(String principal, String idempotencyKey, RunRequest request) {
@@ -187,7 +183,8 @@ public class RunService {
         return await(run, principal).run();
     }
 
-    private Awaited await(RunRecord run, String principal) {
+    /** The run as it stands at the end of the wait, with its artifacts when its completion handed them over. */
+    private RunWaiters.Finished await(RunRecord run, String principal) {
         Instant deadline = Instant.now().plusSeconds(limits.syncWaitSeconds());
         CompletableFuture<RunWaiters.Finished> finished = waiters.register(run.runId());
         try {
@@ -200,20 +197,20 @@ public class RunService {
                     } else {
                         RunWaiters.Finished recorded = finished.get(1, TimeUnit.SECONDS);
                         if (recorded.run() != null) {
-                            return new Awaited(recorded.run(), recorded.artifacts()); // no need to read it back
+                            return recorded; // no need to read it back
                         }
                     }
                 } catch (TimeoutException ignored) {
                     // fall through to the database read
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return new Awaited(current, null);
+                    return new RunWaiters.Finished(current, null);
                 } catch (java.util.concurrent.ExecutionException e) {
                     // never completed exceptionally
                 }
                 current = runs.find(run.runId(), principal).orElse(current);
             }
-            return new Awaited(current, null);
+            return new RunWaiters.Finished(current, null);
         } finally {
             waiters.release(run.runId(), finished);
         }

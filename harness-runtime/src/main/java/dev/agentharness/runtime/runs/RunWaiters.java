@@ -16,7 +16,10 @@ import java.util.concurrent.ConcurrentMap;
 @ApplicationScoped
 public class RunWaiters {
 
-    /** A run as its completion recorded it; both null when the outcome was not recorded here. */
+    /**
+     * A run as its completion recorded it, with the artifacts the completion wrote (null when not known: read them);
+     * {@link #UNKNOWN}, both null, when the outcome was not recorded here.
+     */
     record Finished(RunRecord run, ArtifactIndex.RunArtifacts artifacts) {
         static final Finished UNKNOWN = new Finished(null, null);
     }
