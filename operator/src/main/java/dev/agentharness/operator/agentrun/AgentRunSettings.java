@@ -17,4 +17,16 @@ import java.time.Duration;
 public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
                                Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax,
                                int submitConcurrency, Duration progressInterval) {
+
+    /** The two settings a person is likeliest to get wrong are refused at start, naming their variables. */
+    public AgentRunSettings {
+        if (submitConcurrency < 1) {
+            throw new IllegalArgumentException("HARNESS_SUBMIT_CONCURRENCY (agentharness.operator.submit-concurrency) "
+                    + "must be at least 1, got " + submitConcurrency);
+        }
+        if (progressInterval.isNegative()) {
+            throw new IllegalArgumentException("HARNESS_PROGRESS_INTERVAL (agentharness.operator.progress-interval) "
+                    + "must not be negative, got " + progressInterval + "; 0S writes every change at once");
+        }
+    }
 }

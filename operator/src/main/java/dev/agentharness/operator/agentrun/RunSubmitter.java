@@ -49,10 +49,8 @@ public final class RunSubmitter implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<ResourceID, CompletableFuture<Outcome>> submissions = new ConcurrentHashMap<>();
 
+    /** @param concurrency at least 1 ({@link AgentRunSettings} refuses less at start) */
     public RunSubmitter(HarnessClient harness, int concurrency) {
-        if (concurrency < 1) {
-            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
-        }
         this.harness = harness;
         this.onTheWire = new Semaphore(concurrency);
     }
