@@ -3,7 +3,6 @@ package dev.agentharness.runtime.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,15 +113,14 @@ public final class S3ServerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException(kind + " exited with " + process.exitValue() + "; see " + logFile);
             }
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
+            if (LoopbackProbe.listening(port)) {
                 return;
-            } catch (IOException notYet) {
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
         }
         stop();
