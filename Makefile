@@ -5,7 +5,7 @@ export JAVA_HOME
 MVNW := ./mvnw -B -ntp
 RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
 
-.PHONY: build run test demo demo-api bench bench-peer bench-progress bench-operator generate clean
+.PHONY: build run test demo demo-api bench bench-peer bench-progress bench-operator bench-observability generate clean
 
 ## Build everything without running tests.
 build:
@@ -50,6 +50,10 @@ bench-progress: build
 ## operator heap with 10,000 cached. BENCH_ARGS="runs-per-round cached" changes the sizes.
 bench-operator: build
 	bench/operator.sh $(BENCH_ARGS)
+
+## What tracing and export cost: make bench with exporters off, then OTLP + Phoenix to a local sink (issue 12).
+bench-observability: build
+	bench/observability.sh
 
 clean:
 	$(MVNW) -q clean
