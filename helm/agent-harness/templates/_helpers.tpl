@@ -128,3 +128,50 @@ failureThreshold: {{ .failureThreshold }}
 {{- printf "http://%s.%s.svc:%v" (include "agent-harness.componentName" (dict "ctx" . "component" "harness")) .Release.Namespace .Values.harness.service.port }}
 {{- end }}
 {{- end }}
+
+{{/* Labels of one alert in rules/agent-harness.rules.yaml: (dict "alert" <metrics.prometheusRule.X> "ctx" $). */}}
+{{- define "agent-harness.alertLabels" -}}
+severity: {{ .alert.severity }}
+namespace: {{ .ctx.Release.Namespace }}
+{{- with .ctx.Values.metrics.prometheusRule.alertLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Labels of the monitoring objects (ServiceMonitor, PodMonitor, PrometheusRule): the component's plus metrics.labels. */}}
+{{- define "agent-harness.monitoringLabels" -}}
+{{ include "agent-harness.componentLabels" . }}
+{{- with .ctx.Values.metrics.labels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* The scrape settings shared by every ServiceMonitor endpoint and PodMonitor podMetricsEndpoint: (dict "ctx" $ "path" "/metrics"). */}}
+{{- define "agent-harness.scrapeEndpoint" -}}
+port: http
+path: {{ .path }}
+scheme: http
+{{- with .ctx.Values.metrics.interval }}
+interval: {{ . }}
+{{- end }}
+{{- with .ctx.Values.metrics.scrapeTimeout }}
+scrapeTimeout: {{ . }}
+{{- end }}
+{{- with .ctx.Values.metrics.relabelings }}
+relabelings:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .ctx.Values.metrics.metricRelabelings }}
+metricRelabelings:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* AKS managed Prometheus drops targets of monitors without these limits (its documented templates set them). */}}
+{{- define "agent-harness.azureLabelLimits" -}}
+{{- if eq .Values.metrics.apiGroup "azmonitoring.coreos.com" }}
+labelLimit: 63
+labelNameLengthLimit: 511
+labelValueLengthLimit: 1023
+{{- end }}
+{{- end }}

@@ -71,6 +71,49 @@ public final class HelmChart {
         return new Helm(chartDir).lint().strict().call();
     }
 
+    /**
+     * Lints the chart with the given values on top of its defaults. helm-java's lint takes no values file, so it runs
+     * on a copy of the chart whose values.yaml is the defaults deep-merged with the given YAML (maps merge, lists and
+     * scalars replace — Helm's own rule).
+     */
+    public LintResult lint(String valuesYaml) {
+        try {
+            Path copy = Files.createTempDirectory(Path.of("/tmp"), "agent-harness-lint-");
+            try (var files = Files.walk(chartDir)) {
+                for (Path source : files.toList()) {
+                    Path target = copy.resolve(chartDir.relativize(source).toString());
+                    if (Files.isDirectory(source)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(source, target);
+                    }
+                }
+            }
+            ObjectNode values = (ObjectNode) YAML.readTree(chartDir.resolve("values.yaml").toFile());
+            merge(values, (ObjectNode) YAML.readTree(valuesYaml));
+            YAML.writeValue(copy.resolve("values.yaml").toFile(), values);
+            try {
+                return new Helm(copy).lint().strict().call();
+            } finally {
+                try (var files = Files.walk(copy)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void merge(ObjectNode base, ObjectNode overrides) {
+        overrides.properties().forEach(entry -> {
+            if (entry.getValue() instanceof ObjectNode override && base.get(entry.getKey()) instanceof ObjectNode existing) {
+                merge(existing, override);
+            } else {
+                base.set(entry.getKey(), entry.getValue());
+            }
+        });
+    }
+
     /** Renders with the chart's defaults plus the given values YAML (may be empty). */
     public Rendered template(String valuesYaml) {
         try {

@@ -78,7 +78,9 @@ public final class TypedKubernetesObjects {
             }
             return;
         }
-        if (!value.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
+        String modelPackage = value.getClass().getPackageName();
+        if (!modelPackage.startsWith("io.fabric8.kubernetes.api.model")
+                && !modelPackage.startsWith("io.fabric8.openshift.api.model.monitoring")) {
             return; // strings, numbers, enums
         }
         JavaType type = MAPPER.constructType(value.getClass());

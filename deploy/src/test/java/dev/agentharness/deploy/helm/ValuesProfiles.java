@@ -21,6 +21,19 @@ final class ValuesProfiles {
               cloudflare: {existingSecret: cloudflare}
             """;
 
+    /** Every metrics object on (one ServiceMonitor set, not also PodMonitors: they would scrape twice). */
+    static final String METRICS_ON = """
+            metrics:
+              labels: {release: kube-prometheus-stack}
+              interval: 15s
+              scrapeTimeout: 10s
+              relabelings: [{sourceLabels: [__meta_kubernetes_pod_node_name], targetLabel: node}]
+              metricRelabelings: [{sourceLabels: [__name__], regex: "jvm_.*", action: drop}]
+              serviceMonitor: {enabled: true}
+              prometheusRule: {enabled: true, alertLabels: {team: agents}}
+              grafanaDashboard: {enabled: true, annotations: {grafana_folder: Agents}}
+            """;
+
     static List<Profile> all() {
         return List.of(
                 new Profile("defaults", ""),
@@ -104,6 +117,19 @@ final class ValuesProfiles {
                         """),
                 new Profile("one operator replica without leader election", """
                         operator: {leaderElection: {enabled: false}, httpPort: 8081}
+                        """),
+                new Profile("metrics: ServiceMonitors, alerts, dashboard, autoscaling on runs", ALL_SECRETS + METRICS_ON + """
+                        harness:
+                          autoscaling: {enabled: true, metric: runs, runs: {inFlightPerPod: 3, queuedPerPod: 5}}
+                        networkPolicy:
+                          harnessIngressFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
+                          metricsScrapersFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]
+                        """),
+                new Profile("metrics: PodMonitors without the operator", """
+                        operator: {enabled: false}
+                        metrics:
+                          podMonitor: {enabled: true}
+                          interval: 15s
                         """));
     }
 

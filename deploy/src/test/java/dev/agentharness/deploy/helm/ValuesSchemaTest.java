@@ -44,6 +44,16 @@ class ValuesSchemaTest {
             two operators without leader election           | operator: {replicaCount: 2, leaderElection: {enabled: false}}              | replicaCount
             a poll interval that is no duration             | operator: {pollInterval: 'every 2 seconds'}                                | pollInterval
             the operator's old management port              | operator: {managementPort: 9000}                                           | managementPort
+            an unknown monitoring API group                 | metrics: {apiGroup: monitoring.example.com}                                | apiGroup
+            a PrometheusRule for AKS managed Prometheus     | metrics: {apiGroup: azmonitoring.coreos.com, prometheusRule: {enabled: true}} | enabled
+            a scrape interval that is no duration           | metrics: {interval: 30}                                                    | interval
+            an alert window that is no duration             | metrics: {prometheusRule: {runErrorRate: {window: 'a while'}}}             | window
+            an error-rate threshold above 1                 | metrics: {prometheusRule: {runErrorRate: {threshold: 5}}}                  | threshold
+            a cost-spike factor that is no spike            | metrics: {prometheusRule: {costSpike: {factor: 1}}}                        | factor
+            a runbook URL that is no URL                    | metrics: {prometheusRule: {runbookBaseUrl: docs/observability.md}}         | runbookBaseUrl
+            a dashboard label value with a space            | metrics: {grafanaDashboard: {labelValue: 'one two'}}                       | labelValue
+            an unknown autoscaling metric                   | harness: {autoscaling: {metric: memory}}                                   | metric
+            zero runs in flight per pod                     | harness: {autoscaling: {runs: {inFlightPerPod: 0}}}                        | inFlightPerPod
             """)
     void badValuesAreRefusedNamingTheField(String description, String flowValues, String field) {
         String values = "{" + flowValues + "}\n";
