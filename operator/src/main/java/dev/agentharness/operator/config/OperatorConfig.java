@@ -2,6 +2,7 @@ package dev.agentharness.operator.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 import java.net.URI;
 import java.time.Duration;
@@ -57,6 +58,13 @@ public interface OperatorConfig {
     Duration progressInterval();
 
     LeaderElection leaderElection();
+
+    /**
+     * {@code OTEL_EXPORTER_OTLP_ENDPOINT}, as given: spans are exported only when it is set (the exporter itself is
+     * Quarkus's, configured through {@code quarkus.otel.exporter.otlp.*}; see observability/TraceExportSwitch).
+     */
+    @WithName("otel.endpoint")
+    Optional<String> otelEndpoint();
 
     interface Harness {
         /** {@code HARNESS_URL}. */
