@@ -66,6 +66,11 @@ public interface OperatorConfig {
     @WithName("otel.endpoint")
     Optional<String> otelEndpoint();
 
+    /** {@code OTEL_EXPORTER_OTLP_PROTOCOL}: {@code grpc} or {@code http/protobuf} (checked at start, with the name). */
+    @WithName("otel.protocol")
+    @WithDefault("http/protobuf")
+    String otelProtocol();
+
     interface Harness {
         /** {@code HARNESS_URL}. */
         URI url();
