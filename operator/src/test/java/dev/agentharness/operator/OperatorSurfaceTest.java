@@ -3,6 +3,7 @@ package dev.agentharness.operator;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,10 @@ import dev.agentharness.operator.testing.FakeHarnessServer;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.quarkus.arc.Arc;
+import io.quarkus.opentelemetry.runtime.exporter.otlp.tracing.LateBoundSpanProcessor;
+import io.quarkus.opentelemetry.runtime.exporter.otlp.tracing.RemoveableLateBoundSpanProcessor;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -59,6 +64,18 @@ class OperatorSurfaceTest {
                 .body(containsString("agentharness_operator_harness_calls_total{operation=\"submit\",outcome=\"ok\"}"))
                 .body(containsString("agentharness_operator_harness_calls_total{operation=\"list\",outcome=\"ok\"}"))
                 .body(containsString("reconciliations_started_total"));
+    }
+
+    @Test
+    void withoutAnOtlpEndpointNoSpanLeavesTheProcess() {
+        // Quarkus 3.33 would export to its default localhost:4317 (and log every failed batch); the operator's own
+        // no-op exporter, looked up only while OTEL_EXPORTER_OTLP_ENDPOINT is unset, leaves Quarkus's out.
+        assertTrue(ConfigProvider.getConfig().getOptionalValue("agentharness.operator.otel.endpoint", String.class).isEmpty());
+        LateBoundSpanProcessor quarkusOtlp = Arc.container().instance(LateBoundSpanProcessor.class).get();
+        assertTrue(quarkusOtlp instanceof RemoveableLateBoundSpanProcessor, quarkusOtlp.getClass().getName());
+        List<SpanExporter> exporters = Arc.container().select(SpanExporter.class).stream().toList();
+        assertEquals(1, exporters.size(), exporters::toString);
+        assertEquals(SpanExporter.composite().toString(), exporters.getFirst().toString(), "the no-op exporter");
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.agentharness.operator.harness.HarnessRejectedException;
 import dev.agentharness.operator.harness.HarnessUnavailableException;
 import dev.agentharness.operator.kube.Conditions;
 import dev.agentharness.operator.kube.EventRecorder;
+import dev.agentharness.operator.observability.ReconcileMetrics;
 import dev.agentharness.operator.sandboxmanifest.PortableManifest;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -32,6 +33,12 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -81,17 +88,25 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     private final HarnessRunFeed feed;
     private final RunSubmitter submitter;
     private final StatusPacing pacing;
+    private final Tracer tracer;
+    private final MeterRegistry meters;
+    private final ReconcileMetrics metrics;
     /** When each running AgentRun's status was last written, for {@link StatusPacing}; forgotten when it ends. */
     private final Map<ResourceID, Instant> lastStatusWrite = new ConcurrentHashMap<>();
     /** Consecutive HarnessUnavailable reconciliations per AgentRun, for the backoff; forgotten on success. */
     private final Map<ResourceID, Integer> unavailableAttempts = new ConcurrentHashMap<>();
 
     @Inject
-    public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, KubernetesClient client, Clock clock) {
-        this(harness, settings, new EventRecorder(client, clock), clock);
+    public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, KubernetesClient client, Clock clock,
+                              Tracer tracer, MeterRegistry meters) {
+        this(harness, settings, new EventRecorder(client, clock), clock, tracer, meters);
     }
 
-    public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, EventRecorder events, Clock clock) {
+    public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, EventRecorder events, Clock clock,
+                              Tracer tracer, MeterRegistry meters) {
+        this.tracer = tracer;
+        this.meters = meters;
+        this.metrics = new ReconcileMetrics(meters, ReconcileMetrics.AGENTRUN);
         this.harness = harness;
         this.settings = settings;
         this.events = events;
@@ -99,6 +114,10 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         this.feed = new HarnessRunFeed(harness, settings.pollInterval(), clock);
         this.submitter = new RunSubmitter(harness, settings.submitConcurrency());
         this.pacing = new StatusPacing(settings.progressInterval());
+        Gauge.builder("agentharness.operator.feed.lag", feed, HarnessRunFeed::lagSeconds)
+                .description("Age of the newest change the harness run feed has consumed")
+                .baseUnit("seconds")
+                .register(meters);
     }
 
     public HarnessRunFeed feed() {
@@ -108,6 +127,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     @Override
     public List<EventSource<?, AgentRun>> prepareEventSources(EventSourceContext<AgentRun> context) {
         context.getPrimaryCache().addIndexer(BY_SANDBOX_MANIFEST, run -> manifestKey(run).map(List::of).orElse(List.of()));
+        AgentRunPhases.register(context.getPrimaryCache(), meters);
         // A SandboxManifest that appears (or changes) wakes the AgentRuns waiting for it.
         InformerEventSource<SandboxManifest, AgentRun> manifests = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(SandboxManifest.class, AgentRun.class)
@@ -135,6 +155,10 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
 
     @Override
     public UpdateControl<AgentRun> reconcile(AgentRun run, Context<AgentRun> context) {
+        return metrics.time(() -> reconcileNow(run, context));
+    }
+
+    private UpdateControl<AgentRun> reconcileNow(AgentRun run, Context<AgentRun> context) {
         AgentRunStatus status = run.getStatus() == null ? new AgentRunStatus() : run.getStatus();
         run.setStatus(status);
         String before = Serialization.asJson(status);
@@ -234,15 +258,54 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         }
         RunSubmission submission = RunSubmission.of(run, manifest == null ? null : manifest.manifest(), manifestTimeout);
         ResourceID id = ResourceID.fromResource(run);
-        // Off this thread (RunSubmitter): the status is written when the outcome is here, by the reconciliation it triggers.
-        submitter.submit(id, submission, outcome -> {
-            if (outcome instanceof RunSubmitter.Outcome.Submitted submitted) {
-                feed.track(id, submitted.run().runId());
-                feed.offer(id, submitted.run());
-            }
-            feed.wake(id);
-        });
+        Span span = reconcileSpan(run, now);
+        // Off this thread (RunSubmitter): the status is written when the outcome is here, by the reconciliation it
+        // triggers. The span is current while the submission is handed over, so POST /runs carries its traceparent.
+        boolean handedOver;
+        try (Scope ignored = span.makeCurrent()) {
+            handedOver = submitter.submit(id, submission, outcome -> {
+                endReconcileSpan(span, outcome);
+                if (outcome instanceof RunSubmitter.Outcome.Submitted submitted) {
+                    feed.track(id, submitted.run().runId());
+                    feed.offer(id, submitted.run());
+                }
+                feed.wake(id);
+            });
+        }
+        if (!handedOver) {
+            span.end();
+        }
         return UpdateControl.noUpdate();
+    }
+
+    /**
+     * The trace an AgentRun's run joins: the harness continues the {@code traceparent} of {@code POST /runs}, stores
+     * this trace id on the run, and {@link #fill} copies it into {@code status.traceId}. Started when the
+     * reconciliation started, ended when the harness has answered the submission. Names and ids only: nothing of
+     * the spec (the input may be private) and never the API token.
+     */
+    private Span reconcileSpan(AgentRun run, Instant reconcileStarted) {
+        Span span = tracer.spanBuilder("reconcile AgentRun")
+                .setNoParent()
+                .setStartTimestamp(reconcileStarted)
+                .setAttribute("k8s.namespace.name", run.getMetadata().getNamespace())
+                .setAttribute("agentharness.agentrun.name", run.getMetadata().getName())
+                .startSpan();
+        if (run.getMetadata().getUid() != null) {
+            span.setAttribute("agentharness.agentrun.uid", run.getMetadata().getUid());
+        }
+        return span;
+    }
+
+    private static void endReconcileSpan(Span span, RunSubmitter.Outcome outcome) {
+        switch (outcome) {
+            case RunSubmitter.Outcome.Submitted submitted -> span.setAttribute("run_id", submitted.run().runId());
+            case RunSubmitter.Outcome.Unavailable unavailable ->
+                    span.setStatus(StatusCode.ERROR, "the harness is unavailable; the operator retries");
+            case RunSubmitter.Outcome.Rejected rejected ->
+                    span.setStatus(StatusCode.ERROR, "the harness rejected the run (HTTP " + rejected.failure().status() + ")");
+        }
+        span.end();
     }
 
     /** The submission's outcome onto the status: the run (followed from here on), a rejection, or an unavailable harness. */
@@ -534,6 +597,10 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     /** Deleting an AgentRun whose run is still going cancels the run; a finished one just goes. */
     @Override
     public DeleteControl cleanup(AgentRun run, Context<AgentRun> context) {
+        return metrics.time(() -> cleanupNow(run));
+    }
+
+    private DeleteControl cleanupNow(AgentRun run) {
         ResourceID id = ResourceID.fromResource(run);
         AgentRunStatus status = run.getStatus();
         String runId = status == null ? null : status.getRunId();

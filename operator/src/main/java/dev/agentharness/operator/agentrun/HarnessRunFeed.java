@@ -13,6 +13,8 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -57,6 +59,8 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
     /** The harness's {@code next_cursor}; null before the first page. */
     private volatile String cursor;
     private volatile boolean healthy = true;
+    /** How far the feed has read: the newest change consumed, or the harness's horizon of a drained feed. */
+    private volatile Instant consumedUpTo;
     private ScheduledExecutorService poller;
 
     public HarnessRunFeed(HarnessClient harness, Duration interval, Clock clock) {
@@ -168,6 +172,7 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
             for (int page = 0; page < MAX_PAGES_PER_POLL; page++) {
                 RunPage changes = next == null ? harness.changedSince(start, PAGE_SIZE) : harness.changedAfter(next, PAGE_SIZE);
                 for (RunResponse run : changes.runs()) {
+                    consumed(run.updatedAt());
                     ResourceID primary = primaryByRun.get(run.runId());
                     if (primary != null) {
                         synchronized (this) {
@@ -178,6 +183,7 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
                 if (changes.nextCursor() != null) {
                     next = changes.nextCursor();
                 }
+                consumed(changes.nextUpdatedSince());
                 if (changes.runs().size() < PAGE_SIZE) {
                     break;
                 }
@@ -198,6 +204,22 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
             }
             healthy = false;
         }
+    }
+
+    private void consumed(OffsetDateTime at) {
+        if (at != null && (consumedUpTo == null || at.toInstant().isAfter(consumedUpTo))) {
+            consumedUpTo = at.toInstant();
+        }
+    }
+
+    /**
+     * {@code agentharness_operator_feed_lag_seconds}: how old the newest change the feed has consumed is, on the
+     * injected clock (a drained feed is at the harness's horizon, a few seconds back). It grows while the harness
+     * cannot be read or a backlog is drained; NaN before the first page.
+     */
+    public double lagSeconds() {
+        Instant upTo = consumedUpTo;
+        return upTo == null ? Double.NaN : Math.max(0, Duration.between(upTo, clock.instant()).toMillis() / 1000.0);
     }
 
     /** Links in a run are minted fresh on every read; without them two reads of an unchanged run are equal. */

@@ -5,6 +5,7 @@ import dev.agentharness.operator.harness.HarnessClient;
 import dev.agentharness.operator.harness.HarnessRejectedException;
 import dev.agentharness.operator.harness.HarnessUnavailableException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.opentelemetry.context.Context;
 import org.jboss.logging.Logger;
 
 import java.util.Map;
@@ -58,17 +59,23 @@ public final class RunSubmitter implements AutoCloseable {
     /**
      * Submits {@code submission} for {@code primary}, unless one is already pending or done and not yet
      * {@link #take taken}; {@code onDone} runs once the outcome is here (on a thread of this submitter).
+     * The OpenTelemetry context current here (the reconciliation's span) is current there too, so
+     * {@code POST /runs} carries its {@code traceparent}: the AgentRun's reconcile and its run are one trace.
+     *
+     * @return false when a submission for {@code primary} was already held (this one is dropped, onDone never runs)
      */
-    public void submit(ResourceID primary, RunSubmission submission, Consumer<Outcome> onDone) {
+    public boolean submit(ResourceID primary, RunSubmission submission, Consumer<Outcome> onDone) {
         CompletableFuture<Outcome> future = new CompletableFuture<>();
         if (submissions.putIfAbsent(primary, future) != null) {
-            return;
+            return false;
         }
-        executor.execute(() -> {
+        // The submitter's virtual threads do not inherit the caller's context: carry it explicitly.
+        executor.execute(Context.current().wrap(() -> {
             Outcome outcome = send(submission);
             future.complete(outcome);
             onDone.accept(outcome);
-        });
+        }));
+        return true;
     }
 
     private Outcome send(RunSubmission submission) {

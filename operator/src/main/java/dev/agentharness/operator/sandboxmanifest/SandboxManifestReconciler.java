@@ -6,6 +6,8 @@ import dev.agentharness.crds.v1alpha1.SandboxManifestStatus;
 import dev.agentharness.operator.harness.Redaction;
 import dev.agentharness.operator.kube.Conditions;
 import dev.agentharness.operator.kube.EventRecorder;
+import dev.agentharness.operator.observability.ReconcileMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -28,19 +30,25 @@ public class SandboxManifestReconciler implements Reconciler<SandboxManifest> {
 
     private final EventRecorder events;
     private final Clock clock;
+    private final ReconcileMetrics metrics;
 
     @Inject
-    public SandboxManifestReconciler(KubernetesClient client, Clock clock) {
-        this(new EventRecorder(client, clock), clock);
+    public SandboxManifestReconciler(KubernetesClient client, Clock clock, MeterRegistry meters) {
+        this(new EventRecorder(client, clock), clock, new ReconcileMetrics(meters, ReconcileMetrics.SANDBOXMANIFEST));
     }
 
-    public SandboxManifestReconciler(EventRecorder events, Clock clock) {
+    public SandboxManifestReconciler(EventRecorder events, Clock clock, ReconcileMetrics metrics) {
         this.events = events;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @Override
     public UpdateControl<SandboxManifest> reconcile(SandboxManifest resource, Context<SandboxManifest> context) {
+        return metrics.time(() -> check(resource));
+    }
+
+    private UpdateControl<SandboxManifest> check(SandboxManifest resource) {
         PortableManifest checked = PortableManifest.of(resource.getSpec());
         SandboxManifestStatus status = resource.getStatus() == null ? new SandboxManifestStatus() : resource.getStatus();
         String before = status.getDigest() + "|" + status.condition(SandboxManifest.READY).map(c -> c.getStatus() + c.getMessage())

@@ -82,7 +82,9 @@ class AgentRunLifecycleTest {
         assertEquals("reply.md", status.getArtifacts().getFirst().getName());
         assertEquals("outputs/" + runId + "/reply.md", status.getArtifacts().getFirst().getKey());
         assertEquals(44L, status.getArtifacts().getFirst().getSize());
-        assertEquals("trace" + runId.substring(4), status.getTraceId());
+        // The harness continued the operator's trace (OperatorTracingTest proves it is the reconcile span's).
+        assertEquals(fake.getRun(runId).traceId(), status.getTraceId());
+        assertTrue(status.getTraceId().matches("[0-9a-f]{32}"), status.getTraceId());
         assertNotNull(status.getStartTime());
         assertNotNull(status.getCompletionTime());
         assertTrue(status.getDuration().matches("\\d+s"), status.getDuration());

@@ -64,7 +64,12 @@ public final class FakeHarness implements HarnessApi {
     public static final java.util.Set<String> AGENTS = java.util.Set.of("maya", "analyst");
 
     @Override
-    public synchronized Response createRun(String idempotencyKey, String prefer, RunRequest request) {
+    public Response createRun(String idempotencyKey, String prefer, RunRequest request) {
+        return createRun(idempotencyKey, prefer, request, null);
+    }
+
+    /** @param traceId the trace the request belongs to ({@code traceparent}); null: the run gets a trace of its own */
+    public synchronized Response createRun(String idempotencyKey, String prefer, RunRequest request, String traceId) {
         if (request == null || request.message() == null || request.message().isBlank()) {
             throw problem(400, "field 'message' is required");
         }
@@ -86,7 +91,8 @@ public final class FakeHarness implements HarnessApi {
         String sessionId = request.sessionId() != null ? request.sessionId() : "ses_" + runId.substring(4, 20);
         RunResponse run = new RunResponse(runId, sessionId, request.agent() == null ? "maya" : request.agent(),
                 request.model() == null ? "fake-model" : request.model(), RunStatus.QUEUED, null, null,
-                request.manifest() != null, null, null, List.of(), Usage.ZERO, "trace" + runId.substring(4),
+                request.manifest() != null, null, null, List.of(), Usage.ZERO,
+                traceId != null ? traceId : "trace" + runId.substring(4),
                 now, null, null, now, RunProgress.NONE);
         runs.put(runId, run);
         requestByRun.put(runId, request);

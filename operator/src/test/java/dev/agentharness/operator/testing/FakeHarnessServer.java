@@ -42,6 +42,7 @@ public final class FakeHarnessServer implements AutoCloseable {
     private final int port;
     private final List<String> authorizations = Collections.synchronizedList(new ArrayList<>());
     private final List<String> requestLines = Collections.synchronizedList(new ArrayList<>());
+    private final List<Traceparent> submitTraceparents = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger failNext = new AtomicInteger();
     private volatile int failStatus = 503;
     private final AtomicInteger loseNextSubmitResponses = new AtomicInteger();
@@ -135,6 +136,15 @@ public final class FakeHarnessServer implements AutoCloseable {
         return List.copyOf(requestLines);
     }
 
+    /** One {@code POST /runs}: the {@code traceparent} header it carried (null when none) and its Idempotency-Key. */
+    public record Traceparent(String idempotencyKey, String header) {
+    }
+
+    /** The {@code traceparent} of every {@code POST /runs} received, in order. */
+    public List<Traceparent> submitTraceparents() {
+        return List.copyOf(submitTraceparents);
+    }
+
     public long count(String method, String pathPrefix) {
         return requestLines().stream().filter(l -> l.startsWith(method + " " + pathPrefix)).count();
     }
@@ -182,8 +192,12 @@ public final class FakeHarnessServer implements AutoCloseable {
                 heldSubmissions.decrementAndGet();
             }
             RunRequest request = JSON.readValue(exchange.getRequestBody(), RunRequest.class);
-            Response response = harness.createRun(exchange.getRequestHeaders().getFirst(HarnessApi.IDEMPOTENCY_KEY),
-                    exchange.getRequestHeaders().getFirst(HarnessApi.PREFER), request);
+            String key = exchange.getRequestHeaders().getFirst(HarnessApi.IDEMPOTENCY_KEY);
+            String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
+            submitTraceparents.add(new Traceparent(key, traceparent));
+            // Like the harness: its request span continues the caller's trace, and the run keeps that trace id.
+            Response response = harness.createRun(key, exchange.getRequestHeaders().getFirst(HarnessApi.PREFER), request,
+                    traceId(traceparent));
             if (loseNextSubmitResponses.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 return; // the run exists; the caller never hears about it (closing without a response)
             }
@@ -209,6 +223,15 @@ public final class FakeHarnessServer implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Type", status >= 400 ? Problem.MEDIA_TYPE : "application/json");
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
+    }
+
+    /** The trace id of a valid W3C {@code traceparent} (version 00), else null (the harness would start a trace). */
+    static String traceId(String traceparent) {
+        if (traceparent == null || !traceparent.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")) {
+            return null;
+        }
+        String traceId = traceparent.substring(3, 35);
+        return traceId.equals("0".repeat(32)) ? null : traceId;
     }
 
     private static Map<String, String> query(String raw) {
