@@ -97,7 +97,8 @@ class RunSpansTest {
         String token = ConversationRouter.token();
         router.route(token, FakeModelServer.mayaDemo());
 
-        Run run = run("{\"message\":\"Hi, ACME-1002 here (" + token + "): our invoices stopped arriving.\"}");
+        Run run = run("{\"message\":\"Hi, ACME-1002 here (" + token + "): our invoices stopped arriving.\","
+                + "\"save_artifact\":true}");
 
         SpanData root = run.named("agent.run");
         SpanData maya = run.named("invoke_agent maya");
@@ -150,6 +151,16 @@ class RunSpansTest {
                     .map(span -> inRun.add(span.getSpanId())).reduce(false, Boolean::logicalOr);
         }
         List<SpanData> underRoot = run.spans().stream().filter(span -> inRun.contains(span.getSpanId())).toList();
+        // Live spans of the work outside the journal: the journal appends, the completion, the reply's artifact.
+        List<String> live = underRoot.stream().map(SpanData::getName).toList();
+        assertTrue(live.contains("INSERT public.run_steps"), live.toString());
+        assertTrue(live.contains("UPDATE public.runs"), live.toString());
+        assertTrue(live.contains("storage put"), live.toString());
+        SpanData completion = run.named("UPDATE public.runs");
+        assertEquals("postgresql", attribute(completion, "db.system.name"));
+        assertEquals("UPDATE", attribute(completion, "db.operation.name"));
+        assertEquals("public.runs", attribute(completion, "db.collection.name"));
+        assertEquals("outputs", attribute(run.named("storage put"), "storage.key_prefix"));
         for (SpanData span : underRoot) {
             assertEquals(run.runId(), span.getAttributes().get(RUN_ID), span.getName());
             assertEquals(run.sessionId(), span.getAttributes().get(SESSION_ID), span.getName());
