@@ -44,7 +44,11 @@ public final class JournalSteps {
                                  Instant endedAt) {
         ObjectNode payload = JSON.objectNode().put("agent", agent).put("model", model).put("turn", turn)
                 .put("response_id", response.responseId())
-                .put("input_tokens", response.inputTokens()).put("output_tokens", response.outputTokens());
+                .put("input_tokens", response.inputTokens()).put("output_tokens", response.outputTokens())
+                // Read by the trace's spans and the token metrics; journals written before them lack these keys.
+                .put("response_model", response.responseModel()).put("finish_reason", response.finishReason())
+                .put("cached_input_tokens", response.cachedInputTokens())
+                .put("reasoning_tokens", response.reasoningTokens());
         ArrayNode output = payload.putArray("output");
         for (ConversationItem item : response.output()) {
             switch (item) {
@@ -73,12 +77,16 @@ public final class JournalSteps {
             }
         }
         return new ModelResponse(step.text("response_id"), items, step.payload().path("input_tokens").asLong(),
-                step.payload().path("output_tokens").asLong());
+                step.payload().path("output_tokens").asLong(), step.text("response_model"),
+                step.text("finish_reason"), step.payload().path("cached_input_tokens").asLong(0),
+                step.payload().path("reasoning_tokens").asLong(0));
     }
 
-    static RunStep modelFailed(String agent, String model, int turn, String error, Instant startedAt, Instant endedAt) {
+    /** @param errorType the failure's class ({@code ModelException.Kind}, lower case): {@code error.type} on its span */
+    static RunStep modelFailed(String agent, String model, int turn, String error, String errorType, Instant startedAt,
+                               Instant endedAt) {
         return new RunStep(StepKind.MODEL_FAILED, JSON.objectNode().put("agent", agent).put("model", model)
-                .put("turn", turn).put("error", error)
+                .put("turn", turn).put("error", error).put("error_type", errorType)
                 .put("started_at", startedAt.toString()).put("ended_at", endedAt.toString()));
     }
 

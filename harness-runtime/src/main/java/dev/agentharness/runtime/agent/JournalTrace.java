@@ -77,11 +77,17 @@ public final class JournalTrace {
                         .put("response_id", step.text("response_id"))
                         .put("input_tokens", step.payload().path("input_tokens").asLong())
                         .put("output_tokens", step.payload().path("output_tokens").asLong())
+                        // Present only on journals written since the model's answer details are recorded.
+                        .put("response_model", step.text("response_model"))
+                        .put("finish_reason", step.text("finish_reason"))
+                        .put("cached_input_tokens", count(step, "cached_input_tokens"))
+                        .put("reasoning_tokens", count(step, "reasoning_tokens"))
                         .endAt(time(step, "ended_at"));
                 case MODEL_FAILED -> {
                     SpanDraft failed = open(TraceSpan.Kind.GENERATION, step.text("model"), time(step, "started_at"))
                             .put("agent", step.text("agent")).put("model", step.text("model"))
                             .put("turn", step.payload().path("turn").asInt())
+                            .put("error_type", step.text("error_type"))
                             .endAt(time(step, "ended_at"));
                     failed.error = step.text("error");
                 }
@@ -141,6 +147,11 @@ public final class JournalTrace {
         private static Instant time(RunStep step, String field) {
             String text = step.text(field);
             return text == null ? null : Instant.parse(text);
+        }
+
+        private static Long count(RunStep step, String field) {
+            JsonNode node = step.payload().get(field);
+            return node == null || !node.isNumber() ? null : node.asLong();
         }
 
         private static Object value(JsonNode node) {

@@ -162,8 +162,8 @@ public final class Runner {
             try {
                 response = model.respond(request);
             } catch (ModelException e) {
-                record(JournalSteps.modelFailed(current.name(), modelName, turns, e.getMessage(), startedAt,
-                        clock.instant()), false);
+                record(JournalSteps.modelFailed(current.name(), modelName, turns, e.getMessage(),
+                        e.kind().name().toLowerCase(java.util.Locale.ROOT), startedAt, clock.instant()), false);
                 FailureReason reason = e.kind() == ModelException.Kind.TIMEOUT
                         ? FailureReason.ModelTimeout : FailureReason.ModelUnavailable;
                 throw failure(reason, e.getMessage(), e);

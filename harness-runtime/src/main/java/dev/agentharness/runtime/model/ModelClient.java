@@ -14,4 +14,15 @@ public interface ModelClient {
 
     /** The environment variable a user must set to make {@link #configured()} true. */
     String missingConfiguration();
+
+    /**
+     * Who serves the model, as OpenTelemetry's GenAI conventions name it ({@code gen_ai.provider.name}):
+     * {@value #OPENAI} for the OpenAI API or an OpenAI-compatible endpoint, {@value #AZURE_OPENAI} for Azure OpenAI.
+     */
+    default String providerName() {
+        return OPENAI;
+    }
+
+    String OPENAI = "openai";
+    String AZURE_OPENAI = "azure.ai.openai";
 }

@@ -235,6 +235,11 @@ public final class ResponsesApiClient implements ModelClient, AutoCloseable {
     }
 
     @Override
+    public String providerName() {
+        return config.azure() ? AZURE_OPENAI : OPENAI;
+    }
+
+    @Override
     public String missingConfiguration() {
         return config.missingVariable().orElse("");
     }

@@ -152,7 +152,37 @@ final class ResponsesJson {
         }
         JsonNode usage = root.path("usage");
         return new ModelResponse(root.path("id").asText(), output, usage.path("input_tokens").asLong(0),
-                usage.path("output_tokens").asLong(0));
+                usage.path("output_tokens").asLong(0), textOrNull(root.path("model")), finishReason(root, output),
+                usage.path("input_tokens_details").path("cached_tokens").asLong(0),
+                usage.path("output_tokens_details").path("reasoning_tokens").asLong(0));
+    }
+
+    /**
+     * The Responses API has no finish reason: it says {@code status} ({@code completed}, {@code incomplete} with
+     * {@code incomplete_details.reason} {@code max_output_tokens} or {@code content_filter}, {@code failed}, …). Mapped
+     * to the words of OpenTelemetry's GenAI conventions ({@code gen_ai.response.finish_reasons}): a completed answer
+     * that calls tools is {@code tool_call}, otherwise {@code stop}; a status without an equivalent is kept as it is.
+     */
+    static String finishReason(JsonNode root, List<ConversationItem> output) {
+        String status = textOrNull(root.path("status"));
+        if (status == null) {
+            return null;
+        }
+        return switch (status) {
+            case "completed" -> output.stream().anyMatch(ConversationItem.FunctionCall.class::isInstance)
+                    ? "tool_call" : "stop";
+            case "incomplete" -> switch (root.path("incomplete_details").path("reason").asText("")) {
+                case "max_output_tokens" -> "length";
+                case "content_filter" -> "content_filter";
+                default -> "incomplete";
+            };
+            case "failed" -> "error";
+            default -> status;
+        };
+    }
+
+    private static String textOrNull(JsonNode node) {
+        return node.isTextual() && !node.asText().isBlank() ? node.asText() : null;
     }
 
     /** Joins the message's text parts; a refusal is the model's answer too, so it is kept as text. */

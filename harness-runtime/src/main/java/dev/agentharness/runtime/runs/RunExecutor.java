@@ -44,12 +44,11 @@ import dev.agentharness.runtime.state.SessionStore;
 import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
 import dev.agentharness.runtime.storage.StoredObject;
+import dev.agentharness.runtime.observability.RunSpanTree;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,6 +66,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Executes one claimed run: rebuilds the session history, drives the agent loop, and records
@@ -100,7 +100,9 @@ public class RunExecutor {
     private final Runner runner;
     private final Pricing pricing;
     private final RunWaiters waiters;
-    private final Tracer tracer;
+    private final RunSpanTree spanTree;
+    /** The spans of the runs executing here, by run id: the trace built at completion starts their step spans. */
+    private final Map<String, RunSpans> runSpans = new ConcurrentHashMap<>();
     private final String defaultModel;
     private final DurableCompletion durableCompletion;
     private final SandboxPlane sandboxes;
@@ -115,7 +117,7 @@ public class RunExecutor {
 
     @Inject
     public RunExecutor(SessionStore sessions, AgentRegistry agents, ModelClient model,
-                       Pricing pricing, RunWaiters waiters, Tracer tracer,
+                       Pricing pricing, RunWaiters waiters, RunSpanTree spanTree,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
                        ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten) {
@@ -132,7 +134,7 @@ public class RunExecutor {
         this.model = model;
         this.pricing = pricing;
         this.waiters = waiters;
-        this.tracer = tracer;
+        this.spanTree = spanTree;
         this.defaultModel = defaultModel;
     }
 
@@ -145,28 +147,34 @@ public class RunExecutor {
     public void execute(ActiveRun active, String workerId) {
         RunRecord run = active.run();
         MDC.put("run_id", run.runId());
-        Span span = tracer.spanBuilder("agent.run")
-                .setParent(Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(
-                        run.traceId(), "0000000000000001", TraceFlags.getSampled(), TraceState.getDefault()))))
-                .setAttribute("run_id", run.runId())
-                .setAttribute("session_id", run.sessionId())
-                .setAttribute("agent", run.agent())
-                .startSpan();
+        RunSpanTree.Run traced = new RunSpanTree.Run(run.runId(), run.sessionId(), run.agent(), model.providerName(),
+                new RunSpanTree.Prices(pricing.inputUsdPerMillionTokens(), pricing.outputUsdPerMillionTokens()));
+        // The run's spans join the trace of the request that submitted it, through the trace id stored with the run;
+        // a resumed run's root starts at the run's first start, so the steps of its earlier attempts fall inside it.
+        RunSpanTree.RunSpan span = spanTree.startRun(traced, Context.root().with(Span.wrap(
+                        SpanContext.createFromRemoteParent(run.traceId(), "0000000000000001", TraceFlags.getSampled(),
+                                TraceState.getDefault()))),
+                run.startedAt() == null ? null : run.startedAt().toInstant(), run.message());
+        RunSpans spans = new RunSpans(spanTree, traced, span);
+        runSpans.put(run.runId(), spans);
+        boolean endRoot = true;
         RunWaiters.Finished outcome = RunWaiters.Finished.UNKNOWN;
-        try (Scope ignored = span.makeCurrent()) {
+        try (Scope ignored = span.context().makeCurrent()) {
             RunCompletion completion = runToCompletion(active, workerId);
-            span.setAttribute("status", completion.status().wire());
-            if (completion.status() != RunStatus.SUCCEEDED) {
-                span.setStatus(StatusCode.ERROR, completion.reason());
-            }
             if (!active.mayRecord()) {
-                // The run is no longer ours (lease lost, or released on shutdown): its owner records the outcome.
+                // The run is no longer ours (lease lost, or released on shutdown): its owner records the outcome, and
+                // exports the run's spans — this root is left unended, so the run has one root, not one per attempt.
                 LOG.warnf("run stopped (%s); its outcome here is discarded", active.stopped().orElseThrow());
+                endRoot = false;
                 return;
             }
             active.recording();
             outcome = record(run, completion);
             if (outcome.run() != null) {
+                RunRecord recorded = outcome.run();
+                span.finish(recorded.status().wire(), recorded.status() == RunStatus.SUCCEEDED, recorded.reason(),
+                        recorded.reply());
+                spans.endTree();
                 stepsWritten.stepsWritten(run.runId()); // the terminal step: streams here end now
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
@@ -178,7 +186,10 @@ public class RunExecutor {
             LOG.errorf("could not record the outcome of the run: %s", e.getMessage());
             span.recordException(e);
         } finally {
-            span.end();
+            runSpans.remove(run.runId());
+            if (endRoot) {
+                span.end();
+            }
             waiters.finished(run.runId(), outcome);
             MDC.remove("run_id");
         }
@@ -326,7 +337,7 @@ public class RunExecutor {
             return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null, reply,
                     result.inputTokens(), result.outputTokens(),
                     pricing.costUsd(result.inputTokens(), result.outputTokens()), usedSandbox,
-                    traceJson(result.steps(), end),
+                    traceJson(run, result.steps(), end),
                     artifact.stored().stream().map(stored -> artifactRow(ReplyArtifacts.REPLY_NAME, stored)).toList(),
                     audit, artifact.error(), journal.closingSteps(end));
         } catch (AgentRunException e) {
@@ -383,7 +394,7 @@ public class RunExecutor {
         };
         RunStep end = JournalSteps.ended(kind, status.wire(), reason, message, clock.instant());
         return new RunCompletion(run.runId(), workerId, status, reason, null, inputTokens, outputTokens,
-                pricing.costUsd(inputTokens, outputTokens), false, traceJson(steps, end), List.of(),
+                pricing.costUsd(inputTokens, outputTokens), false, traceJson(run, steps, end), List.of(),
                 List.of(audit(run, "run." + status.wire(), Map.of("reason", reason, "message", message))), null,
                 journal.closingSteps(end));
     }
@@ -407,11 +418,21 @@ public class RunExecutor {
         return new AuditEntry(run.principal(), run.runId(), action, toJson(new LinkedHashMap<>(detail)));
     }
 
-    /** The trace stored with the run: built from its journal, the terminal step included. */
-    private String traceJson(List<RunStep> steps, RunStep end) {
+    /**
+     * The trace stored with the run: built from its journal, the terminal step included. Its steps' spans are started
+     * here from the same list (so each stored step names its span) and exported once the completion is recorded.
+     */
+    private String traceJson(RunRecord run, List<RunStep> steps, RunStep end) {
         List<RunStep> all = new ArrayList<>(steps);
         all.add(end);
-        return toJson(JournalTrace.spans(all, false, clock.instant()));
+        Instant now = clock.instant();
+        List<TraceSpan> stored = JournalTrace.spans(all, false, now);
+        RunSpans spans = runSpans.get(run.runId());
+        if (spans != null) {
+            List<TraceSpan> exported = spanTree.capturesContent() ? JournalTrace.spans(all, true, now) : stored;
+            stored = spans.startTree(exported, stored);
+        }
+        return toJson(stored);
     }
 
     private static String toJson(Object value) {

@@ -44,6 +44,7 @@ public final class RunSandbox implements AutoCloseable {
     }
 
     private final SandboxProvider provider;
+    private final SandboxSpans spans;
     private final SandboxSpec spec;
     private final Preparation preparation;
     private final SnapshotStore snapshots;
@@ -58,7 +59,8 @@ public final class RunSandbox implements AutoCloseable {
     private int resumes;
 
     private RunSandbox(SandboxProvider provider, SandboxSpec spec, Preparation preparation, SnapshotStore snapshots,
-                       SandboxCheckpoints checkpoints, Sandbox first) {
+                       SandboxCheckpoints checkpoints, Sandbox first, SandboxSpans spans) {
+        this.spans = spans;
         this.provider = provider;
         this.spec = spec;
         this.preparation = preparation;
@@ -86,14 +88,25 @@ public final class RunSandbox implements AutoCloseable {
     /** Provisions the first sandbox and prepares it; a sandbox that cannot be prepared is destroyed. */
     public static RunSandbox provision(SandboxProvider provider, SandboxSpec spec, Preparation preparation,
                                        SnapshotStore snapshots, SandboxCheckpoints checkpoints) throws SandboxException {
-        Sandbox first = provider.create(spec);
-        try {
-            preparation.prepare(first);
-        } catch (SandboxException | RuntimeException e) {
-            first.destroy();
-            throw e;
-        }
-        return new RunSandbox(provider, spec, preparation, snapshots, checkpoints, first);
+        return provision(provider, spec, preparation, snapshots, checkpoints, SandboxSpans.NONE);
+    }
+
+    /** As above, its work traced with {@code spans}. */
+    public static RunSandbox provision(SandboxProvider provider, SandboxSpec spec, Preparation preparation,
+                                       SnapshotStore snapshots, SandboxCheckpoints checkpoints, SandboxSpans spans)
+            throws SandboxException {
+        Sandbox first = spans.traced("provision", provider.name(), null, span -> {
+            Sandbox created = provider.create(spec);
+            span.setAttribute(SandboxSpans.SANDBOX_ID, created.id());
+            try {
+                preparation.prepare(created);
+            } catch (SandboxException | RuntimeException e) {
+                created.destroy();
+                throw e;
+            }
+            return created;
+        });
+        return new RunSandbox(provider, spec, preparation, snapshots, checkpoints, first, spans);
     }
 
     /**
@@ -104,16 +117,28 @@ public final class RunSandbox implements AutoCloseable {
     public static RunSandbox resume(SandboxProvider provider, SandboxSpec spec, Preparation preparation,
                                     SnapshotStore snapshots, SandboxCheckpoints checkpoints, String checkpointName)
             throws SandboxException {
-        Sandbox first = provider.create(spec);
-        String holder;
-        try {
-            holder = restoreCheckpoint(checkpoints, spec.runId(), checkpointName, first, preparation);
-        } catch (SandboxException | RuntimeException e) {
-            first.destroy();
-            throw e;
-        }
-        RunSandbox resumed = new RunSandbox(provider, spec, preparation, snapshots, checkpoints, first);
-        resumed.lastCheckpoint = holder;
+        return resume(provider, spec, preparation, snapshots, checkpoints, checkpointName, SandboxSpans.NONE);
+    }
+
+    /** As above, its work traced with {@code spans}. */
+    public static RunSandbox resume(SandboxProvider provider, SandboxSpec spec, Preparation preparation,
+                                    SnapshotStore snapshots, SandboxCheckpoints checkpoints, String checkpointName,
+                                    SandboxSpans spans) throws SandboxException {
+        String[] holder = new String[1];
+        Sandbox first = spans.traced("provision", provider.name(), null, span -> {
+            span.setAttribute("sandbox.resumed", true);
+            Sandbox created = provider.create(spec);
+            span.setAttribute(SandboxSpans.SANDBOX_ID, created.id());
+            try {
+                holder[0] = restoreCheckpoint(checkpoints, spec.runId(), checkpointName, created, preparation);
+            } catch (SandboxException | RuntimeException e) {
+                created.destroy();
+                throw e;
+            }
+            return created;
+        });
+        RunSandbox resumed = new RunSandbox(provider, spec, preparation, snapshots, checkpoints, first, spans);
+        resumed.lastCheckpoint = holder[0];
         LOG.infof("run %s: sandbox %s resumed from checkpoint %s", spec.runId(), first.id(), checkpointName);
         return resumed;
     }
@@ -156,7 +181,11 @@ public final class RunSandbox implements AutoCloseable {
 
     /** Runs a read-only operation. */
     public synchronized <T> T read(Operation<T> operation) throws SandboxException {
-        return operation.apply(live());
+        Sandbox sandbox = live();
+        return spans.traced("exec", provider.name(), sandbox.id(), span -> {
+            span.setAttribute("sandbox.changes_workspace", false);
+            return operation.apply(sandbox);
+        });
     }
 
     /** Runs an operation that may change the workspace, then snapshots it (this process only). */
@@ -172,7 +201,10 @@ public final class RunSandbox implements AutoCloseable {
     public synchronized <T> T change(String checkpointName, Operation<T> operation) throws SandboxException {
         Sandbox sandbox = live();
         try {
-            return operation.apply(sandbox);
+            return spans.traced("exec", provider.name(), sandbox.id(), span -> {
+                span.setAttribute("sandbox.changes_workspace", true);
+                return operation.apply(sandbox);
+            });
         } finally {
             if (sandbox.alive()) {
                 snapshot(sandbox, checkpointName);
@@ -196,7 +228,7 @@ public final class RunSandbox implements AutoCloseable {
     private void snapshot(Sandbox sandbox, String checkpointName) {
         SnapshotStore.Snapshot taken;
         try {
-            taken = snapshots.take(sandbox);
+            taken = spans.traced("snapshot", provider.name(), sandbox.id(), span -> snapshots.take(sandbox));
         } catch (SnapshotRefusedException e) {
             snapshotNotice = e.getMessage();
             LOG.warnf("run %s, sandbox %s: snapshot skipped, keeping the previous one: %s", spec.runId(), sandbox.id(),

@@ -13,6 +13,7 @@ import dev.agentharness.runtime.sandbox.local.LocalSandboxSettings;
 import dev.agentharness.runtime.storage.PresignedTransfer;
 import dev.agentharness.runtime.storage.Storage;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.opentelemetry.api.trace.Tracer;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,7 @@ public class SandboxPlane {
     private final Duration defaultTimeout;
     private final Duration maxExec;
     private final SnapshotStore snapshots;
+    private final SandboxSpans spans;
     private final SandboxCheckpoints checkpoints;
     private final Set<String> active = ConcurrentHashMap.newKeySet();
     private final Map<String, BucketMounts.RunMounts> runMounts = new ConcurrentHashMap<>();
@@ -57,7 +59,7 @@ public class SandboxPlane {
                         @ConfigProperty(name = "harness.sandbox.mount-max-run-bytes", defaultValue = "268435456") long mountMaxRunBytes,
                         @ConfigProperty(name = "harness.sandbox.snapshot-max-bytes") long snapshotMaxBytes,
                         @ConfigProperty(name = "harness.sandbox.snapshot-total-max-bytes") long snapshotTotalMaxBytes,
-                        Storage storage, E2bConfig e2b) {
+                        Storage storage, E2bConfig e2b, Tracer tracer) {
         this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir), e2b),
                 Optional.of(new BucketMounts(storage.store(), storage.bucket(),
                         new PresignedTransfer(storage.store(), Duration.ofSeconds(60)),
@@ -65,7 +67,7 @@ public class SandboxPlane {
                                 Duration.ofMinutes(5)))),
                 Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(execMaxSeconds),
                 SnapshotStore.open(Path.of(dataDir).resolve("snapshots"), snapshotMaxBytes, snapshotTotalMaxBytes),
-                new StoredCheckpoints(storage.store()));
+                new StoredCheckpoints(storage.store()), new SandboxSpans(tracer));
     }
 
     /** A plane without artifact storage (it refuses bucket mounts), for tests and tools. */
@@ -94,6 +96,13 @@ public class SandboxPlane {
     /** @param checkpoints where runs' durable workspace checkpoints live (for resuming on another replica) */
     public SandboxPlane(Optional<SandboxProvider> provider, Optional<BucketMounts> mounts, Duration defaultTimeout,
                         Duration maxExec, SnapshotStore snapshots, SandboxCheckpoints checkpoints) {
+        this(provider, mounts, defaultTimeout, maxExec, snapshots, checkpoints, SandboxSpans.NONE);
+    }
+
+    /** @param spans traces the runs' sandbox work (provisioning, tool operations, snapshots) */
+    public SandboxPlane(Optional<SandboxProvider> provider, Optional<BucketMounts> mounts, Duration defaultTimeout,
+                        Duration maxExec, SnapshotStore snapshots, SandboxCheckpoints checkpoints, SandboxSpans spans) {
+        this.spans = spans;
         this.snapshots = snapshots;
         this.checkpoints = checkpoints;
         this.provider = provider;
@@ -211,8 +220,8 @@ public class SandboxPlane {
     private RunSandbox provision(SandboxProvider p, SandboxSpec spec, RunSandbox.Preparation preparation,
                                  Optional<String> resumeFrom) throws SandboxException {
         return resumeFrom.isPresent()
-                ? RunSandbox.resume(p, spec, preparation, snapshots(), checkpoints, resumeFrom.get())
-                : RunSandbox.provision(p, spec, preparation, snapshots(), checkpoints);
+                ? RunSandbox.resume(p, spec, preparation, snapshots(), checkpoints, resumeFrom.get(), spans)
+                : RunSandbox.provision(p, spec, preparation, snapshots(), checkpoints, spans);
     }
 
     /** The end of a run: destroys its sandbox and deletes its checkpoints. */

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.opentelemetry.api.trace.Tracer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
@@ -24,9 +25,11 @@ public class RunCompletions extends StoreStatements {
 
     static final String REASON_CANCELLED = "Cancelled";
 
+    private final Tracer tracer;
+
     @Inject
-    public RunCompletions(Database database) {
-        this(database::pool, database.callTimeout());
+    public RunCompletions(Database database, Tracer tracer) {
+        this(database::pool, database.callTimeout(), tracer);
     }
 
     public RunCompletions(Pool pool) {
@@ -34,7 +37,12 @@ public class RunCompletions extends StoreStatements {
     }
 
     public RunCompletions(Supplier<Pool> pool, Duration timeout) {
+        this(pool, timeout, StatementSpans.NONE);
+    }
+
+    public RunCompletions(Supplier<Pool> pool, Duration timeout, Tracer tracer) {
         super(pool, timeout);
+        this.tracer = tracer;
     }
 
     /**
@@ -82,7 +90,8 @@ public class RunCompletions extends StoreStatements {
             throw new IllegalArgumentException("a run completes with a terminal status, not " + completion.status());
         }
         try {
-            var rows = await(pool.get().preparedQuery(COMPLETE).execute(values(completion)));
+            var rows = StatementSpans.traced(tracer, "UPDATE", "public.runs",
+                    () -> await(pool.get().preparedQuery(COMPLETE).execute(values(completion))));
             return rows.size() == 0 ? Optional.empty() : Optional.of(RunRows.map(rows.iterator().next()));
         } catch (PgException e) {
             if (CompletionRejectedException.permanent(e.getSqlState())) {

@@ -7,6 +7,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.opentelemetry.api.trace.Tracer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,9 +41,11 @@ public class RunJournal extends StoreStatements {
     private static final String STEPS = "SELECT seq, kind, payload::text AS payload, created_at FROM public.run_steps "
             + "WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 
+    private final Tracer tracer;
+
     @Inject
-    public RunJournal(Database database) {
-        this(database::pool, database.callTimeout());
+    public RunJournal(Database database, Tracer tracer) {
+        this(database::pool, database.callTimeout(), tracer);
     }
 
     public RunJournal(Pool pool) {
@@ -50,11 +53,17 @@ public class RunJournal extends StoreStatements {
     }
 
     public RunJournal(Supplier<Pool> pool, Duration timeout) {
+        this(pool, timeout, StatementSpans.NONE);
+    }
+
+    public RunJournal(Supplier<Pool> pool, Duration timeout, Tracer tracer) {
         super(pool, timeout);
+        this.tracer = tracer;
     }
 
     /** For the CDI client proxy. */
     RunJournal() {
+        this.tracer = StatementSpans.NONE;
     }
 
     /**
@@ -72,7 +81,8 @@ public class RunJournal extends StoreStatements {
         Tuple values = withSteps(Tuple.tuple()
                 .addString(lease.runId()).addString(lease.workerId()).addLong(lease.epoch())
                 .addInteger(last.seq()).addString(last.kind()).addInteger(turns).addBoolean(turns > 0), steps);
-        RowSet<Row> rows = await(pool.get().preparedQuery(APPEND).execute(values));
+        RowSet<Row> rows = StatementSpans.traced(tracer, "INSERT", "public.run_steps",
+                () -> await(pool.get().preparedQuery(APPEND).execute(values)));
         return rows.rowCount() == steps.size();
     }
 

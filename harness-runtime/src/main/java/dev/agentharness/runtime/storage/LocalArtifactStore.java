@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.storage;
 
+import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -34,12 +35,19 @@ public final class LocalArtifactStore implements ArtifactStore {
     private final Path metadata;
     private final LinkSigner signer;
     private final URI baseUrl;
+    private final Tracer tracer;
 
     /**
      * @param baseUrl where clients reach this harness (e.g. {@code https://harness.example.com});
      *                null gives links relative to the harness root, which the API makes absolute per request
      */
     public LocalArtifactStore(Path root, LinkSigner signer, URI baseUrl) {
+        this(root, signer, baseUrl, StorageSpans.NONE);
+    }
+
+    /** @param tracer traces the writes ({@link StorageSpans}) */
+    public LocalArtifactStore(Path root, LinkSigner signer, URI baseUrl, Tracer tracer) {
+        this.tracer = tracer;
         this.objects = root.resolve("objects").toAbsolutePath().normalize();
         this.metadata = root.resolve("metadata").toAbsolutePath().normalize();
         this.signer = signer;
@@ -54,6 +62,10 @@ public final class LocalArtifactStore implements ArtifactStore {
 
     @Override
     public StoredObject put(String key, byte[] bytes, String contentType) {
+        return StorageSpans.put(tracer, kind(), null, key, () -> write(key, bytes, contentType));
+    }
+
+    private StoredObject write(String key, byte[] bytes, String contentType) {
         Path target = file(key);
         StoredObject stored = new StoredObject(key, bytes.length, Digests.sha256Hex(bytes), contentType);
         try {
@@ -70,6 +82,10 @@ public final class LocalArtifactStore implements ArtifactStore {
 
     @Override
     public StoredObject put(String key, Path file, String contentType) {
+        return StorageSpans.put(tracer, kind(), null, key, () -> write(key, file, contentType));
+    }
+
+    private StoredObject write(String key, Path file, String contentType) {
         Path target = file(key);
         try {
             Properties meta = new Properties();

@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.storage;
 
+import io.opentelemetry.api.trace.Tracer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -50,11 +51,18 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     private static final Duration UPLOAD_TIME_PER_MIB = Duration.ofSeconds(1);
 
     private final S3Settings settings;
+    private final Tracer tracer;
     private final Duration callTimeout;
     private final S3Client client;
     private final S3Presigner presigner;
 
     public S3ArtifactStore(S3Settings settings, Duration callTimeout) {
+        this(settings, callTimeout, StorageSpans.NONE);
+    }
+
+    /** @param tracer traces the writes ({@link StorageSpans}) */
+    public S3ArtifactStore(S3Settings settings, Duration callTimeout, Tracer tracer) {
+        this.tracer = tracer;
         this.settings = settings;
         this.callTimeout = callTimeout;
         var credentials = StaticCredentialsProvider.create(
@@ -82,6 +90,10 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
 
     @Override
     public StoredObject put(String key, byte[] bytes, String contentType) {
+        return StorageSpans.put(tracer, kind(), settings.bucket(), key, () -> write(key, bytes, contentType));
+    }
+
+    private StoredObject write(String key, byte[] bytes, String contentType) {
         ObjectKeys.checkKey(key);
         String sha256 = Digests.sha256Hex(bytes);
         call("store " + key, () -> client.putObject(b -> b.bucket(settings.bucket()).key(key).contentType(contentType)
@@ -91,6 +103,10 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
 
     @Override
     public StoredObject put(String key, Path file, String contentType) {
+        return StorageSpans.put(tracer, kind(), settings.bucket(), key, () -> write(key, file, contentType));
+    }
+
+    private StoredObject write(String key, Path file, String contentType) {
         ObjectKeys.checkKey(key);
         long size;
         try {

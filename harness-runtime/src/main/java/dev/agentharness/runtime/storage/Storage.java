@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.storage;
 
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,7 +48,8 @@ public class Storage {
                    @ConfigProperty(name = "harness.storage.lifecycle.enabled", defaultValue = "true") boolean lifecycleEnabled,
                    @ConfigProperty(name = "harness.storage.lifecycle.outputs-expire-days", defaultValue = "30")
                    int outputsExpireDays,
-                   @ConfigProperty(name = "harness.storage.call-timeout", defaultValue = "PT20S") Duration callTimeout) {
+                   @ConfigProperty(name = "harness.storage.call-timeout", defaultValue = "PT20S") Duration callTimeout,
+                   Tracer tracer) {
         this.linkTtl = clampTtl(urlTtl, urlTtlMax);
         this.maxInputBytes = maxInputBytes;
         this.lifecycleEnabled = lifecycleEnabled;
@@ -55,7 +57,7 @@ public class Storage {
         S3Settings.Resolution s3 = S3Settings.resolve(accountId.orElse(null), accessKeyId.orElse(null),
                 secretAccessKey.orElse(null), bucket.orElse(null), endpoint.orElse(null), region.orElse(null));
         if (s3.settings().isPresent()) {
-            this.store = new S3ArtifactStore(s3.settings().get(), callTimeout);
+            this.store = new S3ArtifactStore(s3.settings().get(), callTimeout, tracer);
             LOG.infof("Artifacts on %s: bucket '%s' at %s", store.kind(), s3.settings().get().bucket(),
                     s3.settings().get().endpoint());
         } else {
@@ -66,7 +68,7 @@ public class Storage {
             Path root = Path.of(dataDir).resolve("artifacts");
             byte[] key = SigningKeys.load(signingKey.orElse(null), root);
             this.store = new LocalArtifactStore(root, new LinkSigner(key, Clock.systemUTC()),
-                    publicUrl.filter(s -> !s.isBlank()).map(URI::create).orElse(null));
+                    publicUrl.filter(s -> !s.isBlank()).map(URI::create).orElse(null), tracer);
         }
     }
 

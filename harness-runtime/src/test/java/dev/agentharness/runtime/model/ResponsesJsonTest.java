@@ -82,6 +82,36 @@ class ResponsesJsonTest {
                 new ConversationItem.AssistantMessage("I can't.")), ours.output());
         assertEquals(sdk.usage().orElseThrow().inputTokens(), ours.inputTokens());
         assertEquals(sdk.usage().orElseThrow().outputTokens(), ours.outputTokens());
+        assertEquals(sdk.model().asString(), ours.responseModel());
+        assertEquals("tool_call", ours.finishReason(), "completed with a function call");
+    }
+
+    @Test
+    void the_answers_model_finish_reason_and_cached_and_reasoning_tokens_are_read_as_the_sdk_reads_them()
+            throws Exception {
+        ObjectNode answer = ResponseEnvelope.completed(JSON.readTree("{\"model\":\"gpt-5.4-mini\",\"input\":\"hi\"}"),
+                List.of(Reply.WireItems.message("Hel")), Instant.parse("2026-12-03T10:00:00Z"));
+        answer.put("model", "gpt-5.4-mini-2026-03-01").put("status", "incomplete");
+        answer.putObject("incomplete_details").put("reason", "max_output_tokens");
+        ObjectNode usage = (ObjectNode) answer.get("usage");
+        ((ObjectNode) usage.get("input_tokens_details")).put("cached_tokens", 1024);
+        ((ObjectNode) usage.get("output_tokens_details")).put("reasoning_tokens", 77);
+        byte[] body = JSON.writeValueAsBytes(answer);
+
+        ModelResponse ours = ResponsesJson.response(body);
+        Response sdk = ObjectMappers.jsonMapper().readValue(body, Response.class);
+
+        assertEquals(sdk.model().asString(), ours.responseModel());
+        assertEquals(sdk.usage().orElseThrow().inputTokensDetails().cachedTokens(), ours.cachedInputTokens());
+        assertEquals(sdk.usage().orElseThrow().outputTokensDetails().reasoningTokens(), ours.reasoningTokens());
+        assertEquals("length", ours.finishReason(), "incomplete for max_output_tokens");
+
+        answer.put("status", "completed").putNull("incomplete_details");
+        assertEquals("stop", ResponsesJson.response(JSON.writeValueAsBytes(answer)).finishReason());
+        answer.put("status", "incomplete").putObject("incomplete_details").put("reason", "content_filter");
+        assertEquals("content_filter", ResponsesJson.response(JSON.writeValueAsBytes(answer)).finishReason());
+        answer.remove("status");
+        assertEquals(null, ResponsesJson.response(JSON.writeValueAsBytes(answer)).finishReason());
     }
 
     @Test
