@@ -45,7 +45,8 @@ class OtlpGrpcAndPhoenixExportTest {
     @All
     List<SpanProcessor> processors;
 
-    private static String failingRun() {
+    /** A run that fails (MaxTurnsExceeded after two model calls and a tool call): always sampled to Phoenix. */
+    static String failingRun() {
         String token = ConversationRouter.token();
         ConversationRouter.installOn(FakeModelResource.server()).route(token,
                 request -> Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}"));
