@@ -11,6 +11,8 @@ import java.util.List;
  * {@code artifact_url} is a fresh short-lived link to {@code reply.md} when the run saved one;
  * {@code artifact_error} says why a requested artifact could not be saved (the reply is still here).
  * {@code progress} says how far it got and whether it moved replicas ({@link RunProgress}); always present.
+ * {@code sampled_to_phoenix} says whether the finished run's spans were sent to Arize Phoenix; absent when the harness
+ * has no Phoenix pipeline (and while the run is not finished).
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RunResponse(
@@ -31,5 +33,16 @@ public record RunResponse(
         @JsonProperty("started_at") OffsetDateTime startedAt,
         @JsonProperty("completed_at") OffsetDateTime completedAt,
         @JsonProperty("updated_at") OffsetDateTime updatedAt,
-        @JsonProperty("progress") RunProgress progress) {
+        @JsonProperty("progress") RunProgress progress,
+        @JsonProperty("sampled_to_phoenix") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean sampledToPhoenix) {
+
+    /** A run without a Phoenix decision. */
+    public RunResponse(String runId, String sessionId, String agent, String model, RunStatus status, String reason,
+                       String reply, boolean usedSandbox, String artifactUrl, String artifactError,
+                       List<ArtifactRef> artifacts, Usage usage, String traceId, OffsetDateTime createdAt,
+                       OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime updatedAt,
+                       RunProgress progress) {
+        this(runId, sessionId, agent, model, status, reason, reply, usedSandbox, artifactUrl, artifactError, artifacts,
+                usage, traceId, createdAt, startedAt, completedAt, updatedAt, progress, null);
+    }
 }

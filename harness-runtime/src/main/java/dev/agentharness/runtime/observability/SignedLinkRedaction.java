@@ -2,74 +2,64 @@ package dev.agentharness.runtime.observability;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributeType;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.data.DelegatingSpanData;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.internal.ExtendedSpanProcessor;
+import jakarta.inject.Singleton;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Wraps the span exporter so no signed link leaves the harness in a trace. The HTTP server span of a
- * {@code /storage/...} download records {@code url.query} (and exporters may see {@code url.full} or
- * {@code http.target}) — which hold the link's signature, a bearer credential until it expires. A span processor
- * cannot edit an ended span, so the rewrite happens on the way out, for every exporter: the query of any string
- * attribute carrying a signature parameter (ours or a presigned S3 URL's) is replaced by {@value #REDACTED}.
+ * Keeps signed links out of every span that leaves the harness. The HTTP server span of a {@code /storage/...}
+ * download records {@code url.query} (and {@code url.full} or {@code http.target} elsewhere) — which hold the link's
+ * signature, a bearer credential until it expires. A span processor (a CDI bean: Quarkus adds every
+ * {@code SpanProcessor} bean to the tracer provider) rewrites such attributes while the span is ending, before any
+ * processor's {@code onEnd} — so the OTLP exporter, the Phoenix pipeline and anything else see only the redacted
+ * value: the query of any string attribute carrying a signature parameter (ours or a presigned S3 URL's) becomes
+ * {@value #REDACTED}. {@code onEnding} is the SDK's ending callback ({@link ExtendedSpanProcessor}, SDK-internal but
+ * the only point where every attribute is set and the span is still writable; {@code SdkSpan} calls it since SDK 1.37).
  */
-public final class SignedLinkRedaction implements SpanExporter {
+@Singleton
+public final class SignedLinkRedaction implements ExtendedSpanProcessor {
 
     static final String REDACTED = "[redacted]";
     private static final List<String> SIGNATURE_MARKERS = List.of("x-harness-signature", "x-amz-signature",
             "x-amz-credential");
 
-    private final SpanExporter delegate;
-
-    public SignedLinkRedaction(SpanExporter delegate) {
-        this.delegate = delegate;
+    @Override
+    public void onStart(Context parentContext, ReadWriteSpan span) {
     }
 
     @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-        return delegate.export(spans.stream().map(SignedLinkRedaction::redact).toList());
+    public boolean isStartRequired() {
+        return false;
     }
 
     @Override
-    public CompletableResultCode flush() {
-        return delegate.flush();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-        return delegate.shutdown();
-    }
-
-    static SpanData redact(SpanData span) {
-        Attributes attributes = span.getAttributes();
-        if (attributes.asMap().values().stream().noneMatch(SignedLinkRedaction::signed)) {
-            return span;
-        }
-        AttributesBuilder cleaned = Attributes.builder();
-        attributes.forEach((key, value) -> put(cleaned, key, value));
-        Attributes redacted = cleaned.build();
-        return new DelegatingSpanData(span) {
-            @Override
-            public Attributes getAttributes() {
-                return redacted;
+    public void onEnding(ReadWriteSpan span) {
+        span.getAttributes().forEach((key, value) -> {
+            if (key.getType() == AttributeType.STRING && signed(value)) {
+                @SuppressWarnings("unchecked")
+                AttributeKey<String> text = (AttributeKey<String>) key;
+                span.setAttribute(text, redactText((String) value));
             }
-        };
+        });
     }
 
-    @SuppressWarnings("unchecked")
-    private static void put(AttributesBuilder builder, AttributeKey<?> key, Object value) {
-        if (key.getType() == AttributeType.STRING && signed(value)) {
-            builder.put((AttributeKey<String>) key, redactText((String) value));
-        } else {
-            builder.put((AttributeKey<Object>) key, value);
-        }
+    @Override
+    public boolean isOnEndingRequired() {
+        return true;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {
+    }
+
+    @Override
+    public boolean isEndRequired() {
+        return false;
     }
 
     /**

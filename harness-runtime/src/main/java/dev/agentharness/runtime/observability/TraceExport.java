@@ -1,10 +1,10 @@
 package dev.agentharness.runtime.observability;
 
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.quarkus.runtime.Startup;
-import jakarta.enterprise.inject.Disposes;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.quarkus.arc.lookup.LookupUnlessProperty;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -14,44 +14,55 @@ import java.net.URI;
 import java.util.Optional;
 
 /**
- * Where spans go: OTLP over HTTP (protobuf) to {@code OTEL_EXPORTER_OTLP_ENDPOINT} — an
- * OpenTelemetry Collector, Phoenix, or Azure Monitor's OTLP ingestion — with
- * {@code OTEL_EXPORTER_OTLP_HEADERS} ({@code k=v,k2=v2}) for their auth. Unset, spans are still
- * created (run ids on them, trace ids on runs) but go nowhere, instead of failing to reach a
- * collector that is not there on every batch.
+ * Where spans go. Quarkus's own OTLP exporter (quarkus-opentelemetry: Vert.x, gRPC or http/protobuf) sends them,
+ * configured from the standard {@code OTEL_*} variables by {@link OtlpEnvironment}; this class adds what Quarkus's
+ * configuration cannot do at run time:
+ * <ul>
+ *   <li>no endpoint → no exporter: Quarkus builds its exporter unless an application {@link SpanExporter} bean is
+ *       visible, and it has no run-time switch of its own (an empty endpoint falls back to localhost:4317, which it
+ *       would retry forever — quarkus#44200). {@link #noEndpoint()} is that bean, visible only when no endpoint is
+ *       configured, and exports nothing. Spans are still created (run ids on them, trace ids on runs);</li>
+ *   <li>{@code OTEL_TRACES_SAMPLER}/{@code _ARG}: Quarkus's {@code quarkus.otel.traces.sampler} is fixed at build
+ *       time; a {@link Sampler} bean replaces it (see {@link TraceSampling}).</li>
+ * </ul>
+ * Every exported span passes {@link SignedLinkRedaction} first (a span processor, so it covers every pipeline).
  */
 public class TraceExport {
 
     private static final Logger LOG = Logger.getLogger(TraceExport.class);
 
-    // Built at startup on the main thread: created lazily, it would be built on the span
-    // processor's worker thread, which has no configuration in scope.
     @Produces
     @Singleton
-    @Startup
-    SpanExporter otlp(@ConfigProperty(name = "harness.otel.endpoint") Optional<String> endpoint,
-                      @ConfigProperty(name = "harness.otel.headers") Optional<String> headers) {
-        if (endpoint.isEmpty() || endpoint.get().isBlank()) {
-            LOG.info("trace export off: set OTEL_EXPORTER_OTLP_ENDPOINT to send spans to a collector");
-            return SpanExporter.composite();
-        }
-        String base = endpoint.get().strip().replaceAll("/+$", "");
-        URI traces = URI.create(base.endsWith("/v1/traces") ? base : base + "/v1/traces");
-        OtlpHttpSpanExporterBuilder builder = OtlpHttpSpanExporter.builder().setEndpoint(traces.toString());
-        headers.ifPresent(spec -> {
-            for (String pair : spec.split(",")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    builder.addHeader(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
-                }
-            }
-        });
-        // Only scheme, host and port: the path is public, but headers may hold keys and never get logged.
-        LOG.infof("exporting traces over OTLP/HTTP to %s://%s", traces.getScheme(), traces.getAuthority());
-        return new SignedLinkRedaction(builder.build());
+    @LookupUnlessProperty(name = OtlpEnvironment.EXPORTING, stringValue = "true")
+    SpanExporter noEndpoint() {
+        return SpanExporter.composite();
     }
 
-    void close(@Disposes SpanExporter exporter) {
-        exporter.shutdown();
+    @Produces
+    @Singleton
+    Sampler sampler(@ConfigProperty(name = "harness.otel.traces.sampler") Optional<String> sampler,
+                    @ConfigProperty(name = "harness.otel.traces.sampler-arg") Optional<String> argument) {
+        return TraceSampling.sampler(sampler.orElse(null), argument.orElse(null));
+    }
+
+    void report(@Observes StartupEvent start,
+                @ConfigProperty(name = OtlpEnvironment.EXPORTING, defaultValue = "false") boolean exporting,
+                @ConfigProperty(name = "quarkus.otel.exporter.otlp.traces.endpoint") Optional<String> endpoint,
+                @ConfigProperty(name = "quarkus.otel.exporter.otlp.traces.protocol") Optional<String> protocol,
+                @ConfigProperty(name = "APPLICATIONINSIGHTS_CONNECTION_STRING") Optional<String> appInsights) {
+        if (exporting) {
+            // Scheme and authority only: a URL may carry credentials, headers certainly do; neither is logged.
+            URI target = URI.create(endpoint.orElse("").strip());
+            LOG.infof("exporting traces over OTLP (%s) to %s://%s", protocol.orElse("grpc"), target.getScheme(),
+                    target.getHost() + (target.getPort() < 0 ? "" : ":" + target.getPort()));
+        } else {
+            LOG.info("trace export off: set OTEL_EXPORTER_OTLP_ENDPOINT to send spans to a collector");
+        }
+        if (appInsights.filter(value -> !value.isBlank()).isPresent()) {
+            // Only its presence counts: the value is a credential and never logged.
+            LOG.info("APPLICATIONINSIGHTS_CONNECTION_STRING is set, but the harness does not send to Application "
+                    + "Insights itself: set the connection string on the environment's OpenTelemetry agent (Azure "
+                    + "Container Apps' managed agent) and point OTEL_EXPORTER_OTLP_ENDPOINT at the agent");
+        }
     }
 }

@@ -27,6 +27,7 @@ import dev.agentharness.runtime.agent.TraceSpan;
 import dev.agentharness.runtime.model.ConversationItem;
 import dev.agentharness.runtime.model.ModelClient;
 import dev.agentharness.runtime.model.NulCharacters;
+import dev.agentharness.runtime.observability.PhoenixExport;
 import dev.agentharness.runtime.sandbox.BucketMounts;
 import dev.agentharness.runtime.sandbox.RunSandbox;
 import dev.agentharness.runtime.sandbox.SandboxException;
@@ -114,13 +115,17 @@ public class RunExecutor {
     private final RunJournal journal;
     /** Told each time a run's journal grew on this replica, so its event streams need not wait for the next poll. */
     private final RunEventsNotifier stepsWritten;
+    /** Decides (as its pipeline does when the run's span ends) whether the run goes to Phoenix: recorded on the run. */
+    private final PhoenixExport phoenix;
 
     @Inject
     public RunExecutor(SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, RunSpanTree spanTree,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
-                       ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten) {
+                       ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten,
+                       PhoenixExport phoenix) {
+        this.phoenix = phoenix;
         this.journal = journal;
         this.stepsWritten = stepsWritten;
         this.durableCompletion = durableCompletion;
@@ -200,7 +205,10 @@ public class RunExecutor {
      * (it can never be stored as it is) is replaced by a plain failure, so the run still ends with a reason — and its
      * journal with a terminal step, in place of the steps that could not be stored.
      */
-    private RunWaiters.Finished record(RunRecord run, RunCompletion completion) {
+    private RunWaiters.Finished record(RunRecord run, RunCompletion outcome) {
+        // Decided on the outcome the run's span reports (ERROR unless it succeeded), kept if the database refuses it.
+        Boolean sampled = phoenix.sampled(run.runId(), outcome.status() == RunStatus.SUCCEEDED);
+        RunCompletion completion = outcome.withSampledToPhoenix(sampled);
         try {
             return finished(durableCompletion.finish(completion), completion);
         } catch (CompletionRejectedException e) {
@@ -216,7 +224,7 @@ public class RunExecutor {
                     completion.outputTokens(), completion.costUsd(), completion.usedSandbox(), "[]", List.of(),
                     List.of(new AuditEntry(run.principal(), completion.runId(), "run.failed",
                             toJson(Map.of("reason", REASON_COMPLETION_REJECTED, "message", message,
-                                    "sqlstate", e.sqlState())))), null, end);
+                                    "sqlstate", e.sqlState())))), null, end, sampled);
             return finished(durableCompletion.finish(rejected), rejected);
         }
     }

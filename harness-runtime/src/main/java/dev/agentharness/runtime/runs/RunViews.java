@@ -35,6 +35,7 @@ final class RunViews {
                 run.startedAt(),
                 run.completedAt(),
                 run.updatedAt(),
-                new RunProgress(run.turns(), run.stepCount(), run.lastStep(), run.attempts(), run.recoveries()));
+                new RunProgress(run.turns(), run.stepCount(), run.lastStep(), run.attempts(), run.recoveries()),
+                run.sampledToPhoenix());
     }
 }

@@ -6,11 +6,22 @@ import java.util.List;
 /**
  * Everything written when a worker finishes a run, in one transaction. {@code traceJson} is the spans array/object;
  * {@code artifactError} says why a requested artifact could not be saved (the run still keeps its reply);
- * {@code steps} are the journal's last steps (ending with the terminal one), written in the same transaction.
+ * {@code steps} are the journal's last steps (ending with the terminal one), written in the same transaction;
+ * {@code sampledToPhoenix} whether the run's spans go to Phoenix (null when Phoenix is off).
  */
 public record RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
         long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
-        List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError, List<JournalStep> steps) {
+        List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError, List<JournalStep> steps,
+        Boolean sampledToPhoenix) {
+
+    /** A completion without a Phoenix decision (Phoenix off, or decided later: {@link #withSampledToPhoenix}). */
+    public RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
+                         long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
+                         List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError,
+                         List<JournalStep> steps) {
+        this(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox, traceJson,
+                artifacts, audit, artifactError, steps, null);
+    }
 
     /** A completion that appends no journal steps. */
     public RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
@@ -37,12 +48,17 @@ public record RunCompletion(String runId, String workerId, RunStatus status, Str
     /** The same completion appending {@code last} to the journal with it: the steps not yet written, then the end. */
     public RunCompletion withSteps(List<JournalStep> last) {
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
-                traceJson, artifacts, audit, artifactError, last);
+                traceJson, artifacts, audit, artifactError, last, sampledToPhoenix);
+    }
+
+    public RunCompletion withSampledToPhoenix(Boolean sampled) {
+        return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
+                traceJson, artifacts, audit, artifactError, steps, sampled);
     }
 
     public RunCompletion withUsedSandbox(boolean used) {
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, used,
-                traceJson, artifacts, audit, artifactError, steps);
+                traceJson, artifacts, audit, artifactError, steps, sampledToPhoenix);
     }
 
     /**
@@ -58,6 +74,6 @@ public record RunCompletion(String runId, String workerId, RunStatus status, Str
         }
         String error = moreError == null ? artifactError : artifactError == null ? moreError : artifactError + "; " + moreError;
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
-                traceJson, all, audit, error, steps);
+                traceJson, all, audit, error, steps, sampledToPhoenix);
     }
 }

@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
  * @param turns      model responses recorded in its journal
  * @param stepCount  steps recorded in its journal (the last one's sequence number)
  * @param lastStep   kind of the last step recorded, null before the first
+ * @param sampledToPhoenix whether its spans went to Phoenix; null while it runs and when Phoenix was off
  */
 public record RunRecord(String runId, String sessionId, String principal, String agent, String model,
         RunStatus status, String reason, String message, String requestJson, String requestHash,
@@ -18,5 +19,5 @@ public record RunRecord(String runId, String sessionId, String principal, String
         boolean usedSandbox, boolean saveArtifact, int maxTurns, Integer timeoutSeconds, boolean cancelRequested,
         int attempts, String leaseOwner, OffsetDateTime leaseExpiresAt, OffsetDateTime createdAt,
         OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime updatedAt,
-        long leaseEpoch, int recoveries, int turns, int stepCount, String lastStep) {
+        long leaseEpoch, int recoveries, int turns, int stepCount, String lastStep, Boolean sampledToPhoenix) {
 }

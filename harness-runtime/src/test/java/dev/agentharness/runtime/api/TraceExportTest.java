@@ -3,6 +3,7 @@ package dev.agentharness.runtime.api;
 import dev.agentharness.fakes.model.Reply;
 import dev.agentharness.runtime.testing.ConversationRouter;
 import dev.agentharness.runtime.testing.FakeModelResource;
+import dev.agentharness.runtime.testing.OtlpReceiver;
 import dev.agentharness.runtime.testing.OtlpReceiverResource;
 import dev.agentharness.runtime.testing.WithApiKeys;
 import io.quarkus.test.junit.QuarkusTest;
@@ -13,21 +14,42 @@ import java.time.Duration;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** With OTEL_EXPORTER_OTLP_ENDPOINT set, spans leave the harness as OTLP/HTTP protobuf. */
+/**
+ * With OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, Quarkus's exporter sends spans to
+ * {@code <endpoint>/v1/traces} as protobuf with OTEL_EXPORTER_OTLP_HEADERS (percent-decoded); the receiver decodes
+ * them with the real OTLP messages.
+ */
 @QuarkusTest
 @TestProfile(WithApiKeys.class)
 class TraceExportTest {
 
     @Test
-    void spansAreExportedToTheConfiguredCollector() {
-        given().get("/health").then().statusCode(200);
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertTrue(
-                OtlpReceiverResource.exports().stream().anyMatch(e -> e.path().equals("/v1/traces")
-                        && "application/x-protobuf".equals(e.contentType()) && e.bytes() > 0),
-                OtlpReceiverResource.exports().toString()));
+    void spansAreExportedOverHttpProtobufWithTheConfiguredHeaders() {
+        String token = ConversationRouter.token();
+        ConversationRouter.installOn(FakeModelResource.server()).route(token, request -> Reply.message("ok " + token));
+        String runId = given().auth().oauth2(WithApiKeys.BOB_KEY).contentType("application/json")
+                .body("{\"message\":\"export " + token + "\"}").post("/runs")
+                .then().statusCode(200).extract().path("run_id");
+
+        OtlpReceiver receiver = OtlpReceiverResource.receiver();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertTrue(receiver.spans().stream()
+                .anyMatch(span -> runId.equals(span.attribute("run_id")) && span.name().equals("agent.run")),
+                "the run's span at the receiver: " + receiver.spans().stream().map(OtlpReceiver.ReceivedSpan::name)
+                        .toList()));
+        OtlpReceiver.ReceivedSpan run = receiver.spans().stream()
+                .filter(span -> runId.equals(span.attribute("run_id")) && span.name().equals("agent.run"))
+                .findFirst().orElseThrow();
+        assertEquals("http", run.request().transport());
+        assertEquals("/v1/traces", run.request().path());
+        assertEquals("application/x-protobuf", run.request().headers().get("content-type"));
+        assertEquals("collector key,1", run.request().headers().get(WithApiKeys.COLLECTOR_HEADER));
+        assertEquals("agent-harness", run.resource().get("service.name"));
+        assertEquals(32, run.traceId().length());
+        assertEquals(16, run.spanId().length());
     }
 
     @Test
@@ -43,12 +65,16 @@ class TraceExportTest {
 
         given().urlEncodingEnabled(false).get(link).then().statusCode(200);
 
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertTrue(OtlpReceiverResource.exports().stream()
-                .anyMatch(e -> e.text().contains(path) && e.text().contains("[redacted]")),
+        OtlpReceiver receiver = OtlpReceiverResource.receiver();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertTrue(receiver.spans().stream()
+                .anyMatch(span -> span.attributes().values().stream().anyMatch(v -> String.valueOf(v).contains(path))
+                        && span.attributes().values().stream().anyMatch(v -> String.valueOf(v).contains("[redacted]"))),
                 "the download's server span, with its query redacted"));
-        for (OtlpReceiverResource.Export export : OtlpReceiverResource.exports()) {
-            assertFalse(export.text().contains(signature), "signature in an exported span");
-            assertFalse(export.text().contains("X-Harness-Signature="), "signature parameter in an exported span");
+        for (OtlpReceiver.ReceivedSpan span : receiver.spans()) {
+            for (Object value : span.attributes().values()) {
+                assertFalse(String.valueOf(value).contains(signature), "signature in " + span.name());
+                assertFalse(String.valueOf(value).contains("X-Harness-Signature="), "signature parameter in " + span.name());
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ class RunViewsTest {
         RunRecord row = new RunRecord("run_1", "ses_1", "alice", "maya", "m", RunStatus.RUNNING, null, null, "{}",
                 "h", null, null, 10, 5, 0.1, "trace", false, false, 10, null, false,
                 2, "worker-b", at, at, at, null, at,
-                2L, 1, 3, 7, "tool_output");
+                2L, 1, 3, 7, "tool_output", null);
 
         assertEquals(new RunProgress(3, 7, "tool_output", 2, 1),
                 RunViews.of(row, ArtifactIndex.RunArtifacts.NONE, null).progress());

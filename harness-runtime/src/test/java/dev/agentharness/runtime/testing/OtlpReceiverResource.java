@@ -1,61 +1,55 @@
 package dev.agentharness.runtime.testing;
 
-import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A minimal OTLP/HTTP collector on loopback: accepts {@code POST /v1/traces} and remembers each
- * request's content type and size, so a test can see that spans really leave the harness.
+ * Starts an {@link OtlpReceiver} for a Quarkus test profile and points the harness at it the way a deployment would:
+ * with the standard {@code OTEL_EXPORTER_OTLP_ENDPOINT} (argument {@code target=otlp}, the default) or with
+ * {@code PHOENIX_COLLECTOR_ENDPOINT} ({@code target=phoenix}). Everything else (protocol, headers, sampler, service
+ * name) is the profile's own configuration, in the same variables.
  */
 public class OtlpReceiverResource implements QuarkusTestResourceLifecycleManager {
 
-    /** {@code text}: the protobuf body as ISO-8859-1, so every string attribute can be searched for verbatim. */
-    public record Export(String path, String contentType, int bytes, String text) {
-        @Override
-        public String toString() {
-            return "Export[" + path + ", " + contentType + ", " + bytes + " bytes]";
-        }
+    private static volatile OtlpReceiver otlp;
+    private static volatile OtlpReceiver phoenix;
+
+    private String target = "otlp";
+    private OtlpReceiver receiver;
+
+    /** The receiver of the running profile's OTLP export. */
+    public static OtlpReceiver receiver() {
+        return otlp;
     }
 
-    private static final List<Export> EXPORTS = new CopyOnWriteArrayList<>();
-    private HttpServer server;
+    /** The receiver of the running profile's Phoenix export. */
+    public static OtlpReceiver phoenix() {
+        return phoenix;
+    }
 
-    public static List<Export> exports() {
-        return List.copyOf(EXPORTS);
+    @Override
+    public void init(Map<String, String> args) {
+        target = args.getOrDefault("target", "otlp");
     }
 
     @Override
     public Map<String, String> start() {
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        receiver = OtlpReceiver.start();
+        if ("phoenix".equals(target)) {
+            phoenix = receiver;
+            return Map.of("PHOENIX_COLLECTOR_ENDPOINT", receiver.endpoint());
         }
-        server.createContext("/", exchange -> {
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            EXPORTS.add(new Export(exchange.getRequestURI().getPath(),
-                    exchange.getRequestHeaders().getFirst("Content-Type"), body.length,
-                    new String(body, java.nio.charset.StandardCharsets.ISO_8859_1)));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
-        return Map.of(
-                "harness.otel.endpoint", "http://127.0.0.1:" + server.getAddress().getPort(),
+        otlp = receiver;
+        return Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
+                // Quarkus's batch processor: export every 100 ms rather than every 5 s.
                 "quarkus.otel.bsp.schedule.delay", "100ms");
     }
 
     @Override
     public void stop() {
-        if (server != null) {
-            server.stop(0);
+        if (receiver != null) {
+            receiver.close();
         }
     }
 }
