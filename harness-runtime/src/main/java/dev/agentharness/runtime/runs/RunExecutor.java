@@ -112,13 +112,16 @@ public class RunExecutor {
     private final RunJournal journal;
     /** Told each time a run's journal grew on this replica, so its event streams need not wait for the next poll. */
     private final RunEventsNotifier stepsWritten;
+    private final RunOutcomeMetrics outcomeMetrics;
 
     @Inject
     public RunExecutor(SessionStore sessions, AgentRegistry agents, ModelClient model,
                        Pricing pricing, RunWaiters waiters, Tracer tracer,
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
-                       ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten) {
+                       ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten,
+                       RunOutcomeMetrics outcomeMetrics) {
+        this.outcomeMetrics = outcomeMetrics;
         this.journal = journal;
         this.stepsWritten = stepsWritten;
         this.durableCompletion = durableCompletion;
@@ -154,7 +157,8 @@ public class RunExecutor {
                 .startSpan();
         RunWaiters.Finished outcome = RunWaiters.Finished.UNKNOWN;
         try (Scope ignored = span.makeCurrent()) {
-            RunCompletion completion = runToCompletion(active, workerId);
+            RunJournalWriter steps = journalOf(active, workerId);
+            RunCompletion completion = runToCompletion(active, workerId, steps);
             span.setAttribute("status", completion.status().wire());
             if (completion.status() != RunStatus.SUCCEEDED) {
                 span.setStatus(StatusCode.ERROR, completion.reason());
@@ -168,6 +172,7 @@ public class RunExecutor {
             outcome = record(run, completion);
             if (outcome.run() != null) {
                 stepsWritten.stepsWritten(run.runId()); // the terminal step: streams here end now
+                outcomeMetrics.finished(outcome.run(), steps.steps()); // once per run: this replica recorded its end
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
             } else {
@@ -217,15 +222,20 @@ public class RunExecutor {
                 .orElse(RunWaiters.Finished.UNKNOWN);
     }
 
-    private RunCompletion runToCompletion(ActiveRun active, String workerId) {
+    /** This attempt's journal, holding what earlier attempts recorded. */
+    private RunJournalWriter journalOf(ActiveRun active, String workerId) {
         RunRecord run = active.run();
         // Steps are appended only under a claim: on its first claim a run has none. A later claim waits out a
         // database outage here, as the run's writes do, rather than fail the run for a blip.
         List<RunStep> recorded = run.attempts() <= 1 ? List.of() : durableCompletion.retry("reading the run's journal",
                 () -> RunJournalWriter.read(journal, run.runId()));
-        RunJournalWriter steps = new RunJournalWriter(journal,
-                new RunJournal.Lease(run.runId(), workerId, run.leaseEpoch()), recorded, durableCompletion, active,
-                stepsWritten::stepsWritten);
+        return new RunJournalWriter(journal, new RunJournal.Lease(run.runId(), workerId, run.leaseEpoch()), recorded,
+                durableCompletion, active, stepsWritten::stepsWritten);
+    }
+
+    private RunCompletion runToCompletion(ActiveRun active, String workerId, RunJournalWriter steps) {
+        RunRecord run = active.run();
+        List<RunStep> recorded = steps.recorded();
         if (!recorded.isEmpty()) {
             LOG.infof("run resumed (attempt %d, recovery %d): replaying %d journal step(s)", run.attempts(),
                     run.recoveries(), recorded.size());
