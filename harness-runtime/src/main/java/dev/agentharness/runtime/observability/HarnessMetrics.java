@@ -49,6 +49,9 @@ public class HarnessMetrics {
         Gauge.builder("agentharness.object_store.up", objectStoreUp, AtomicLong::get)
                 .description("1 when the last artifact-store probe succeeded, else 0")
                 .register(registry);
+        // Label-less counters exist from the start, so rate() and the dashboard see 0 rather than no series.
+        leasesExpired(0);
+        runsRecovered(0);
     }
 
     // ---- live ----

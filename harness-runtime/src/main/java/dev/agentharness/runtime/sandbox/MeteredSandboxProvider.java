@@ -26,6 +26,10 @@ final class MeteredSandboxProvider implements SandboxProvider {
     private MeteredSandboxProvider(SandboxProvider provider, MeterRegistry registry) {
         this.provider = provider;
         this.registry = registry;
+        // The operations are a closed set: every series exists at 0 before the first failure.
+        for (String operation : List.of("provision", "exec", "snapshot", "destroy")) {
+            failures(operation);
+        }
     }
 
     static SandboxProvider wrap(SandboxProvider provider, MeterRegistry registry) {
@@ -82,8 +86,12 @@ final class MeteredSandboxProvider implements SandboxProvider {
     }
 
     private void failed(String operation) {
-        Counter.builder("agentharness.sandbox.failures").description("Sandbox operations that failed")
-                .tag("provider", provider.name()).tag("operation", operation).register(registry).increment();
+        failures(operation).increment();
+    }
+
+    private Counter failures(String operation) {
+        return Counter.builder("agentharness.sandbox.failures").description("Sandbox operations that failed")
+                .tag("provider", provider.name()).tag("operation", operation).register(registry);
     }
 
     /** One sandbox of this provider: its commands, snapshots and destruction are counted when they fail. */
