@@ -60,6 +60,7 @@ public class RunDispatcher {
     private final Clock clock;
     private final Duration lease;
     private final HarnessMetrics metrics;
+    private final RunOutcomeMetrics outcomeMetrics;
     private final String workerId = "worker-" + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore wakeups = new Semaphore(0);
     private final ConcurrentMap<String, ActiveRun> active = new ConcurrentHashMap<>();
@@ -74,7 +75,8 @@ public class RunDispatcher {
 
     @Inject
     public RunDispatcher(RunQueue runs, Database database, RunExecutor executor, RunLimits limits, Clock clock,
-                         SandboxPlane sandboxes, HarnessMetrics metrics) {
+                         SandboxPlane sandboxes, HarnessMetrics metrics, RunOutcomeMetrics outcomeMetrics) {
+        this.outcomeMetrics = outcomeMetrics;
         this.sandboxes = sandboxes;
         this.metrics = metrics;
         metrics.runsInFlight(active::size);
@@ -273,8 +275,11 @@ public class RunDispatcher {
                     LOG.warnf("failed %d run(s) that lost their worker and cannot be resumed again: %s",
                             sweep.failed().size(), sweep.failed());
                     // Their sandboxes died with their replicas; their checkpoints would otherwise stay forever.
-                    Thread.ofVirtual().name("checkpoint-cleanup").start(
-                            () -> sweep.failed().forEach(sandboxes::discardCheckpoints));
+                    // This replica recorded their end: it counts them (runs_finished), from their journals.
+                    Thread.ofVirtual().name("checkpoint-cleanup").start(() -> sweep.failed().forEach(runId -> {
+                        sandboxes.discardCheckpoints(runId);
+                        outcomeMetrics.failedBySweep(runId);
+                    }));
                 }
             }
         } catch (RuntimeException e) {

@@ -7,6 +7,8 @@ import dev.agentharness.runtime.agent.RunStep;
 import dev.agentharness.runtime.model.ModelConfig;
 import dev.agentharness.runtime.observability.FinishedRun;
 import dev.agentharness.runtime.observability.HarnessMetrics;
+import dev.agentharness.runtime.state.RunJournal;
+import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.state.RunRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -45,16 +47,26 @@ public class RunOutcomeMetrics {
     private final Pricing pricing;
     private final String provider;
     private final Set<String> knownModels;
+    private final RunReads reads;
+    private final RunJournal journal;
 
     @Inject
     public RunOutcomeMetrics(HarnessMetrics metrics, Pricing pricing, Config config, RunLimits limits,
-                             AgentRegistry agents, @ConfigProperty(name = "harness.model.default") String defaultModel) {
+                             AgentRegistry agents, @ConfigProperty(name = "harness.model.default") String defaultModel,
+                             RunReads reads, RunJournal journal) {
         this(metrics, pricing, ModelConfig.from(config).azure() ? "azure.ai.openai" : "openai",
-                knownModels(defaultModel, limits, agents));
+                knownModels(defaultModel, limits, agents), reads, journal);
     }
 
-    /** @param provider the OTel GenAI provider name; @param knownModels the model names that are label values */
-    public RunOutcomeMetrics(HarnessMetrics metrics, Pricing pricing, String provider, Set<String> knownModels) {
+    /**
+     * @param provider    the OTel GenAI provider name
+     * @param knownModels the model names that are label values
+     * @param reads       with {@code journal}, where {@link #failedBySweep} reads a run back (null: tests of the mapping)
+     */
+    public RunOutcomeMetrics(HarnessMetrics metrics, Pricing pricing, String provider, Set<String> knownModels,
+                             RunReads reads, RunJournal journal) {
+        this.reads = reads;
+        this.journal = journal;
         this.metrics = metrics;
         this.pricing = pricing;
         this.provider = provider;
@@ -76,6 +88,18 @@ public class RunOutcomeMetrics {
         } catch (RuntimeException e) {
             // Counting must never cost a recorded run anything: the outcome is stored already.
             LOG.warnf("could not count the finished run in the metrics (%s)", e.toString());
+        }
+    }
+
+    /**
+     * Counts a run this replica's lease sweep failed (its worker was lost for good): it ended in the sweep's statement,
+     * not in an executor, so its row and journal are read back — rare, and off the sweep's thread.
+     */
+    public void failedBySweep(String runId) {
+        try {
+            reads.findAny(runId).ifPresent(run -> finished(run, RunJournalWriter.read(journal, runId)));
+        } catch (RuntimeException e) {
+            LOG.warnf("could not count run %s, failed by the lease sweep, in the metrics (%s)", runId, e.toString());
         }
     }
 

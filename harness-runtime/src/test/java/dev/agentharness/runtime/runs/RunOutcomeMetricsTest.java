@@ -49,7 +49,7 @@ class RunOutcomeMetricsTest {
     void aResumedRunIsCountedFromEveryStepOfItsJournalOnce() {
         MeterRegistry registry = new SimpleMeterRegistry();
         RunOutcomeMetrics metrics = new RunOutcomeMetrics(new HarnessMetrics(registry), PRICING, "openai",
-                Set.of("gpt-a"));
+                Set.of("gpt-a"), null, null);
         List<RunStep> journal = List.of(
                 step(StepKind.AGENT_STARTED, "{\"agent\":\"maya\"}"),
                 // attempt 1 (another replica): a rate-limited call, then an answer
@@ -129,7 +129,7 @@ class RunOutcomeMetricsTest {
     void aSucceededRunHasReasonNoneAndAzureIsTheProviderWhenConfigured() {
         MeterRegistry registry = new SimpleMeterRegistry();
         RunOutcomeMetrics metrics = new RunOutcomeMetrics(new HarnessMetrics(registry), PRICING, "azure.ai.openai",
-                Set.of("gpt-a"));
+                Set.of("gpt-a"), null, null);
         metrics.finished(run(RunStatus.SUCCEEDED, null, T0, T0.plusMillis(1500)), List.of(step(StepKind.MODEL_RESPONSE,
                 "{\"model\":\"gpt-a\",\"input_tokens\":10,\"output_tokens\":5," + span(0, 900) + "}")));
 
@@ -158,7 +158,7 @@ class RunOutcomeMetricsTest {
     void prometheusRendersTheContractNames() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         HarnessMetrics harness = new HarnessMetrics(registry);
-        RunOutcomeMetrics metrics = new RunOutcomeMetrics(harness, PRICING, "openai", Set.of("gpt-a"));
+        RunOutcomeMetrics metrics = new RunOutcomeMetrics(harness, PRICING, "openai", Set.of("gpt-a"), null, null);
         metrics.finished(run(RunStatus.SUCCEEDED, null, T0, T0.plusSeconds(2)), List.of(
                 step(StepKind.MODEL_FAILED, "{\"model\":\"gpt-a\",\"error\":\"HTTP 500\"," + span(0, 100) + "}"),
                 step(StepKind.MODEL_RESPONSE, "{\"model\":\"gpt-a\",\"input_tokens\":10,\"output_tokens\":5,"
