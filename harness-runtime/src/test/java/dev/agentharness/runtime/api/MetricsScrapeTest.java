@@ -54,6 +54,8 @@ class MetricsScrapeTest {
     private static final String MODEL = "gpt-5.4-mini";
     /** What the scripted runs return, once per JVM: the catalog test reads the scrape they leave behind. */
     private static List<JsonNode> scripted;
+    /** {@code agentharness_runs_in_flight} as scraped while the first scripted run waited for its model. */
+    private static volatile double inFlightDuringRun = -1;
 
     FakeModelServer model;
     ConversationRouter router;
@@ -151,6 +153,7 @@ class MetricsScrapeTest {
             assertTrue(after.has("agentharness_sandbox_failures_total", "provider", "local", "operation", "exec"));
         }
 
+        assertEquals(1, inFlightDuringRun, "the run executing while its model answered");
         assertEquals(0, after.value("agentharness_runs_in_flight"));
         assertEquals(0, delta(before, after, "agentharness_leases_expired_total"));
         assertEquals(0, delta(before, after, "agentharness_runs_recovered_total"));
@@ -237,7 +240,10 @@ class MetricsScrapeTest {
     private List<JsonNode> scriptRuns() {
         List<JsonNode> runs = new ArrayList<>();
         String ok = ConversationRouter.token();
-        router.route(ok, request -> Reply.message("Your invoices are on their way."));
+        router.route(ok, request -> {
+            inFlightDuringRun = scrape().value("agentharness_runs_in_flight"); // the run is executing right now
+            return Reply.message("Your invoices are on their way.");
+        });
         runs.add(run("maya", "Where are my invoices? " + ok, null, "succeeded"));
 
         String broken = ConversationRouter.token();
