@@ -27,6 +27,7 @@ public final class PromQlNames {
     private static final Pattern STRINGS = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
     private static final Pattern LABEL_LISTS = Pattern.compile(
             "\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern HELM_ACTIONS = Pattern.compile("\\{\\{.*?}}", Pattern.DOTALL);
     private static final Pattern GRAFANA_VARIABLES = Pattern.compile("\\$\\{[^}]*}|\\$\\w+|\\[\\[[^]]*]]");
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\\w:])");
     private static final Pattern YAML_EXPR = Pattern.compile("^(\\s*)-?\\s*expr:\\s*(.*)$");
@@ -36,7 +37,8 @@ public final class PromQlNames {
 
     /** The metric names {@code expr} selects. */
     public static Set<String> metricNames(String expr) {
-        String text = GRAFANA_VARIABLES.matcher(expr).replaceAll(" ");
+        String text = HELM_ACTIONS.matcher(expr).replaceAll(" "); // a rules file may be a Helm template
+        text = GRAFANA_VARIABLES.matcher(text).replaceAll(" ");
         text = STRINGS.matcher(text).replaceAll("\"\"");
         text = text.replaceAll("\\{[^}]*}", " { } ");     // label matchers (names and values)
         text = text.replaceAll("\\[[^]]*]", " [ ] ");     // range and subquery durations

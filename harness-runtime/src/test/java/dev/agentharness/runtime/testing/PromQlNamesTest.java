@@ -25,6 +25,8 @@ class PromQlNamesTest {
         assertEquals(Set.of("agentharness_runs_submitted_total"),
                 PromQlNames.metricNames("label_values(agentharness_runs_submitted_total, agent)").stream()
                         .filter(name -> name.startsWith("agentharness_")).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(Set.of("agentharness_sandbox_failures_total"), PromQlNames.metricNames(
+                "sum by (provider) (increase(agentharness_sandbox_failures_total{ {{- $ns }}, operation=\"exec\"}[15m]))"));
         assertEquals(Set.of("agentharness_cost_usd_total"),
                 PromQlNames.metricNames("sum(increase(agentharness_cost_usd_total{model!=\"gen_ai_x\"}[1h])) by (model)"));
     }
