@@ -17,10 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A run the lease sweep fails (its worker lost for good) ends in the sweep's statement, not in an executor: the
- * sweeping replica counts it from its row and journal read back, model calls of the lost worker included.
+ * Runs that end outside an executor are counted once too, by the replica that ended them: one the lease sweep fails
+ * (its worker lost for good) from its row and journal read back, model calls of the lost worker included; a queued run
+ * cancelled before any worker took it by the cancel that ended it (a repeated cancel changes nothing).
  */
-class SweptRunMetricsTest {
+class RunsEndedWithoutAnExecutorMetricsTest {
 
     private static RunFixture fixture;
 
@@ -67,5 +68,33 @@ class SweptRunMetricsTest {
         assertEquals(120, registry.get("agentharness.model.tokens").tags("model", "gpt-5.4-mini", "type", "input")
                 .counter().count());
         assertEquals(127 / 1_000_000d, registry.get("agentharness.cost.usd").counter().count(), 1e-12);
+    }
+
+    @Test
+    void onlyTheCancelThatEndsAQueuedRunSaysSo() {
+        fixture.drainQueue();
+        RunRecord queued = fixture.submissions.submit(RunFixture.newRun(RunFixture.principal(), null, null)).run();
+
+        RunCompletions.Cancel first = fixture.completions.cancel(queued.runId(), queued.principal()).orElseThrow();
+        RunCompletions.Cancel again = fixture.completions.cancel(queued.runId(), queued.principal()).orElseThrow();
+
+        assertTrue(first.endedQueued());
+        assertEquals(dev.agentharness.api.RunStatus.CANCELLED, first.run().status());
+        assertEquals(false, again.endedQueued(), "the run had ended already");
+        MeterRegistry registry = new SimpleMeterRegistry();
+        new RunOutcomeMetrics(new HarnessMetrics(registry), new Pricing() {
+            @Override
+            public double inputUsdPerMillionTokens() {
+                return 0;
+            }
+
+            @Override
+            public double outputUsdPerMillionTokens() {
+                return 0;
+            }
+        }, "openai", Set.of(), null, null).finished(first.run(), List.of());
+        assertEquals(1, registry.get("agentharness.runs.finished").tags("agent", "maya", "status", "cancelled",
+                "reason", "Cancelled").counter().count());
+        assertTrue(registry.find("agentharness.run.duration").timers().isEmpty(), "it never started");
     }
 }
