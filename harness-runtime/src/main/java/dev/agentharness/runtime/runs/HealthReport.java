@@ -1,6 +1,7 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.api.HealthResponse;
+import dev.agentharness.runtime.sandbox.CachedHealth;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.storage.Storage;
@@ -28,12 +29,15 @@ public class HealthReport {
     private volatile Instant cachedAt = Instant.EPOCH;
     private final SandboxPlane sandboxes;
     private final Storage storage;
+    /** The artifact store's probe (HeadBucket for R2/S3), shared by /health and the object_store_up metric. */
+    private final CachedHealth storeHealth;
 
     @Inject
     public HealthReport(Database database, @ConfigProperty(name = "harness.model.default") String model,
                         SandboxPlane sandboxes, Storage storage) {
         this.sandboxes = sandboxes;
         this.storage = storage;
+        this.storeHealth = new CachedHealth(CACHE, () -> storeAnswers(storage));
         this.database = database;
         this.model = model;
     }
@@ -42,11 +46,24 @@ public class HealthReport {
         if (cached == null || Instant.now().isAfter(cachedAt.plus(CACHE))) {
             boolean postgres = database.external() && database.ping(PING_TIMEOUT);
             // r2: a configured R2/S3 store whose bucket answers HeadBucket now; the local store never counts.
-            boolean r2 = storage.store().remote() && storage.store().healthy();
+            boolean r2 = storage.store().remote() && storeHealth.get();
             cached = new HealthResponse("ok", model, new HealthResponse.Backends(postgres,
                     sandboxes != null && sandboxes.healthy(), r2));
             cachedAt = Instant.now();
         }
         return cached;
+    }
+
+    /** Whether the artifact store (remote or local) answered its last probe; probes at most once per cache window. */
+    public boolean objectStoreAnswers() {
+        return storeHealth.get();
+    }
+
+    private static boolean storeAnswers(Storage storage) {
+        try {
+            return storage.store().healthy();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 }

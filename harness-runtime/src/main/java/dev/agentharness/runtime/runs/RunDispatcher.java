@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.runs;
 
+import dev.agentharness.runtime.observability.HarnessMetrics;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.state.RunRecord;
@@ -58,6 +59,8 @@ public class RunDispatcher {
     private final RunLimits limits;
     private final Clock clock;
     private final Duration lease;
+    private final HarnessMetrics metrics;
+    private final RunOutcomeMetrics outcomeMetrics;
     private final String workerId = "worker-" + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore wakeups = new Semaphore(0);
     private final ConcurrentMap<String, ActiveRun> active = new ConcurrentHashMap<>();
@@ -72,8 +75,11 @@ public class RunDispatcher {
 
     @Inject
     public RunDispatcher(RunQueue runs, Database database, RunExecutor executor, RunLimits limits, Clock clock,
-                         SandboxPlane sandboxes) {
+                         SandboxPlane sandboxes, HarnessMetrics metrics, RunOutcomeMetrics outcomeMetrics) {
+        this.outcomeMetrics = outcomeMetrics;
         this.sandboxes = sandboxes;
+        this.metrics = metrics;
+        metrics.runsInFlight(active::size);
         this.runs = runs;
         this.database = database;
         this.executor = executor;
@@ -204,6 +210,10 @@ public class RunDispatcher {
     }
 
     private void startRun(RunRecord run) {
+        if (run.attempts() == 1 && run.createdAt() != null && run.startedAt() != null) {
+            // Both instants are the database's: no clock skew between the replica that queued and this one.
+            metrics.runClaimedFirst(run.agent(), Duration.between(run.createdAt(), run.startedAt()));
+        }
         ActiveRun running = new ActiveRun(run, RunExecutor.deadlineOf(run));
         active.put(run.runId(), running);
         Thread thread = Thread.ofVirtual().name("run-" + run.runId()).unstarted(() -> {
@@ -229,10 +239,13 @@ public class RunDispatcher {
     private void keepLeases() {
         try {
             if (!database.ready()) {
+                metrics.databaseProbed(false);
                 return;
             }
             Set<String> executing = Set.copyOf(active.keySet());
             RunQueue.Heartbeat heartbeat = runs.heartbeat(database.leasePool(), workerId, executing, lease);
+            // The heartbeat runs even with nothing in flight: it is the replica's database probe (database_up).
+            metrics.databaseProbed(true);
             Set<String> held = heartbeat.held();
             heartbeat.cancelRequested().forEach(this::cancelRequested);
             for (String runId : executing) {
@@ -251,6 +264,8 @@ public class RunDispatcher {
             if (!draining && !now.isBefore(healthySince.plus(lease))) {
                 RunQueue.LeaseSweep sweep = runs.recoverExpiredLeases(workerId, limits.maxRecoveries(),
                         Duration.ofSeconds(limits.leaseGraceSeconds()));
+                metrics.leasesExpired(sweep.resumed().size() + sweep.failed().size());
+                metrics.runsRecovered(sweep.resumed().size());
                 if (!sweep.resumed().isEmpty()) {
                     LOG.warnf("%d run(s) lost their worker and go back to the queue to resume from their journal: %s",
                             sweep.resumed().size(), sweep.resumed());
@@ -260,12 +275,16 @@ public class RunDispatcher {
                     LOG.warnf("failed %d run(s) that lost their worker and cannot be resumed again: %s",
                             sweep.failed().size(), sweep.failed());
                     // Their sandboxes died with their replicas; their checkpoints would otherwise stay forever.
-                    Thread.ofVirtual().name("checkpoint-cleanup").start(
-                            () -> sweep.failed().forEach(sandboxes::discardCheckpoints));
+                    // This replica recorded their end: it counts them (runs_finished), from their journals.
+                    Thread.ofVirtual().name("checkpoint-cleanup").start(() -> sweep.failed().forEach(runId -> {
+                        sandboxes.discardCheckpoints(runId);
+                        outcomeMetrics.failedBySweep(runId);
+                    }));
                 }
             }
         } catch (RuntimeException e) {
             healthySince = null;
+            metrics.databaseProbed(false);
             LOG.warnf("lease keeping: %s", e.getMessage());
         }
     }

@@ -117,6 +117,7 @@ public class RunExecutor {
     private final RunEventsNotifier stepsWritten;
     /** Decides (as its pipeline does when the run's span ends) whether the run goes to Phoenix: recorded on the run. */
     private final PhoenixExport phoenix;
+    private final RunOutcomeMetrics outcomeMetrics;
 
     @Inject
     public RunExecutor(SessionStore sessions, AgentRegistry agents, ModelClient model,
@@ -124,8 +125,9 @@ public class RunExecutor {
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
                        ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten,
-                       PhoenixExport phoenix) {
+                       PhoenixExport phoenix, RunOutcomeMetrics outcomeMetrics) {
         this.phoenix = phoenix;
+        this.outcomeMetrics = outcomeMetrics;
         this.journal = journal;
         this.stepsWritten = stepsWritten;
         this.durableCompletion = durableCompletion;
@@ -165,7 +167,8 @@ public class RunExecutor {
         boolean endRoot = true;
         RunWaiters.Finished outcome = RunWaiters.Finished.UNKNOWN;
         try (Scope ignored = span.context().makeCurrent()) {
-            RunCompletion completion = runToCompletion(active, workerId);
+            RunJournalWriter steps = journalOf(active, workerId);
+            RunCompletion completion = runToCompletion(active, workerId, steps);
             if (!active.mayRecord()) {
                 // The run is no longer ours (lease lost, or released on shutdown): its owner records the outcome, and
                 // exports the run's spans — this root is left unended, so the run has one root, not one per attempt.
@@ -181,6 +184,7 @@ public class RunExecutor {
                         recorded.reply());
                 spans.endTree();
                 stepsWritten.stepsWritten(run.runId()); // the terminal step: streams here end now
+                outcomeMetrics.finished(outcome.run(), steps.steps()); // once per run: this replica recorded its end
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
             } else {
@@ -236,15 +240,20 @@ public class RunExecutor {
                 .orElse(RunWaiters.Finished.UNKNOWN);
     }
 
-    private RunCompletion runToCompletion(ActiveRun active, String workerId) {
+    /** This attempt's journal, holding what earlier attempts recorded. */
+    private RunJournalWriter journalOf(ActiveRun active, String workerId) {
         RunRecord run = active.run();
         // Steps are appended only under a claim: on its first claim a run has none. A later claim waits out a
         // database outage here, as the run's writes do, rather than fail the run for a blip.
         List<RunStep> recorded = run.attempts() <= 1 ? List.of() : durableCompletion.retry("reading the run's journal",
                 () -> RunJournalWriter.read(journal, run.runId()));
-        RunJournalWriter steps = new RunJournalWriter(journal,
-                new RunJournal.Lease(run.runId(), workerId, run.leaseEpoch()), recorded, durableCompletion, active,
-                stepsWritten::stepsWritten);
+        return new RunJournalWriter(journal, new RunJournal.Lease(run.runId(), workerId, run.leaseEpoch()), recorded,
+                durableCompletion, active, stepsWritten::stepsWritten);
+    }
+
+    private RunCompletion runToCompletion(ActiveRun active, String workerId, RunJournalWriter steps) {
+        RunRecord run = active.run();
+        List<RunStep> recorded = steps.recorded();
         if (!recorded.isEmpty()) {
             LOG.infof("run resumed (attempt %d, recovery %d): replaying %d journal step(s)", run.attempts(),
                     run.recoveries(), recorded.size());

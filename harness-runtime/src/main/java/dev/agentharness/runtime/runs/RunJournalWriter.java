@@ -31,6 +31,8 @@ final class RunJournalWriter implements StepJournal {
     private final ActiveRun active;
     private final Consumer<String> written;
     private final List<RunStep> pending = new ArrayList<>();
+    /** Every step of the run so far: the earlier attempts' and this one's, written or pending. */
+    private final List<RunStep> journal = new ArrayList<>();
     private Consumer<RunStep> onWritten = step -> { };
     private int lastSeq;
 
@@ -43,6 +45,7 @@ final class RunJournalWriter implements StepJournal {
         this.active = active;
         this.written = written;
         this.lastSeq = recorded.size();
+        this.journal.addAll(this.recorded);
     }
 
     /** The journal of {@code runId} as the store holds it, read back into steps. */
@@ -72,14 +75,21 @@ final class RunJournalWriter implements StepJournal {
         return recorded;
     }
 
+    /** The whole journal as this attempt knows it — earlier attempts' steps, then this one's — without a terminal step. */
+    List<RunStep> steps() {
+        return List.copyOf(journal);
+    }
+
     @Override
     public void record(RunStep step) {
         pending.add(step);
+        journal.add(step);
     }
 
     @Override
     public void recordDurably(RunStep step) {
         pending.add(step);
+        journal.add(step);
         List<JournalStep> batch = numbered(pending);
         int turns = (int) pending.stream().filter(s -> s.kind() == StepKind.MODEL_RESPONSE).count();
         boolean appended = durably.retry("writing the run's journal", () -> store.append(lease, batch, turns));

@@ -31,9 +31,11 @@ public class RunQueries {
     private final RunDispatcher dispatcher;
     private final SessionStore sessions;
     private final RunService views;
+    private final RunOutcomeMetrics outcomeMetrics;
 
     public RunQueries(RunReads runs, RunCompletions completions, SessionStore sessions, RunService views,
-                      RunDispatcher dispatcher) {
+                      RunDispatcher dispatcher, RunOutcomeMetrics outcomeMetrics) {
+        this.outcomeMetrics = outcomeMetrics;
         this.dispatcher = dispatcher;
         this.runs = runs;
         this.completions = completions;
@@ -95,8 +97,11 @@ public class RunQueries {
 
     /** Asks the run's worker to stop; the run as it stands now (a finished run stays as it finished). */
     public RunResponse cancel(String runId, String principal) {
-        RunResponse run = completions.requestCancel(runId, principal).map(views::view)
-                .orElseThrow(() -> runNotFound(runId));
+        RunCompletions.Cancel cancel = completions.cancel(runId, principal).orElseThrow(() -> runNotFound(runId));
+        if (cancel.endedQueued()) {
+            outcomeMetrics.finished(cancel.run(), List.of()); // ended here, before any worker: no journal to read
+        }
+        RunResponse run = views.view(cancel.run());
         dispatcher.cancelRequested(runId); // running here: stops at its next turn (elsewhere: by the next heartbeat)
         return run;
     }

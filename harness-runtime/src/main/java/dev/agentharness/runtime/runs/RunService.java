@@ -10,6 +10,7 @@ import dev.agentharness.api.RunResponse;
 import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.model.ModelClient;
 import dev.agentharness.runtime.state.ArtifactIndex;
+import dev.agentharness.runtime.observability.HarnessMetrics;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.storage.ArtifactLinks;
@@ -67,12 +68,15 @@ public class RunService {
     private final SandboxPlane sandboxes;
     private final ArtifactIndex artifactIndex;
     private final ArtifactLinks links;
+    private final HarnessMetrics metrics;
 
     @Inject
     public RunService(RunSubmissions submissions, RunReads runs, Database database, AgentRegistry agents,
                       ModelClient model, RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
-                      String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links) {
+                      String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links,
+                      HarnessMetrics metrics) {
+        this.metrics = metrics;
         this.sandboxes = sandboxes;
         this.artifactIndex = artifactIndex;
         this.links = links;
@@ -153,6 +157,7 @@ public class RunService {
             Span.current().setAttribute("run_id", run.runId());
             if (outcome.created()) {
                 LOG.infof("run accepted: agent=%s session=%s", agent, sessionId);
+                metrics.runSubmitted(agent);
                 dispatcher.wake();
             } else {
                 LOG.infof("idempotent replay of run %s", run.runId());

@@ -12,6 +12,7 @@ import dev.agentharness.runtime.sandbox.local.LocalSandboxProvider;
 import dev.agentharness.runtime.sandbox.local.LocalSandboxSettings;
 import dev.agentharness.runtime.storage.PresignedTransfer;
 import dev.agentharness.runtime.storage.Storage;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.opentelemetry.api.trace.Tracer;
 import jakarta.inject.Inject;
@@ -59,8 +60,10 @@ public class SandboxPlane {
                         @ConfigProperty(name = "harness.sandbox.mount-max-run-bytes", defaultValue = "268435456") long mountMaxRunBytes,
                         @ConfigProperty(name = "harness.sandbox.snapshot-max-bytes") long snapshotMaxBytes,
                         @ConfigProperty(name = "harness.sandbox.snapshot-total-max-bytes") long snapshotTotalMaxBytes,
-                        Storage storage, E2bConfig e2b, Tracer tracer) {
-        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir), e2b),
+                        Storage storage, E2bConfig e2b, MeterRegistry metrics,
+                        Tracer tracer) {
+        this(select(providerName.map(String::strip).filter(name -> !name.isEmpty()), Path.of(dataDir), e2b)
+                        .map(selected -> MeteredSandboxProvider.wrap(selected, metrics)),
                 Optional.of(new BucketMounts(storage.store(), storage.bucket(),
                         new PresignedTransfer(storage.store(), Duration.ofSeconds(60)),
                         new BucketMounts.Limits(mountMaxObjects, mountMaxBytes, mountMaxRunBytes,

@@ -130,15 +130,25 @@ public class RunCompletions extends StoreStatements {
      * terminal → unchanged. Empty when the run does not exist for {@code principal}.
      */
     public Optional<RunRecord> requestCancel(String runId, String principal) {
+        return cancel(runId, principal).map(Cancel::run);
+    }
+
+    /** What a cancel did: the run as it stands now, and whether this cancel ended it (it was still queued). */
+    public record Cancel(RunRecord run, boolean endedQueued) {
+    }
+
+    /** As {@link #requestCancel}, saying whether this very call ended the run (so it is counted once, here). */
+    public Optional<Cancel> cancel(String runId, String principal) {
         return await(pool.get().withTransaction(conn -> conn
                 .preparedQuery(SELECT_RUN + "WHERE id = $1 AND principal = $2 FOR UPDATE")
                 .execute(Tuple.of(runId, principal))
                 .compose(rows -> {
                     if (rows.size() == 0) {
-                        return Future.succeededFuture(Optional.<RunRecord>empty());
+                        return Future.succeededFuture(Optional.<Cancel>empty());
                     }
                     RunRecord current = RunRows.map(rows.iterator().next());
-                    return cancel(conn, current).map(Optional::of);
+                    return cancel(conn, current).map(changed -> Optional.of(new Cancel(changed,
+                            current.status() == RunStatus.QUEUED && changed.status() == RunStatus.CANCELLED)));
                 })));
     }
 

@@ -114,6 +114,13 @@ public class RunQueue extends StoreStatements {
         return ids;
     }
 
+    /** How many runs wait in the queue now (all replicas'; an index-only count on {@code (status, created_at)}). */
+    public long queuedCount() {
+        RowSet<Row> rows = await(pool.get().query("SELECT count(*) AS queued FROM public.runs WHERE status = 'queued'")
+                .execute());
+        return rows.iterator().next().getLong("queued");
+    }
+
     /** What one sweep of expired leases did: runs handed back to the queue to resume, and runs it failed. */
     public record LeaseSweep(List<String> resumed, List<String> failed) {
     }

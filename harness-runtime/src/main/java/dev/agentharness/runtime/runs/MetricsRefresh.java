@@ -1,0 +1,48 @@
+package dev.agentharness.runtime.runs;
+
+import dev.agentharness.runtime.observability.HarnessMetrics;
+import dev.agentharness.runtime.state.Database;
+import dev.agentharness.runtime.state.RunQueue;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/**
+ * The metrics that need I/O, refreshed every {@code harness.metrics.refresh-interval}
+ * ({@code HARNESS_METRICS_REFRESH_INTERVAL}, default 15s) instead of at each scrape: the queued-run count (one
+ * index-only {@code count(*)}) and the artifact store's probe (through {@link HealthReport}'s cached check, so
+ * {@code /health} and this job share one HeadBucket per window). A scrape only reads the last values.
+ */
+@ApplicationScoped
+public class MetricsRefresh {
+
+    private static final Logger LOG = Logger.getLogger(MetricsRefresh.class);
+
+    private final HarnessMetrics metrics;
+    private final RunQueue queue;
+    private final Database database;
+    private final HealthReport health;
+
+    @Inject
+    public MetricsRefresh(HarnessMetrics metrics, RunQueue queue, Database database, HealthReport health) {
+        this.metrics = metrics;
+        this.queue = queue;
+        this.database = database;
+        this.health = health;
+    }
+
+    @Scheduled(identity = "metrics-refresh", every = "${harness.metrics.refresh-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void refresh() {
+        metrics.objectStoreProbed(health.objectStoreAnswers());
+        if (!database.ready()) {
+            return; // the count keeps its last value; database_up (the lease heartbeat) says why
+        }
+        try {
+            metrics.runsQueued(queue.queuedCount());
+        } catch (RuntimeException e) {
+            LOG.debugf("queued-run count not refreshed: %s", e.getMessage());
+        }
+    }
+}
