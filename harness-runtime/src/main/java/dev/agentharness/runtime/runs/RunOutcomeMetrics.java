@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentharness.api.RunStatus;
 import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.agent.RunStep;
-import dev.agentharness.runtime.model.ModelConfig;
+import dev.agentharness.runtime.model.ModelClient;
 import dev.agentharness.runtime.observability.FinishedRun;
 import dev.agentharness.runtime.observability.HarnessMetrics;
 import dev.agentharness.runtime.state.RunJournal;
@@ -12,7 +12,6 @@ import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.state.RunRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -51,10 +50,10 @@ public class RunOutcomeMetrics {
     private final RunJournal journal;
 
     @Inject
-    public RunOutcomeMetrics(HarnessMetrics metrics, Pricing pricing, Config config, RunLimits limits,
+    public RunOutcomeMetrics(HarnessMetrics metrics, Pricing pricing, ModelClient model, RunLimits limits,
                              AgentRegistry agents, @ConfigProperty(name = "harness.model.default") String defaultModel,
                              RunReads reads, RunJournal journal) {
-        this(metrics, pricing, ModelConfig.from(config).azure() ? "azure.ai.openai" : "openai",
+        this(metrics, pricing, model.providerName(),
                 knownModels(defaultModel, limits, agents), reads, journal);
     }
 
