@@ -97,6 +97,14 @@ class OtlpGrpcAndPhoenixExportTest {
                 .filter(s -> runId.equals(s.attribute("run_id"))).toList();
         assertTrue(spans.stream().anyMatch(s -> s.name().equals("agent.run") && s.statusCode() == 2),
                 "the run's root span, status ERROR");
+        // Phoenix reads OpenInference: the run (root and ending), its agent segment, its input guardrail, both model
+        // calls and both tool calls arrive with their kinds.
+        java.util.Map<String, Long> kinds = spans.stream().filter(s -> s.attribute("openinference.span.kind") != null)
+                .collect(java.util.stream.Collectors.groupingBy(s -> s.name() + "=" + s.attribute("openinference.span.kind"),
+                        java.util.stream.Collectors.counting()));
+        assertEquals(java.util.Map.of("agent.run=CHAIN", 1L, "run.failed=CHAIN", 1L, "invoke_agent maya=AGENT", 1L,
+                "guardrail no_card_numbers=GUARDRAIL", 1L, "chat gpt-5.4-mini=LLM", 2L,
+                "execute_tool lookup_account=TOOL", 2L), kinds);
         for (OtlpReceiver.ReceivedSpan span : spans) {
             assertEquals(WithGrpcExportAndPhoenix.PROJECT, span.resource().get("openinference.project.name"));
             assertEquals("http", span.request().transport());
