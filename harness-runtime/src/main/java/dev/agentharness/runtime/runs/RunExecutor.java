@@ -56,7 +56,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -153,7 +152,6 @@ public class RunExecutor {
 
     public void execute(ActiveRun active, String workerId) {
         RunRecord run = active.run();
-        MDC.put("run_id", run.runId());
         RunSpanTree.Run traced = new RunSpanTree.Run(run.runId(), run.sessionId(), run.agent(), model.providerName(),
                 new RunSpanTree.Prices(pricing.inputUsdPerMillionTokens(), pricing.outputUsdPerMillionTokens()));
         // The run's spans join the trace of the request that submitted it, through the trace id stored with the run;
@@ -166,6 +164,9 @@ public class RunExecutor {
         runSpans.put(run.runId(), spans);
         boolean endRoot = true;
         RunWaiters.Finished outcome = RunWaiters.Finished.UNKNOWN;
+        // Opened outside the try so that the lines its catch writes carry the run's keys too.
+        RunLogContext logged = RunLogContext.enter(run.runId(), Span.fromContext(span.context()).getSpanContext(),
+                run.traceId());
         try (Scope ignored = span.context().makeCurrent()) {
             RunJournalWriter steps = journalOf(active, workerId);
             RunCompletion completion = runToCompletion(active, workerId, steps);
@@ -200,7 +201,7 @@ public class RunExecutor {
                 span.end();
             }
             waiters.finished(run.runId(), outcome);
-            MDC.remove("run_id");
+            logged.close();
         }
     }
 

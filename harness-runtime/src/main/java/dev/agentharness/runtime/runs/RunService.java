@@ -24,7 +24,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -152,8 +151,7 @@ public class RunService {
             throw RunRejectedException.conflict("Idempotency-Key was already used for a different request (run "
                     + run.runId() + "); use a new key for a new request");
         }
-        MDC.put("run_id", run.runId());
-        try {
+        try (RunLogContext logged = RunLogContext.enter(run.runId(), Span.current().getSpanContext(), run.traceId())) {
             Span.current().setAttribute("run_id", run.runId());
             if (outcome.created()) {
                 LOG.infof("run accepted: agent=%s session=%s", agent, sessionId);
@@ -162,8 +160,6 @@ public class RunService {
             } else {
                 LOG.infof("idempotent replay of run %s", run.runId());
             }
-        } finally {
-            MDC.remove("run_id");
         }
         return new Submitted(run, outcome.created());
     }

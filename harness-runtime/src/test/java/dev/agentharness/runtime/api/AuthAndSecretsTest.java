@@ -96,9 +96,16 @@ class AuthAndSecretsTest {
         String log = Files.readString(Path.of(WithApiKeys.LOG_FILE));
         List<String> runLines = log.lines().filter(line -> line.contains("(run-" + runId + ")")).toList();
         assertTrue(runLines.size() >= 3, "the run logs its tool calls and its end:\n" + log);
-        runLines.forEach(line -> assertTrue(line.contains("run_id=" + runId), line));
-        assertTrue(log.lines().anyMatch(line -> line.contains("run accepted") && line.contains("run_id=" + runId)),
-                "the request thread logs the accepted run with its run_id");
+        // Every line of the run leads to its row, its stored trace and its OpenTelemetry trace: run_id, trace_id (the
+        // one GET /runs/{id} returns) and the span it was written under.
+        String traceId = given().auth().oauth2(ALICE_KEY_2).get("/runs/" + runId).then().statusCode(200)
+                .extract().path("trace_id");
+        assertTrue(traceId != null && traceId.matches("[0-9a-f]{32}"), "the run's trace id: " + traceId);
+        java.util.regex.Pattern keys = java.util.regex.Pattern.compile(
+                "run_id=" + runId + " trace_id=" + traceId + " span_id=[0-9a-f]{16} ");
+        runLines.forEach(line -> assertTrue(keys.matcher(line).find(), line));
+        assertTrue(log.lines().anyMatch(line -> line.contains("run accepted") && keys.matcher(line).find()),
+                "the request thread logs the accepted run with its run_id, trace_id and span_id:\n" + log);
         assertNoSecretIn(log, "the log");
         for (String body : bodies) {
             assertNoSecretIn(body, "a response body");

@@ -90,6 +90,7 @@ class DatabaseOutageTwoReplicasIT {
     /** The runs {@code replica} executed to success (its run threads are named after the run). */
     private static List<String> succeededOn(HarnessProcess replica, List<String> runIds) {
         String log = replica.log();
-        return runIds.stream().filter(id -> log.contains("(run-" + id + ") run_id=" + id + " run succeeded")).toList();
+        return runIds.stream().filter(id -> log.lines().anyMatch(line -> line.contains("(run-" + id + ") run_id=" + id + " ")
+                && line.contains(" run succeeded"))).toList();
     }
 }

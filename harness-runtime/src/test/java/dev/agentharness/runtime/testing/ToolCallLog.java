@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * The tool executions a harness process logged: every call is announced at INFO as
- * {@code run_id=<run> Agent <agent> calls tool <tool> (call <id>)} before it runs, so counting those lines across the
+ * {@code run_id=<run> trace_id=<trace> span_id=<span> Agent <agent> calls tool <tool> (call <id>)} before it runs, so counting those lines across the
  * processes that worked on a run counts how often each call was executed.
  */
 public final class ToolCallLog {
@@ -16,7 +16,7 @@ public final class ToolCallLog {
     public record Call(String runId, String tool, String callId) {
     }
 
-    private static final Pattern CALL = Pattern.compile("run_id=(\\S+) Agent \\S+ calls tool (\\S+) \\(call ([^)]+)\\)");
+    private static final Pattern CALL = Pattern.compile("run_id=(\\S+) trace_id=\\S* span_id=\\S* Agent \\S+ calls tool (\\S+) \\(call ([^)]+)\\)");
 
     private ToolCallLog() {
     }

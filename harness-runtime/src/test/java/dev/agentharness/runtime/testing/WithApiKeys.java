@@ -29,7 +29,7 @@ public class WithApiKeys implements QuarkusTestProfile {
                 "quarkus.log.file.json.enabled", "false",
                 // DEBUG goes to the scanned file only; the console (the CI log) stays at INFO.
                 "quarkus.log.console.level", "INFO",
-                "quarkus.log.file.format", "%d{HH:mm:ss.SSS} %-5p [%c{2.}] (%t) run_id=%X{run_id} %s%e%n",
+                "quarkus.log.file.format", "%d{HH:mm:ss.SSS} %-5p [%c{2.}] (%t) run_id=%X{run_id} trace_id=%X{trace_id} span_id=%X{span_id} %s%e%n",
                 "quarkus.log.category.\"dev.agentharness\".level", "DEBUG");
     }
 
