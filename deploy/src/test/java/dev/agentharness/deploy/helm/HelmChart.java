@@ -48,19 +48,11 @@ public final class HelmChart {
 
     private synchronized Path chartWithVisibleHooks() throws IOException {
         if (chartWithVisibleHooks == null) {
-            Path copy = Files.createTempDirectory(Path.of("/tmp"), "agent-harness-chart-");
-            try (var files = Files.walk(chartDir)) {
-                for (Path source : files.toList()) {
-                    Path target = copy.resolve(chartDir.relativize(source).toString());
-                    if (Files.isDirectory(source)) {
-                        Files.createDirectories(target);
-                    } else {
-                        String text = Files.readString(source);
-                        Files.writeString(target, source.toString().contains("/templates/")
-                                ? text.replace(HOOK_KEY, RENAMED_HOOK_KEY) : text);
-                    }
-                }
-            }
+            Path copy = copyOfChart("agent-harness-chart-", (source, target) -> {
+                String text = Files.readString(source);
+                Files.writeString(target, source.toString().contains("/templates/")
+                        ? text.replace(HOOK_KEY, RENAMED_HOOK_KEY) : text);
+            });
             copy.toFile().deleteOnExit();
             chartWithVisibleHooks = copy;
         }
@@ -78,17 +70,7 @@ public final class HelmChart {
      */
     public LintResult lint(String valuesYaml) {
         try {
-            Path copy = Files.createTempDirectory(Path.of("/tmp"), "agent-harness-lint-");
-            try (var files = Files.walk(chartDir)) {
-                for (Path source : files.toList()) {
-                    Path target = copy.resolve(chartDir.relativize(source).toString());
-                    if (Files.isDirectory(source)) {
-                        Files.createDirectories(target);
-                    } else {
-                        Files.copy(source, target);
-                    }
-                }
-            }
+            Path copy = copyOfChart("agent-harness-lint-", Files::copy);
             ObjectNode values = (ObjectNode) YAML.readTree(chartDir.resolve("values.yaml").toFile());
             merge(values, (ObjectNode) YAML.readTree(valuesYaml));
             YAML.writeValue(copy.resolve("values.yaml").toFile(), values);
@@ -102,6 +84,27 @@ public final class HelmChart {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** How one file of the chart is copied. */
+    private interface FileCopy {
+        void copy(Path source, Path target) throws IOException;
+    }
+
+    /** A copy of the chart in a new directory under /tmp, each file written by {@code file}. */
+    private Path copyOfChart(String prefix, FileCopy file) throws IOException {
+        Path copy = Files.createTempDirectory(Path.of("/tmp"), prefix);
+        try (var files = Files.walk(chartDir)) {
+            for (Path source : files.toList()) {
+                Path target = copy.resolve(chartDir.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    file.copy(source, target);
+                }
+            }
+        }
+        return copy;
     }
 
     private static void merge(ObjectNode base, ObjectNode overrides) {
