@@ -70,7 +70,8 @@ class OperatorSurfaceTest {
     void withoutAnOtlpEndpointNoSpanLeavesTheProcess() {
         // Quarkus 3.33 would export to its default localhost:4317 (and log every failed batch); the operator's own
         // no-op exporter, looked up only while OTEL_EXPORTER_OTLP_ENDPOINT is unset, leaves Quarkus's out.
-        assertTrue(ConfigProvider.getConfig().getOptionalValue("agentharness.operator.otel.endpoint", String.class).isEmpty());
+        assertEquals("false", ConfigProvider.getConfig().getValue(dev.agentharness.otel.OtlpEnvironment.EXPORTING,
+                String.class));
         LateBoundSpanProcessor quarkusOtlp = Arc.container().instance(LateBoundSpanProcessor.class).get();
         assertTrue(quarkusOtlp instanceof RemoveableLateBoundSpanProcessor, quarkusOtlp.getClass().getName());
         List<SpanExporter> exporters = Arc.container().select(SpanExporter.class).stream().toList();

@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.observability;
 
+import dev.agentharness.otel.OtlpEnvironment;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.quarkus.arc.lookup.LookupUnlessProperty;
@@ -15,7 +16,7 @@ import java.util.Optional;
 
 /**
  * Where spans go. Quarkus's own OTLP exporter (quarkus-opentelemetry: Vert.x, gRPC or http/protobuf) sends them,
- * configured from the standard {@code OTEL_*} variables by {@link OtlpEnvironment}; this class adds what Quarkus's
+ * configured from the standard {@code OTEL_*} variables by {@link OtlpEnvironment} (module otel-environment, shared with the operator); this class adds what Quarkus's
  * configuration cannot do at run time:
  * <ul>
  *   <li>no endpoint → no exporter: Quarkus builds its exporter unless an application {@link SpanExporter} bean is

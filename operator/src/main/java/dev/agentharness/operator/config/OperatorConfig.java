@@ -59,18 +59,6 @@ public interface OperatorConfig {
 
     LeaderElection leaderElection();
 
-    /**
-     * {@code OTEL_EXPORTER_OTLP_ENDPOINT}, as given: spans are exported only when it is set (the exporter itself is
-     * Quarkus's, configured through {@code quarkus.otel.exporter.otlp.*}; see observability/TraceExportSwitch).
-     */
-    @WithName("otel.endpoint")
-    Optional<String> otelEndpoint();
-
-    /** {@code OTEL_EXPORTER_OTLP_PROTOCOL}: {@code grpc} or {@code http/protobuf} (checked at start, with the name). */
-    @WithName("otel.protocol")
-    @WithDefault("http/protobuf")
-    String otelProtocol();
-
     interface Harness {
         /** {@code HARNESS_URL}. */
         URI url();

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.agentharness.otel.OtlpEnvironment;
+
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -25,12 +28,24 @@ class TraceExportSwitchTest {
     }
 
     @Test
+    void theOperatorReadsTheStandardVariablesAsTheHarnessDoes() {
+        // Percent-encoded header values (the specification's format), the per-signal endpoint, gRPC on port 4317.
+        Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://agent.local:4317",
+                "OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20abc");
+        Map<String, String> quarkus = OtlpEnvironment.derive(env::get);
+        assertEquals("http://agent.local:4317", quarkus.get("quarkus.otel.exporter.otlp.traces.endpoint"));
+        assertEquals("grpc", quarkus.get("quarkus.otel.exporter.otlp.traces.protocol"));
+        assertEquals("authorization=Bearer abc", quarkus.get("quarkus.otel.exporter.otlp.traces.headers"));
+        assertEquals("true", quarkus.get(OtlpEnvironment.EXPORTING));
+    }
+
+    @Test
     void aBadProtocolOrEndpointIsRefusedWithTheVariableNamed() {
-        assertTrue(assertThrows(IllegalStateException.class, () -> TraceExportSwitch.describe(Optional.of("http://c:4317"),
-                "http/json")).getMessage().contains("OTEL_EXPORTER_OTLP_PROTOCOL"));
-        assertTrue(assertThrows(IllegalStateException.class, () -> TraceExportSwitch.describe(Optional.of("collector:4317"),
-                "grpc")).getMessage().contains("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        assertTrue(assertThrows(IllegalStateException.class, () -> TraceExportSwitch.describe(Optional.of("http://a b"),
-                "grpc")).getMessage().contains("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OtlpEnvironment.derive(Map.of(
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")::get))
+                .getMessage().contains("OTEL_EXPORTER_OTLP_PROTOCOL"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OtlpEnvironment.derive(Map.of(
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")::get))
+                .getMessage().contains("OTEL_EXPORTER_OTLP_ENDPOINT"));
     }
 }

@@ -24,7 +24,7 @@ import java.util.concurrent.Executors;
 public class OtlpHttpReceiver implements QuarkusTestResourceLifecycleManager {
 
     public static final String HEADER = "x-otlp-key";
-    public static final String HEADER_VALUE = "otlp-secret-1234";
+    public static final String HEADER_VALUE = "Bearer otlp-secret-1234";
 
     /** One export as it arrived: the decoded request and the header the exporter was told to send. */
     public record Export(ExportTraceServiceRequest request, String header, String contentType) {
@@ -58,7 +58,8 @@ public class OtlpHttpReceiver implements QuarkusTestResourceLifecycleManager {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
         return Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + server.getAddress().getPort(),
-                "OTEL_EXPORTER_OTLP_HEADERS", HEADER + "=" + HEADER_VALUE,
+                // Percent-encoded, as the specification writes header values: the operator must send them decoded.
+                "OTEL_EXPORTER_OTLP_HEADERS", HEADER + "=" + HEADER_VALUE.replace(" ", "%20"),
                 "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=operator-test",
                 "quarkus.otel.bsp.schedule.delay", "50ms");
     }

@@ -1,4 +1,4 @@
-package dev.agentharness.runtime.observability;
+package dev.agentharness.otel;
 
 import org.junit.jupiter.api.Test;
 

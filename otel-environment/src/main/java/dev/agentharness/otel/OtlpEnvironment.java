@@ -1,4 +1,4 @@
-package dev.agentharness.runtime.observability;
+package dev.agentharness.otel;
 
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
@@ -34,7 +34,7 @@ import java.util.Map;
  *       {@code OTEL_TRACES_EXPORTER=none} switches the export off.</li>
  * </ul>
  * {@value #EXPORTING} says whether an endpoint was given: without one Quarkus would export to localhost:4317
- * ({@link TraceExport} keeps it from building its exporter at all). Ordinal {@value #ORDINAL}: below
+ * (each application's no-op SpanExporter bean, looked up unless this is true, keeps Quarkus from building its exporter at all). Ordinal {@value #ORDINAL}: below
  * application.properties and the {@code QUARKUS_OTEL_*} variables, which still win. Bad values fail the start with
  * the variable named. Header values are never logged.
  */
@@ -42,7 +42,7 @@ public class OtlpEnvironment implements ConfigSourceFactory {
 
     static final int ORDINAL = 200;
     /** {@code true} when traces go to an OTLP endpoint. */
-    public static final String EXPORTING = "harness.otel.traces.exporting";
+    public static final String EXPORTING = "agentharness.otel.traces.exporting";
     static final String GRPC = "grpc";
     static final String HTTP_PROTOBUF = "http/protobuf";
     private static final String TRACES_PATH = "/v1/traces";
@@ -50,12 +50,12 @@ public class OtlpEnvironment implements ConfigSourceFactory {
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
-        return List.of(new PropertiesConfigSource(derive(name -> value(context, name)), "harness-otel-environment",
+        return List.of(new PropertiesConfigSource(derive(name -> value(context, name)), "otel-environment",
                 ORDINAL));
     }
 
     /** The Quarkus properties for the variables {@code env} answers (null or blank = unset). */
-    static Map<String, String> derive(java.util.function.Function<String, String> env) {
+    public static Map<String, String> derive(java.util.function.Function<String, String> env) {
         Map<String, String> out = new HashMap<>();
         String serviceName = env.apply("OTEL_SERVICE_NAME");
         if (serviceName != null) {
