@@ -11,7 +11,10 @@ import dev.agentharness.runtime.testing.OtlpReceiverResource;
 import dev.agentharness.runtime.testing.WithApplicationInsights;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @TestProfile(WithApplicationInsights.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApplicationInsightsExportTest {
 
     private static String name(JsonNode envelope) {
@@ -39,6 +43,7 @@ class ApplicationInsightsExportTest {
     }
 
     @Test
+    @Order(1)
     void aRunArrivesAsApplicationInsightsTelemetryBesideOtlp() {
         String token = ConversationRouter.token();
         ConversationRouter.installOn(FakeModelResource.server()).route(token,
@@ -82,6 +87,7 @@ class ApplicationInsightsExportTest {
     }
 
     @Test
+    @Order(2)
     void noKeyAndNoSignedLinkGoesToApplicationInsights() {
         String token = ConversationRouter.token();
         ConversationRouter.installOn(FakeModelResource.server()).route(token, request -> Reply.message("saved " + token));
@@ -103,5 +109,15 @@ class ApplicationInsightsExportTest {
             assertFalse(request.headers().values().stream().anyMatch(v -> v.contains(FakeModelResource.TEST_MODEL_KEY)),
                     "the model key was sent as a header");
         }
+    }
+
+    /** After the exports above, with the Azure SDK's loggers at DEBUG (the exporter then logs every span it sends). */
+    @Test
+    @Order(3)
+    void theConnectionStringIsNeverLogged() throws java.io.IOException {
+        String log = java.nio.file.Files.readString(java.nio.file.Path.of(WithApplicationInsights.LOG_FILE));
+        assertTrue(log.contains("exporting traces to Application Insights at 127.0.0.1"), "the start-up line");
+        assertFalse(log.contains(ApplicationInsightsReceiverResource.INSTRUMENTATION_KEY), "the key in the log");
+        assertFalse(log.contains("InstrumentationKey="), "the connection string in the log");
     }
 }

@@ -11,9 +11,18 @@ import java.util.Map;
  */
 public class WithApplicationInsights implements QuarkusTestProfile {
 
+    public static final String LOG_FILE = "target/with-application-insights.log";
+
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("OTEL_SERVICE_NAME", "harness-under-test");
+        return Map.of("OTEL_SERVICE_NAME", "harness-under-test",
+                // Scanned for the connection string: the Azure SDK's own loggers at DEBUG, in the file only.
+                "quarkus.log.file.enabled", "true",
+                "quarkus.log.file.path", LOG_FILE,
+                "quarkus.log.file.json.enabled", "false",
+                "quarkus.log.console.level", "INFO",
+                "quarkus.log.category.\"com.azure\".level", "DEBUG",
+                "quarkus.log.category.\"dev.agentharness\".level", "DEBUG");
     }
 
     @Override
