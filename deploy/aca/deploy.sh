@@ -14,7 +14,8 @@
 # Secrets are read from this shell's environment and stored as Container App secrets under their own names
 # (DATABASE_URL → database-url); the YAML references them by name only. Required: HARNESS_API_KEYS, DATABASE_URL.
 # Optional: DATABASE_DIRECT_URL, OPENAI_API_KEY (or AZURE_OPENAI_API_KEY via the chart values), R2_ACCOUNT_ID,
-# R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_BUCKET, E2B_API_KEY, CLOUDFLARE_SANDBOX_API_KEY. On an update, a secret
+# R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_BUCKET, E2B_API_KEY, CLOUDFLARE_SANDBOX_API_KEY,
+# APPLICATIONINSIGHTS_CONNECTION_STRING (traces to Application Insights). On an update, a secret
 # that is not in the environment keeps the value the app already has; one the app never had is left out with the
 # variable that uses it.
 set -euo pipefail

@@ -90,4 +90,16 @@ class OtlpEnvironmentTest {
         assertThrows(IllegalArgumentException.class, () -> derive(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
                 "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")));
     }
+
+    @Test
+    void everyVariableReadIsListedForTheChartsCheck() throws Exception {
+        String source = java.nio.file.Files.readString(java.nio.file.Path.of(
+                "src/main/java/dev/agentharness/otel/OtlpEnvironment.java"));
+        java.util.Set<String> read = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(OTEL_[A-Z_]+)\"").matcher(source);
+        while (m.find()) {
+            read.add(m.group(1));
+        }
+        assertEquals(new java.util.TreeSet<>(OtlpVariables.ALL), read);
+    }
 }

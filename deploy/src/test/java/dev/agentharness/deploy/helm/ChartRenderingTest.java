@@ -40,7 +40,9 @@ class ChartRenderingTest {
     /** Every variable that carries a secret: it may only ever come from a secretKeyRef. */
     static final Set<String> SECRET_VARIABLES = Set.of("HARNESS_API_KEYS", "HARNESS_API_TOKEN", "OPENAI_API_KEY",
             "AZURE_OPENAI_API_KEY", "DATABASE_URL", "DATABASE_DIRECT_URL", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
-            "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY", "CLOUDFLARE_SANDBOX_API_KEY");
+            "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY", "CLOUDFLARE_SANDBOX_API_KEY",
+            "APPLICATIONINSIGHTS_CONNECTION_STRING", "PHOENIX_API_KEY", "OTEL_EXPORTER_OTLP_HEADERS",
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
     /** Shapes of secret values: an OpenAI/E2B key, a DSN with a password, a private key. */
     private static final Pattern SECRET_LOOKING = Pattern.compile(
             "sk-[A-Za-z0-9_-]{8,}|e2b_[A-Za-z0-9]{8,}|[a-z]+://[^\\s/:@]+:[^\\s/@]+@|-----BEGIN [A-Z ]*PRIVATE KEY");
@@ -297,6 +299,29 @@ class ChartRenderingTest {
         assertEquals(List.of("cf-worker", "CLOUDFLARE_SANDBOX_API_KEY"),
                 List.of(key.getValueFrom().getSecretKeyRef().getName(), key.getValueFrom().getSecretKeyRef().getKey()));
         assertFalse(harness.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken(), "no Kubernetes API use");
+    }
+
+    @Test
+    void telemetryCredentialsComeFromTheirSecretAndTheEndpointsFromPlainEnv() {
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template("""
+                secrets:
+                  telemetry:
+                    existingSecret: observability
+                    keys:
+                      - {env: APPLICATIONINSIGHTS_CONNECTION_STRING, key: app-insights}
+                      - {env: PHOENIX_API_KEY, key: phoenix}
+                harness:
+                  env: {PHOENIX_COLLECTOR_ENDPOINT: "https://phoenix.example", OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel:4317"}
+                """).one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        for (var expected : java.util.Map.of("APPLICATIONINSIGHTS_CONNECTION_STRING", "app-insights",
+                "PHOENIX_API_KEY", "phoenix").entrySet()) {
+            var ref = c.getEnv().stream().filter(e -> e.getName().equals(expected.getKey())).findFirst().orElseThrow()
+                    .getValueFrom().getSecretKeyRef();
+            assertEquals(List.of("observability", expected.getValue()), List.of(ref.getName(), ref.getKey()));
+        }
+        assertEquals("https://phoenix.example", env(c, "PHOENIX_COLLECTOR_ENDPOINT"));
+        assertEquals("http://otel:4317", env(c, "OTEL_EXPORTER_OTLP_ENDPOINT"));
     }
 
     @Test

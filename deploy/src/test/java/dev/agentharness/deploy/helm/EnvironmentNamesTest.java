@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every environment variable the chart sets is one the program in that container reads: the harness's and the
- * operator's {@code application.properties} are parsed for their {@code ${NAME:} references, and a name that is in
+ * operator's {@code application.properties} are parsed for their {@code ${NAME:} references (plus the OTEL_* names
+ * both read through the shared {@code OtlpEnvironment}), and a name that is in
  * neither (a renamed setting, a typo, a variable of a provider that does not exist) fails here instead of being
  * silently ignored by a pod in production. Only the names a user adds in {@code harness.env}/{@code operator.env}
  * are theirs to answer for.
@@ -38,9 +39,10 @@ class EnvironmentNamesTest {
     static final Set<String> INTENTIONAL = Set.of();
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*):");
 
+    /** The names in the properties file's {@code ${NAME:} references, and the OTEL_* ones the shared source reads. */
     static Set<String> readBy(String propertiesFile) {
         try {
-            Set<String> names = new TreeSet<>();
+            Set<String> names = new TreeSet<>(dev.agentharness.otel.OtlpVariables.ALL);
             Matcher m = REFERENCE.matcher(Files.readString(RepositoryFiles.resolve(propertiesFile)));
             while (m.find()) {
                 names.add(m.group(1));

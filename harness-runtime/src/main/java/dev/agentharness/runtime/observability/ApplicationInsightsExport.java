@@ -64,7 +64,8 @@ public final class ApplicationInsightsExport implements AutoConfiguredOpenTeleme
     private final Optional<String> ingestionHost;
 
     @Inject
-    public ApplicationInsightsExport(@ConfigProperty(name = VARIABLE) Optional<String> connectionString) {
+    public ApplicationInsightsExport(
+            @ConfigProperty(name = "harness.application-insights.connection-string") Optional<String> connectionString) {
         this.connectionString = connectionString.map(String::strip).filter(value -> !value.isEmpty());
         this.ingestionHost = this.connectionString.map(ApplicationInsightsExport::ingestionHost);
     }
