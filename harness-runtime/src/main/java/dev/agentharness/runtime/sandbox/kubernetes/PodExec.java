@@ -119,11 +119,13 @@ final class PodExec {
             }
             return new Ran(exit, false, since(started));
         } catch (TimeoutException e) {
-            if (watch.exitCode().isDone()) {
+            Integer exit = watch.exitCode().getNow(null);
+            if (exit != null) {
                 // The status came but the stream did not close in time: the output so far is the output.
-                Integer exit = watch.exitCode().getNow(-1);
-                return new Ran(exit == null ? -1 : exit, false, since(started));
+                return new Ran(exit, false, since(started));
             }
+            // No status in time — also when the future completed without one just as the wait ran out (seen in CI):
+            // that is a timeout, not an exit code of -1.
             killAll(pod);
             return new Ran(dev.agentharness.runtime.sandbox.ExecResult.TIMED_OUT_EXIT_CODE, true, since(started));
         } catch (ExecutionException e) {
