@@ -7,7 +7,10 @@ import java.util.Map;
  * Body of {@code POST /runs}. Everything but {@code message} is optional; the harness fills
  * defaults (agent {@code maya}, the configured model, max_turns 10).
  *
- * @param manifest a sandbox manifest (SPEC §8) as plain JSON; validated by the harness
+ * @param manifest   a sandbox manifest (SPEC §8) as plain JSON; validated by the harness
+ * @param maxCostUsd the run's budget in US dollars: before every model call the run ends {@code failed} with reason
+ *                   {@code BudgetExceeded} once what it has spent (or is certain to spend on the next call) exceeds it
+ * @param maxTokens  the same bound on input + output tokens
  */
 public record RunRequest(
         @JsonProperty("message") String message,
@@ -18,7 +21,16 @@ public record RunRequest(
         @JsonProperty("manifest") Map<String, Object> manifest,
         @JsonProperty("max_turns") Integer maxTurns,
         @JsonProperty("timeout_seconds") Integer timeoutSeconds,
-        @JsonProperty("metadata") Map<String, String> metadata) {
+        @JsonProperty("metadata") Map<String, String> metadata,
+        @JsonProperty("max_cost_usd") Double maxCostUsd,
+        @JsonProperty("max_tokens") Long maxTokens) {
+
+    /** A request without a per-run budget. */
+    public RunRequest(String message, String sessionId, String agent, String model, Boolean saveArtifact,
+                      Map<String, Object> manifest, Integer maxTurns, Integer timeoutSeconds,
+                      Map<String, String> metadata) {
+        this(message, sessionId, agent, model, saveArtifact, manifest, maxTurns, timeoutSeconds, metadata, null, null);
+    }
 
     public static RunRequest of(String message) {
         return new RunRequest(message, null, null, null, null, null, null, null, null);

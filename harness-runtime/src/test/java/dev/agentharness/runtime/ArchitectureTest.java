@@ -63,8 +63,9 @@ class ArchitectureTest {
                 // Bucket mounts move objects between the store and a sandbox.
                 .whereLayer("storage").mayOnlyBeAccessedByLayers("runs", "sandbox")
                 .whereLayer("model").mayOnlyBeAccessedByLayers("runs", "agent", "sandbox")
-                // Links are unsigned in dev mode (no API keys), which storage learns from security's key parser.
-                .whereLayer("security").mayOnlyBeAccessedByLayers("api", "storage")
+                // Links are unsigned in dev mode (no API keys), which storage learns from security's key parser; runs
+                // names a namespace's tenant the way security authenticates it (TenantDelegation: ns:<namespace>).
+                .whereLayer("security").mayOnlyBeAccessedByLayers("api", "storage", "runs")
                 // The run events stream redacts signed links in what it shows exactly as exported spans do.
                 .whereLayer("observability").mayOnlyBeAccessedByLayers("runs")
                 // Exception: the local artifact store's signed-link endpoint (/storage/...) IS the store served

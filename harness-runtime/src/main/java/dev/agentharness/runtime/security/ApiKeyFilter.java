@@ -31,13 +31,21 @@ public class ApiKeyFilter {
     private static final String SIGNED_LINK_PREFIX = "/storage/";
 
     private final ApiKeys keys;
+    private final Set<String> admins;
+    private final TenantDelegation delegation;
 
     private final Caller caller;
 
     @Inject
-    public ApiKeyFilter(@ConfigProperty(name = "harness.api-keys") Optional<String> keys, Caller caller) {
+    public ApiKeyFilter(@ConfigProperty(name = "harness.api-keys") Optional<String> keys,
+                        @ConfigProperty(name = "harness.admin-principals") Optional<String> admins,
+                        @ConfigProperty(name = "harness.namespace-delegates") Optional<String> delegates,
+                        Caller caller) {
         this.caller = caller;
         this.keys = ApiKeys.parse(keys.orElse(""));
+        this.admins = Set.copyOf(java.util.Arrays.stream(admins.orElse("").split(","))
+                .map(String::strip).filter(p -> !p.isEmpty()).toList());
+        this.delegation = TenantDelegation.of(delegates.orElse(""));
         if (this.keys.isEmpty()) {
             LOG.warn("HARNESS_API_KEYS is not set: dev mode, only loopback callers are accepted (principal 'local')");
         } else {
@@ -54,8 +62,8 @@ public class ApiKeyFilter {
         }
         if (keys.isEmpty()) {
             if (fromLoopbackWithoutProxy(request)) {
-                caller.authenticate(Caller.LOCAL);
-                return Optional.empty();
+                // Dev mode: the local caller is everyone, so it may also act for a namespace (make demo's operator).
+                return actAs(context, Caller.LOCAL, true);
             }
             return Optional.of(problem(Response.Status.UNAUTHORIZED,
                     "HARNESS_API_KEYS is not set, so only loopback callers are accepted; "
@@ -70,7 +78,24 @@ public class ApiKeyFilter {
         if (principal.isEmpty()) {
             return Optional.of(problem(Response.Status.UNAUTHORIZED, "the API key is not valid"));
         }
-        caller.authenticate(principal.get());
+        return actAs(context, principal.get(), delegation.mayDelegate(principal.get()));
+    }
+
+    private Optional<Response> actAs(ContainerRequestContext context, String principal, boolean mayDelegate) {
+        String namespace = context.getHeaderString(TenantDelegation.HEADER);
+        if (namespace == null) {
+            caller.authenticate(principal, admins.contains(principal));
+            return Optional.empty();
+        }
+        if (!mayDelegate) {
+            return Optional.of(problem(Response.Status.FORBIDDEN, "header " + TenantDelegation.HEADER
+                    + ": principal '" + principal + "' may not act for a namespace (HARNESS_NAMESPACE_DELEGATES)"));
+        }
+        if (!TenantDelegation.isNamespace(namespace)) {
+            return Optional.of(problem(Response.Status.BAD_REQUEST, "header " + TenantDelegation.HEADER
+                    + ": not a Kubernetes namespace name (RFC 1123 label)"));
+        }
+        caller.authenticate(TenantDelegation.principalOf(namespace), false);
         return Optional.empty();
     }
 
@@ -87,10 +112,11 @@ public class ApiKeyFilter {
     }
 
     private static Response problem(Response.Status status, String detail) {
-        return Response.status(status)
-                .type(Problem.MEDIA_TYPE)
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                .entity(Problem.of(status.getStatusCode(), status.getReasonPhrase(), detail))
+        Response.ResponseBuilder response = Response.status(status).type(Problem.MEDIA_TYPE);
+        if (status == Response.Status.UNAUTHORIZED) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
+        return response.entity(Problem.of(status.getStatusCode(), status.getReasonPhrase(), detail))
                 .build();
     }
 }
