@@ -17,6 +17,8 @@ class ValuesSchemaTest {
             a chart-managed variable                        | harness: {env: {PORT: '9000'}}                                             | invalid propertyName 'PORT'
             a connection string inlined as plain env        | harness: {env: {APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=x'}} | invalid propertyName 'APPLICATIONINSIGHTS_CONNECTION_STRING'
             a collector's headers inlined as plain env      | harness: {env: {OTEL_EXPORTER_OTLP_HEADERS: 'api-key=x'}}                  | invalid propertyName 'OTEL_EXPORTER_OTLP_HEADERS'
+            a signing key mapped to a foreign variable      | secrets: {storageSigning: {existingSecret: s, keys: [{env: OPENAI_API_KEY, key: k}]}} | env
+            the previous signing key as plain env           | harness: {env: {HARNESS_STORAGE_SIGNING_KEY_PREVIOUS: abc}}                 | invalid propertyName 'HARNESS_STORAGE_SIGNING_KEY_PREVIOUS'
             a telemetry key mapped to a foreign variable    | secrets: {telemetry: {existingSecret: t, keys: [{env: E2B_API_KEY, key: k}]}} | env
             a non-string env value                          | harness: {env: {MODEL_MAX_RETRIES: 3}}                                     | MODEL_MAX_RETRIES
             an unknown top-level key                        | harnes: {replicaCount: 2}                                                  | harnes
