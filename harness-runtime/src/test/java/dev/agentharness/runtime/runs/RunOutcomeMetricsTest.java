@@ -43,6 +43,11 @@ class RunOutcomeMetricsTest {
         public double outputUsdPerMillionTokens() {
             return 8;
         }
+
+        @Override
+        public java.util.Optional<java.nio.file.Path> file() {
+            return java.util.Optional.empty();
+        }
     };
 
     @Test
