@@ -17,5 +17,10 @@ public enum FailureReason {
     /** A resumed run's journal no longer matches its agent (the definition changed between attempts). */
     ReplayDiverged,
     /** The journal refused a step: another replica took the run over; this worker's outcome is discarded. */
-    LeaseLost
+    LeaseLost,
+    /**
+     * Before a model call: the run's {@code max_cost_usd} / {@code max_tokens} was reached or the call was certain to
+     * pass it, or its principal's daily budget is spent ({@link RunBudget}).
+     */
+    BudgetExceeded
 }

@@ -20,6 +20,7 @@ import java.util.function.BooleanSupplier;
  * @param toolTimeout            longest a single tool call may take; the call is abandoned (and interrupted) after it
  * @param deadline               when the whole run must end (null = none); a tool call never outlives it either
  * @param pricing                what each model call costs, recorded with its response (null = {@link CallPricing#FREE})
+ * @param budget                 what the run may spend, checked before every live model call (null = {@link RunBudget#NONE})
  */
 public record RunConfig(
         String defaultModel,
@@ -33,7 +34,8 @@ public record RunConfig(
         boolean traceIncludeSensitive,
         Duration toolTimeout,
         Instant deadline,
-        CallPricing pricing) {
+        CallPricing pricing,
+        RunBudget budget) {
 
     public static final int DEFAULT_MAX_TURNS = 10;
     public static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofMinutes(2);
@@ -51,6 +53,15 @@ public record RunConfig(
             throw new IllegalArgumentException("toolTimeout must be positive, was " + toolTimeout);
         }
         pricing = pricing == null ? CallPricing.FREE : pricing;
+        budget = budget == null ? RunBudget.NONE : budget;
+    }
+
+    /** Without a budget (the form before budgets existed). */
+    public RunConfig(String defaultModel, int maxTurns, ModelSettings runSettings, String runId, String sessionId,
+                     String principal, BooleanSupplier cancelled, Map<String, String> metadata,
+                     boolean traceIncludeSensitive, Duration toolTimeout, Instant deadline, CallPricing pricing) {
+        this(defaultModel, maxTurns, runSettings, runId, sessionId, principal, cancelled, metadata,
+                traceIncludeSensitive, toolTimeout, deadline, pricing, null);
     }
 
     /** Ten turns, no cancellation, no identifiers, sensitive data kept out of the trace. */
@@ -60,32 +71,37 @@ public record RunConfig(
 
     public RunConfig withMaxTurns(int turns) {
         return new RunConfig(defaultModel, turns, runSettings, runId, sessionId, principal, cancelled, metadata,
-                traceIncludeSensitive, toolTimeout, deadline, pricing);
+                traceIncludeSensitive, toolTimeout, deadline, pricing, budget);
     }
 
     public RunConfig withCancellation(BooleanSupplier check) {
         return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, check, metadata,
-                traceIncludeSensitive, toolTimeout, deadline, pricing);
+                traceIncludeSensitive, toolTimeout, deadline, pricing, budget);
     }
 
     public RunConfig withIdentity(String run, String session, String caller) {
         return new RunConfig(defaultModel, maxTurns, runSettings, run, session, caller, cancelled, metadata,
-                traceIncludeSensitive, toolTimeout, deadline, pricing);
+                traceIncludeSensitive, toolTimeout, deadline, pricing, budget);
     }
 
     public RunConfig withTraceIncludeSensitive(boolean include) {
         return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, cancelled, metadata,
-                include, toolTimeout, deadline, pricing);
+                include, toolTimeout, deadline, pricing, budget);
     }
 
     public RunConfig withPricing(CallPricing callPricing) {
         return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, cancelled, metadata,
-                traceIncludeSensitive, toolTimeout, deadline, callPricing);
+                traceIncludeSensitive, toolTimeout, deadline, callPricing, budget);
+    }
+
+    public RunConfig withBudget(RunBudget runBudget) {
+        return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, cancelled, metadata,
+                traceIncludeSensitive, toolTimeout, deadline, pricing, runBudget);
     }
 
     /** Tool calls end after {@code timeout}, and none outlives {@code runDeadline} (null = no run deadline). */
     public RunConfig withTimeLimits(Duration timeout, Instant runDeadline) {
         return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, cancelled, metadata,
-                traceIncludeSensitive, timeout, runDeadline, pricing);
+                traceIncludeSensitive, timeout, runDeadline, pricing, budget);
     }
 }

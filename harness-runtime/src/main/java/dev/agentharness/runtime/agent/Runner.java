@@ -90,6 +90,12 @@ public final class Runner {
         private long inputTokens;
         private long outputTokens;
         private int turns;
+        /** What the run's model calls cost so far, as recorded (replayed calls included), and how many there were. */
+        private double costUsd;
+        private int modelCalls;
+        /** The previous model call (for the next call's lower bound, {@link RunBudget}); null before the first. */
+        private ModelResponse lastCall;
+        private String lastCallAgent;
 
         Execution(Agent start, List<ConversationItem> history, String input, RunConfig config, StepJournal journal) {
             this.current = start;
@@ -149,9 +155,14 @@ public final class Runner {
             if (recorded.isPresent()) {
                 ModelResponse response = JournalSteps.modelResponse(recorded.get());
                 count(response);
+                // A resumed run's budget counts what its earlier attempts spent, at the price they recorded.
+                spent(response, JournalSteps.recordedCostUsd(recorded.get()).orElseGet(() -> config.pricing()
+                        .costUsd(modelName, response.inputTokens(), response.cachedInputTokens(),
+                                response.outputTokens())));
                 keep(recorded.get());
                 return response;
             }
+            checkBudget(modelName);
             List<ToolSpec> tools = new ArrayList<>();
             current.tools().forEach(tool -> tools.add(tool.spec()));
             handoffTargets.values().forEach(target -> tools.add(Handoffs.spec(target)));
@@ -172,10 +183,70 @@ public final class Runner {
             // Priced now, at the price of this moment, and recorded with the response: never re-priced later.
             double costUsd = config.pricing().costUsd(modelName, response.inputTokens(), response.cachedInputTokens(),
                     response.outputTokens());
+            spent(response, costUsd);
             // Durable before anything acts on it: a resumed run must never pay for this call again.
             record(JournalSteps.modelResponse(current.name(), modelName, turns, response, costUsd, startedAt,
                     clock.instant()), true);
             return response;
+        }
+
+        private void spent(ModelResponse response, double callCostUsd) {
+            costUsd += callCostUsd;
+            modelCalls++;
+            lastCall = response;
+            lastCallAgent = current.name();
+        }
+
+        /**
+         * Before a live model call: the run's own bounds (spent, or certain to be passed by this call — the rule is
+         * {@link RunBudget}'s), then the principal's budget. Ends the run {@link FailureReason#BudgetExceeded}.
+         */
+        private void checkBudget(String modelName) {
+            RunBudget budget = config.budget();
+            long tokens = inputTokens + outputTokens;
+            boolean predictable = lastCall != null && current.name().equals(lastCallAgent);
+            // The next call re-sends everything the last one read and wrote; at most the part it read can be cached.
+            long nextInputAtLeast = predictable ? lastCall.inputTokens() + lastCall.outputTokens() : 0;
+            if (budget.maxCostUsd().isPresent()) {
+                double limit = budget.maxCostUsd().getAsDouble();
+                if (costUsd >= limit) {
+                    throw budgetExceeded(spentSoFar("max_cost_usd", limit) + "; the limit is reached");
+                }
+                if (predictable) {
+                    double next = config.pricing().costUsd(modelName, nextInputAtLeast, lastCall.inputTokens(), 0);
+                    if (next > 0 && costUsd + next > limit) {
+                        throw budgetExceeded(spentSoFar("max_cost_usd", limit) + "; the next call would cost at least "
+                                + usd(next) + " (its input is at least the last call's " + lastCall.inputTokens()
+                                + " input + " + lastCall.outputTokens() + " output tokens), passing the limit");
+                    }
+                }
+            }
+            if (budget.maxTokens().isPresent()) {
+                long limit = budget.maxTokens().getAsLong();
+                if (tokens >= limit) {
+                    throw budgetExceeded("used " + tokens + " of max_tokens " + limit + " tokens over " + modelCalls
+                            + " model call(s); the limit is reached");
+                }
+                if (predictable && tokens + nextInputAtLeast > limit) {
+                    throw budgetExceeded("used " + tokens + " of max_tokens " + limit + " tokens over " + modelCalls
+                            + " model call(s); the next call reads at least " + nextInputAtLeast + " tokens (the last "
+                            + "call's " + lastCall.inputTokens() + " input + " + lastCall.outputTokens()
+                            + " output tokens), passing the limit");
+                }
+            }
+            Optional<String> principalStop = budget.principal().beforeModelCall(costUsd);
+            if (principalStop.isPresent()) {
+                throw budgetExceeded(principalStop.get());
+            }
+        }
+
+        private String spentSoFar(String limitName, double limit) {
+            return "spent " + usd(costUsd) + " of " + limitName + " " + usd(limit) + " over " + modelCalls
+                    + " model call(s)";
+        }
+
+        private AgentRunException budgetExceeded(String message) {
+            return failure(FailureReason.BudgetExceeded, message, null);
         }
 
         private void count(ModelResponse response) {
@@ -426,6 +497,11 @@ public final class Runner {
         String peekKind() {
             return done() ? "the end" : recorded.get(position).kind().wire();
         }
+    }
+
+    /** Dollars with four decimals: budgets are often cents, a call a fraction of one. */
+    static String usd(double amount) {
+        return String.format(java.util.Locale.ROOT, "$%.4f", amount);
     }
 
     private static String lastAssistantText(ModelResponse response) {

@@ -11,12 +11,20 @@ public class ApiException extends RuntimeException {
     private final int status;
     private final String title;
     private final Map<String, String> headers;
+    private final Map<String, Object> members;
 
     public ApiException(int status, String title, String detail, Map<String, String> headers) {
+        this(status, title, detail, headers, Map.of());
+    }
+
+    /** @param members extension members of the problem (RFC 9457 §3.2), rendered after {@code detail} in order */
+    public ApiException(int status, String title, String detail, Map<String, String> headers,
+                        Map<String, Object> members) {
         super(detail);
         this.status = status;
         this.title = title;
         this.headers = Map.copyOf(headers);
+        this.members = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(members));
     }
 
     public ApiException(int status, String title, String detail) {
@@ -50,5 +58,9 @@ public class ApiException extends RuntimeException {
 
     public Map<String, String> headers() {
         return headers;
+    }
+
+    public Map<String, Object> members() {
+        return members;
     }
 }

@@ -24,9 +24,20 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
+        Object entity = Problem.of(e.status(), e.title(), e.getMessage());
+        if (!e.members().isEmpty()) {
+            // RFC 9457 extension members ("limit", amounts, reset time) beside the standard ones.
+            java.util.Map<String, Object> withMembers = new java.util.LinkedHashMap<>();
+            withMembers.put("type", "about:blank");
+            withMembers.put("title", e.title());
+            withMembers.put("status", e.status());
+            withMembers.put("detail", e.getMessage());
+            withMembers.putAll(e.members());
+            entity = withMembers;
+        }
         Response.ResponseBuilder builder = Response.status(e.status())
                 .type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(e.status(), e.title(), e.getMessage()));
+                .entity(entity);
         e.headers().forEach(builder::header);
         return builder.build();
     }
@@ -40,6 +51,9 @@ public class ProblemMappers {
             case CONFLICT -> ApiException.conflict(e.getMessage());
             case UNPROCESSABLE -> new ApiException(422, "Unprocessable Content", e.getMessage());
             case UNAVAILABLE -> ApiException.unavailable(e.getMessage(), e.retryAfterSeconds().orElse(5));
+            case THROTTLED -> new ApiException(429, "Too Many Requests", e.getMessage(),
+                    java.util.Map.of("Retry-After", Integer.toString(e.retryAfterSeconds().orElse(60))), e.members());
+            case FORBIDDEN -> new ApiException(403, "Forbidden", e.getMessage(), java.util.Map.of(), e.members());
         });
     }
 

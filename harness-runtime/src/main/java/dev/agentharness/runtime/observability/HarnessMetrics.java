@@ -36,6 +36,8 @@ public class HarnessMetrics {
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong databaseUp = new AtomicLong();
     private final AtomicLong objectStoreUp = new AtomicLong();
+    private final io.micrometer.core.instrument.MultiGauge spendToday;
+    private final io.micrometer.core.instrument.MultiGauge spendAverage;
 
     @Inject
     public HarnessMetrics(MeterRegistry registry) {
@@ -48,6 +50,14 @@ public class HarnessMetrics {
                 .register(registry);
         Gauge.builder("agentharness.object_store.up", objectStoreUp, AtomicLong::get)
                 .description("1 when the last artifact-store probe succeeded, else 0")
+                .register(registry);
+        spendToday = io.micrometer.core.instrument.MultiGauge.builder("agentharness.principal.spend.today.usd")
+                .description("A principal's model spend since UTC midnight, from public.usage (the same on every "
+                        + "replica: aggregate with max()); the top principals by spend, the rest as principal=\"other\"")
+                .register(registry);
+        spendAverage = io.micrometer.core.instrument.MultiGauge.builder("agentharness.principal.spend.daily_average_7d.usd")
+                .description("A principal's average daily model spend over the 7 UTC days before today, from "
+                        + "public.usage (aggregate with max()); same principals as the today gauge")
                 .register(registry);
         // Label-less counters exist from the start, so rate() and the dashboard see 0 rather than no series.
         leasesExpired(0);
@@ -91,6 +101,23 @@ public class HarnessMetrics {
     public void runsRecovered(int resumed) {
         Counter.builder("agentharness.runs.recovered").description("Runs resumed from their journal after a lost worker")
                 .register(registry).increment(resumed);
+    }
+
+    /**
+     * The cost-spike signal, per principal: today's spend and the trailing 7-day daily average, for a bounded set of
+     * principals (the caller keeps the top N and sums the rest into {@code other}). Replaces the previous set.
+     */
+    public void principalSpend(java.util.Map<String, double[]> todayAndAverageByPrincipal) {
+        java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> today = new java.util.ArrayList<>();
+        java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> average = new java.util.ArrayList<>();
+        todayAndAverageByPrincipal.forEach((principal, values) -> {
+            today.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+                    io.micrometer.core.instrument.Tags.of("principal", principal), values[0]));
+            average.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+                    io.micrometer.core.instrument.Tags.of("principal", principal), values[1]));
+        });
+        spendToday.register(today, true);
+        spendAverage.register(average, true);
     }
 
     public void databaseProbed(boolean up) {

@@ -20,7 +20,12 @@ public final class ActiveRun {
         /** Another replica took the run (this worker's lease ran out): nothing more may be done or recorded. */
         LEASE_LOST,
         /** This replica is shutting down and handed the run back to the queue. */
-        RELEASED
+        RELEASED,
+        /**
+         * The run's principal was suspended (the kill switch): stopped at once, the call in flight abandoned; the run
+         * ends {@code failed} with reason {@code Suspended}.
+         */
+        SUSPENDED
     }
 
     private final RunRecord run;
@@ -116,10 +121,13 @@ public final class ActiveRun {
         return Optional.ofNullable(stop.get());
     }
 
-    /** Whether the run's outcome is still this replica's to record (a timed-out run records {@code timed_out}). */
+    /**
+     * Whether the run's outcome is still this replica's to record (a timed-out run records {@code timed_out}, a
+     * suspended one {@code failed}).
+     */
     public boolean mayRecord() {
         Stop why = stop.get();
-        return why == null || why == Stop.TIMED_OUT;
+        return why == null || why == Stop.TIMED_OUT || why == Stop.SUSPENDED;
     }
 
     /**

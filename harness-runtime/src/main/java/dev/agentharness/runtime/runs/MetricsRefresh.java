@@ -23,9 +23,12 @@ public class MetricsRefresh {
     private final RunQueue queue;
     private final Database database;
     private final HealthReport health;
+    private final CostSpikes costSpikes;
 
     @Inject
-    public MetricsRefresh(HarnessMetrics metrics, RunQueue queue, Database database, HealthReport health) {
+    public MetricsRefresh(HarnessMetrics metrics, RunQueue queue, Database database, HealthReport health,
+                          CostSpikes costSpikes) {
+        this.costSpikes = costSpikes;
         this.metrics = metrics;
         this.queue = queue;
         this.database = database;
@@ -43,6 +46,24 @@ public class MetricsRefresh {
             metrics.runsQueued(queue.queuedCount());
         } catch (RuntimeException e) {
             LOG.debugf("queued-run count not refreshed: %s", e.getMessage());
+        }
+    }
+
+    /**
+     * The per-principal spend gauges and cost-spike alerts ({@link CostSpikes}), every
+     * {@code harness.metrics.spend-refresh-interval} ({@code HARNESS_METRICS_SPEND_REFRESH_INTERVAL}, default 60s):
+     * a grouped scan of today's usage rows, so less often than the queue count.
+     */
+    @Scheduled(identity = "spend-refresh", every = "${harness.metrics.spend-refresh-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void refreshSpend() {
+        if (!database.ready()) {
+            return;
+        }
+        try {
+            costSpikes.refresh();
+        } catch (RuntimeException e) {
+            LOG.debugf("per-principal spend not refreshed: %s", e.getMessage());
         }
     }
 }

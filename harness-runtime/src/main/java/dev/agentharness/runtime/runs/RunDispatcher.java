@@ -163,6 +163,22 @@ public class RunDispatcher {
         }
     }
 
+    /**
+     * The kill switch: every run of {@code principal} executing here stops at once (interrupted, not at its next turn).
+     * Runs on other replicas stop at their next heartbeat, which reads the suspension with the lease.
+     */
+    public void suspended(String principal) {
+        active.values().stream().filter(run -> principal.equals(run.run().principal()))
+                .forEach(this::stopSuspended);
+    }
+
+    private void stopSuspended(ActiveRun run) {
+        if (!run.isRecording() && run.stopped().isEmpty()) {
+            LOG.infof("run %s: its principal is suspended; stopping it", run.runId());
+            run.stop(ActiveRun.Stop.SUSPENDED);
+        }
+    }
+
     /** A run was queued: claim it now instead of at the next poll. */
     public void wake() {
         wakeups.release();
@@ -248,6 +264,7 @@ public class RunDispatcher {
             metrics.databaseProbed(true);
             Set<String> held = heartbeat.held();
             heartbeat.cancelRequested().forEach(this::cancelRequested);
+            heartbeat.suspended().forEach(runId -> Optional.ofNullable(active.get(runId)).ifPresent(this::stopSuspended));
             for (String runId : executing) {
                 ActiveRun run = active.get(runId);
                 if (!held.contains(runId) && run != null && !run.isRecording() && active.containsKey(runId)) {

@@ -20,6 +20,7 @@ import dev.agentharness.runtime.agent.JournalSteps;
 import dev.agentharness.runtime.agent.JournalTrace;
 import dev.agentharness.runtime.agent.RunStep;
 import dev.agentharness.runtime.agent.StepKind;
+import dev.agentharness.runtime.agent.RunBudget;
 import dev.agentharness.runtime.agent.RunConfig;
 import dev.agentharness.runtime.agent.RunResult;
 import dev.agentharness.runtime.agent.Runner;
@@ -38,6 +39,7 @@ import dev.agentharness.runtime.state.ArtifactRow;
 import dev.agentharness.runtime.state.AuditEntry;
 import dev.agentharness.runtime.state.CompletionRejectedException;
 import dev.agentharness.runtime.state.JournalStep;
+import dev.agentharness.runtime.state.PrincipalControls;
 import dev.agentharness.runtime.state.RunCompletion;
 import dev.agentharness.runtime.state.RunJournal;
 import dev.agentharness.runtime.state.RunRecord;
@@ -101,6 +103,8 @@ public class RunExecutor {
     private final Pricing pricing;
     /** Prices each model call as it is recorded (through the run's {@link RunConfig}). */
     private final PriceTable prices;
+    /** The principal's daily budget, asked before each model call (only principals with one pay for a query). */
+    private final DailyBudgets dailyBudgets;
     private final RunWaiters waiters;
     private final RunSpanTree spanTree;
     /** The spans of the runs executing here, by run id: the trace built at completion starts their step spans. */
@@ -126,7 +130,9 @@ public class RunExecutor {
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
                        ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten,
-                       PhoenixExport phoenix, RunOutcomeMetrics outcomeMetrics, PriceTable prices) {
+                       PhoenixExport phoenix, RunOutcomeMetrics outcomeMetrics, PriceTable prices,
+                       DailyBudgets dailyBudgets) {
+        this.dailyBudgets = dailyBudgets;
         this.prices = prices;
         this.phoenix = phoenix;
         this.outcomeMetrics = outcomeMetrics;
@@ -268,6 +274,7 @@ public class RunExecutor {
                 .withIdentity(run.runId(), run.sessionId(), run.principal())
                 .withTimeLimits(toolTimeout, deadline)
                 .withPricing(prices)
+                .withBudget(RunBudget.of(run.maxCostUsd(), run.maxTokens(), dailyBudgets.forRun(run.principal())))
                 .withCancellation(() -> active.stopped().isPresent() || pastDeadline(deadline)
                         || active.cancelRequested());
         Agent agent = agents.find(run.agent()).orElse(null);
@@ -326,6 +333,17 @@ public class RunExecutor {
                 || pastDeadline(active.deadline());
     }
 
+    private static boolean suspended(ActiveRun active) {
+        return active.stopped().map(stop -> stop == ActiveRun.Stop.SUSPENDED).orElse(false);
+    }
+
+    /** The kill switch stopped the run: {@code failed}, reason {@code Suspended}, whatever the interrupted step said. */
+    private RunCompletion suspendedCompletion(RunRecord run, RunJournalWriter journal, String workerId,
+                                              List<RunStep> steps) {
+        return failed(run, journal, workerId, RunStatus.FAILED, PrincipalControls.REASON_SUSPENDED,
+                "principal " + run.principal() + " was suspended by an admin; the run was stopped", steps);
+    }
+
     private RunCompletion timedOutCompletion(RunRecord run, RunJournalWriter journal, String workerId,
                                              List<RunStep> steps) {
         return failed(run, journal, workerId, RunStatus.TIMED_OUT, "TimedOut",
@@ -368,6 +386,9 @@ public class RunExecutor {
                 return timedOutCompletion(run, journal, workerId, e.steps())
                         .withUsedSandbox(usedSandbox);
             }
+            if (suspended(active)) {
+                return suspendedCompletion(run, journal, workerId, e.steps()).withUsedSandbox(usedSandbox);
+            }
             RunStatus status = e.reason() == FailureReason.Cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
             return failed(run, journal, workerId, status, e.reason().name(), e.getMessage(), e.steps())
                     .withUsedSandbox(usedSandbox);
@@ -375,6 +396,9 @@ public class RunExecutor {
             if (timedOut(active)) {
                 return timedOutCompletion(run, journal, workerId, journal.recorded())
                         .withUsedSandbox(usedSandbox);
+            }
+            if (suspended(active)) {
+                return suspendedCompletion(run, journal, workerId, journal.recorded()).withUsedSandbox(usedSandbox);
             }
             LOG.errorf(e, "run failed unexpectedly");
             return failed(run, journal, workerId, RunStatus.FAILED, "InternalError",

@@ -65,6 +65,14 @@ public final class RunRequestValidator {
             throw new InvalidRunRequest("field 'timeout_seconds' must be between 1 and "
                     + limits.maxTimeoutSeconds() + ", got " + request.timeoutSeconds());
         }
+        if (request.maxCostUsd() != null && !(request.maxCostUsd() > 0 && Double.isFinite(request.maxCostUsd()))) {
+            throw new InvalidRunRequest("field 'max_cost_usd' must be a finite number of US dollars above 0, got "
+                    + request.maxCostUsd());
+        }
+        if (request.maxTokens() != null && request.maxTokens() < 1) {
+            throw new InvalidRunRequest("field 'max_tokens' must be a whole number above 0, got "
+                    + request.maxTokens());
+        }
         validateMetadata(request.metadata());
         if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
             throw new InvalidRunRequest("header 'Idempotency-Key' must be 1 to 255 visible ASCII characters");

@@ -73,13 +73,16 @@ public class RunService {
     private final ArtifactLinks links;
     private final HarnessMetrics metrics;
     private final PriceTable prices;
+    /** The kill switch and the daily budget, checked before a run is written. */
+    private final SpendAdmission admission;
 
     @Inject
     public RunService(RunSubmissions submissions, RunReads runs, Database database, AgentRegistry agents,
                       ModelClient model, RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
                       String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links,
-                      HarnessMetrics metrics, PriceTable prices) {
+                      HarnessMetrics metrics, PriceTable prices, SpendAdmission admission) {
+        this.admission = admission;
         this.prices = prices;
         this.metrics = metrics;
         this.sandboxes = sandboxes;
@@ -136,6 +139,7 @@ public class RunService {
         if (!database.ready()) {
             throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
         }
+        admission.admit(principal);
 
         String requestJson = canonicalJson(request);
         String requestHash = sha256(requestJson);
@@ -150,7 +154,8 @@ public class RunService {
                 sessionId, principal, agent,
                 request.model() != null ? request.model() : defaultModel,
                 request.message(), requestJson, requestHash, idempotencyKey, maxTurns,
-                request.timeoutSeconds(), Boolean.TRUE.equals(request.saveArtifact()), traceId());
+                request.timeoutSeconds(), Boolean.TRUE.equals(request.saveArtifact()), traceId(),
+                request.maxCostUsd(), request.maxTokens());
 
         var outcome = submitDurably(newRun);
         RunRecord run = outcome.run();

@@ -62,8 +62,15 @@ public class RunQueue extends StoreStatements {
         return heartbeat(pool.get(), workerId, runIds, lease).held();
     }
 
-    /** The runs whose leases a heartbeat renewed, and those of them a caller asked to cancel. */
-    public record Heartbeat(Set<String> held, Set<String> cancelRequested) {
+    /**
+     * The runs whose leases a heartbeat renewed, those of them a caller asked to cancel, and those whose principal is
+     * suspended (the kill switch: they stop at once).
+     */
+    public record Heartbeat(Set<String> held, Set<String> cancelRequested, Set<String> suspended) {
+
+        public Heartbeat(Set<String> held, Set<String> cancelRequested) {
+            this(held, cancelRequested, Set.of());
+        }
     }
 
     /**
@@ -76,17 +83,23 @@ public class RunQueue extends StoreStatements {
         RowSet<Row> rows = await(client.preparedQuery("UPDATE public.runs "
                         + "SET lease_expires_at = now() + $3::bigint * interval '1 millisecond' "
                         + "WHERE id = ANY($2::text[]) AND status = 'running' AND lease_owner = $1 "
-                        + "RETURNING id, cancel_requested")
+                        // The kill switch reaches runs on every replica here: one primary-key probe per held run.
+                        + "RETURNING id, cancel_requested, EXISTS (SELECT 1 FROM public.principal_controls c "
+                        + "WHERE c.principal = runs.principal AND c.suspended) AS suspended")
                 .execute(Tuple.of(workerId, runIds.toArray(String[]::new), lease.toMillis())));
         Set<String> held = new HashSet<>();
         Set<String> cancelRequested = new HashSet<>();
+        Set<String> suspended = new HashSet<>();
         rows.forEach(row -> {
             held.add(row.getString("id"));
             if (Boolean.TRUE.equals(row.getBoolean("cancel_requested"))) {
                 cancelRequested.add(row.getString("id"));
             }
+            if (Boolean.TRUE.equals(row.getBoolean("suspended"))) {
+                suspended.add(row.getString("id"));
+            }
         });
-        return new Heartbeat(held, cancelRequested);
+        return new Heartbeat(held, cancelRequested, suspended);
     }
 
     /**

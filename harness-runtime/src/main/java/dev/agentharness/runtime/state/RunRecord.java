@@ -13,6 +13,8 @@ import java.time.OffsetDateTime;
  * @param lastStep   kind of the last step recorded, null before the first
  * @param sampledToPhoenix whether its spans went to Phoenix; null while it runs and when Phoenix was off
  * @param cachedInputTokens the part of {@code inputTokens} its model calls read from the provider's cache
+ * @param maxCostUsd the run's own cost budget ({@code max_cost_usd}); null = none
+ * @param maxTokens  the run's own token budget ({@code max_tokens}, input + output); null = none
  */
 public record RunRecord(String runId, String sessionId, String principal, String agent, String model,
         RunStatus status, String reason, String message, String requestJson, String requestHash,
@@ -21,7 +23,23 @@ public record RunRecord(String runId, String sessionId, String principal, String
         int attempts, String leaseOwner, OffsetDateTime leaseExpiresAt, OffsetDateTime createdAt,
         OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime updatedAt,
         long leaseEpoch, int recoveries, int turns, int stepCount, String lastStep, Boolean sampledToPhoenix,
-        long cachedInputTokens) {
+        long cachedInputTokens, Double maxCostUsd, Long maxTokens) {
+
+    /** A run without a budget of its own. */
+    public RunRecord(String runId, String sessionId, String principal, String agent, String model,
+                     RunStatus status, String reason, String message, String requestJson, String requestHash,
+                     String idempotencyKey, String reply, long inputTokens, long outputTokens, double costUsd,
+                     String traceId, boolean usedSandbox, boolean saveArtifact, int maxTurns, Integer timeoutSeconds,
+                     boolean cancelRequested, int attempts, String leaseOwner, OffsetDateTime leaseExpiresAt,
+                     OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime completedAt,
+                     OffsetDateTime updatedAt, long leaseEpoch, int recoveries, int turns, int stepCount,
+                     String lastStep, Boolean sampledToPhoenix, long cachedInputTokens) {
+        this(runId, sessionId, principal, agent, model, status, reason, message, requestJson, requestHash,
+                idempotencyKey, reply, inputTokens, outputTokens, costUsd, traceId, usedSandbox, saveArtifact,
+                maxTurns, timeoutSeconds, cancelRequested, attempts, leaseOwner, leaseExpiresAt, createdAt, startedAt,
+                completedAt, updatedAt, leaseEpoch, recoveries, turns, stepCount, lastStep, sampledToPhoenix,
+                cachedInputTokens, null, null);
+    }
 
     /** A run without cached input tokens. */
     public RunRecord(String runId, String sessionId, String principal, String agent, String model,

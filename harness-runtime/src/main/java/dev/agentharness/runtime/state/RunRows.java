@@ -11,7 +11,7 @@ final class RunRows {
             + "request_json::text AS request_json, request_hash, idempotency_key, reply, input_tokens, output_tokens, "
             + "cost_usd, trace_id, used_sandbox, save_artifact, max_turns, timeout_seconds, cancel_requested, attempts, "
             + "lease_owner, lease_expires_at, created_at, started_at, completed_at, updated_at, lease_epoch, recoveries, "
-            + "turns, step_count, last_step, sampled_to_phoenix, cached_input_tokens";
+            + "turns, step_count, last_step, sampled_to_phoenix, cached_input_tokens, max_cost_usd, max_tokens";
 
     private RunRows() {
     }
@@ -52,6 +52,8 @@ final class RunRows {
                 row.getInteger("step_count"),
                 row.getString("last_step"),
                 row.getBoolean("sampled_to_phoenix"),
-                row.getLong("cached_input_tokens"));
+                row.getLong("cached_input_tokens"),
+                row.getDouble("max_cost_usd"),
+                row.getLong("max_tokens"));
     }
 }
