@@ -18,11 +18,35 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public sealed interface Reply {
 
-    /** A 200 answer whose {@code output} array holds these items, in order. */
-    record Output(List<ObjectNode> items) implements Reply {
+    /**
+     * A 200 answer whose {@code output} array holds these items, in order. Its {@code usage} is the fake's
+     * deterministic count ({@link ResponseEnvelope#tokens}) unless {@code usage} scripts it.
+     */
+    record Output(List<ObjectNode> items, Usage usage) implements Reply {
         public Output {
             items = List.copyOf(items);
         }
+
+        public Output(List<ObjectNode> items) {
+            this(items, null);
+        }
+
+        /** This answer with scripted usage: e.g. an expensive conversation for budget tests. */
+        public Output withUsage(long inputTokens, long cachedInputTokens, long outputTokens) {
+            return new Output(items, new Usage(inputTokens, cachedInputTokens, outputTokens));
+        }
+    }
+
+    /** Scripted token counts of one answer ({@code cachedInputTokens} is part of {@code inputTokens}). */
+    record Usage(long inputTokens, long cachedInputTokens, long outputTokens) {
+    }
+
+    /** {@code reply} (a successful one) with scripted usage. */
+    static Reply withUsage(Reply reply, long inputTokens, long cachedInputTokens, long outputTokens) {
+        if (!(reply instanceof Output output)) {
+            throw new IllegalArgumentException("only a successful reply has usage, got " + reply);
+        }
+        return output.withUsage(inputTokens, cachedInputTokens, outputTokens);
     }
 
     /** A non-200 answer sent as is, e.g. 429 with {@code Retry-After: 1}. */

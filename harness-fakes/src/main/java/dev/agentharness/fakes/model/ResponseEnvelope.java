@@ -45,6 +45,11 @@ public final class ResponseEnvelope {
     }
 
     public static ObjectNode completed(JsonNode request, List<ObjectNode> items, Instant now) {
+        return completed(request, items, null, now);
+    }
+
+    /** As {@link #completed(JsonNode, List, Instant)}, with scripted usage when {@code usage} is not null. */
+    public static ObjectNode completed(JsonNode request, List<ObjectNode> items, Reply.Usage usage, Instant now) {
         ObjectNode response = JSON.createObjectNode()
                 .put("id", Reply.Ids.next("resp"))
                 .put("object", "response")
@@ -73,15 +78,16 @@ public final class ResponseEnvelope {
         response.put("top_logprobs", 0);
         response.put("top_p", request.path("top_p").asDouble(1.0));
         response.put("truncation", "disabled");
-        response.set("usage", usage(inputTokens(request), outputTokens(items)));
+        response.set("usage", usage == null ? usage(inputTokens(request), 0, outputTokens(items))
+                : usage(usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens()));
         response.putNull("user");
         response.set("metadata", request.path("metadata").isObject() ? request.get("metadata") : JSON.createObjectNode());
         return response;
     }
 
-    private static ObjectNode usage(long input, long output) {
+    private static ObjectNode usage(long input, long cached, long output) {
         ObjectNode usage = JSON.createObjectNode().put("input_tokens", input);
-        usage.putObject("input_tokens_details").put("cached_tokens", 0).put("cache_write_tokens", 0);
+        usage.putObject("input_tokens_details").put("cached_tokens", cached).put("cache_write_tokens", 0);
         usage.put("output_tokens", output);
         usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
         usage.put("total_tokens", input + output);

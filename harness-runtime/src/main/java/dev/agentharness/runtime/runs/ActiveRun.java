@@ -112,7 +112,8 @@ public final class ActiveRun {
      */
     void interrupt() {
         Thread executing = thread;
-        if (executing != null && stop.get() != null && !gentle) {
+        // Never while the outcome is written: a stopped run that records (timed_out, a suspension) must get it stored.
+        if (executing != null && stop.get() != null && !gentle && !recording) {
             executing.interrupt();
         }
     }

@@ -187,6 +187,9 @@ public class RunExecutor {
                 return;
             }
             active.recording();
+            // A stopped run that records its end (timed out, suspended) may still carry the stop's interrupt: the
+            // write must not fail on it (the watchdog interrupts no more once recording is set).
+            Thread.interrupted();
             outcome = record(run, completion);
             if (outcome.run() != null) {
                 RunRecord recorded = outcome.run();

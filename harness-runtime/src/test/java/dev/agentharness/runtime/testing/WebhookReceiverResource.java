@@ -1,0 +1,30 @@
+package dev.agentharness.runtime.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
+
+/** Starts a {@link WebhookReceiver} and points {@code HARNESS_ALERTS_WEBHOOK_URL} at it, with fast retries. */
+public class WebhookReceiverResource implements QuarkusTestResourceLifecycleManager {
+
+    private static volatile WebhookReceiver receiver;
+
+    public static WebhookReceiver receiver() {
+        return receiver;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        receiver = new WebhookReceiver();
+        return Map.of("harness.alerts.webhook-url", receiver.url(),
+                "harness.alerts.retry-initial-backoff-millis", "50",
+                "harness.alerts.max-attempts", "4");
+    }
+
+    @Override
+    public void stop() {
+        if (receiver != null) {
+            receiver.close();
+            receiver = null;
+        }
+    }
+}
