@@ -16,7 +16,8 @@
 # Optional: DATABASE_DIRECT_URL, OPENAI_API_KEY (or AZURE_OPENAI_API_KEY via the chart values), R2_ACCOUNT_ID,
 # R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_BUCKET, E2B_API_KEY, CLOUDFLARE_SANDBOX_API_KEY,
 # APPLICATIONINSIGHTS_CONNECTION_STRING (traces to Application Insights), HARNESS_STORAGE_SIGNING_KEY and
-# HARNESS_STORAGE_SIGNING_KEY_PREVIOUS (local store links only; rotation in docs/runbook.md). On an update, a secret
+# HARNESS_STORAGE_SIGNING_KEY_PREVIOUS (local store links only; rotation in docs/runbook.md), HARNESS_ALERTS_WEBHOOK_URL
+# (the alert webhook). On an update, a secret
 # that is not in the environment keeps the value the app already has; one the app never had is left out with the
 # variable that uses it.
 set -euo pipefail
@@ -132,7 +133,8 @@ check_secret_values() {
   local name
   for name in HARNESS_API_KEYS DATABASE_URL DATABASE_DIRECT_URL OPENAI_API_KEY AZURE_OPENAI_API_KEY \
     R2_ACCOUNT_ID R2_ACCESS_KEY_ID R2_SECRET_ACCESS_KEY R2_BUCKET E2B_API_KEY CLOUDFLARE_SANDBOX_API_KEY \
-    HARNESS_STORAGE_SIGNING_KEY HARNESS_STORAGE_SIGNING_KEY_PREVIOUS APPLICATIONINSIGHTS_CONNECTION_STRING; do
+    HARNESS_STORAGE_SIGNING_KEY HARNESS_STORAGE_SIGNING_KEY_PREVIOUS APPLICATIONINSIGHTS_CONNECTION_STRING \
+    HARNESS_ALERTS_WEBHOOK_URL; do
     case "${!name:-}" in
       *$'\n'* | *$'\r'*) die "$name contains a line break" ;;
     esac

@@ -42,7 +42,8 @@ class ChartRenderingTest {
             "AZURE_OPENAI_API_KEY", "DATABASE_URL", "DATABASE_DIRECT_URL", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
             "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY", "CLOUDFLARE_SANDBOX_API_KEY",
             "APPLICATIONINSIGHTS_CONNECTION_STRING", "PHOENIX_API_KEY", "OTEL_EXPORTER_OTLP_HEADERS",
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "HARNESS_STORAGE_SIGNING_KEY", "HARNESS_STORAGE_SIGNING_KEY_PREVIOUS");
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "HARNESS_STORAGE_SIGNING_KEY", "HARNESS_STORAGE_SIGNING_KEY_PREVIOUS",
+            "HARNESS_ALERTS_WEBHOOK_URL");
     /** Shapes of secret values: an OpenAI/E2B key, a DSN with a password, a private key. */
     private static final Pattern SECRET_LOOKING = Pattern.compile(
             "sk-[A-Za-z0-9_-]{8,}|e2b_[A-Za-z0-9]{8,}|[a-z]+://[^\\s/:@]+:[^\\s/@]+@|-----BEGIN [A-Z ]*PRIVATE KEY");
@@ -342,6 +343,20 @@ class ChartRenderingTest {
         Deployment none = (Deployment) TypedKubernetesObjects.parse(CHART.template("").one("Deployment", "ah-agent-harness-harness"));
         assertTrue(none.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                 .noneMatch(e -> e.getName().startsWith("HARNESS_STORAGE_SIGNING_KEY")), "no Secret, no variable");
+    }
+
+    @Test
+    void theAlertWebhookUrlComesOnlyFromItsSecret() {
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template(
+                "secrets: {alerts: {existingSecret: alerts-webhook}}\n").one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        var url = c.getEnv().stream().filter(e -> e.getName().equals("HARNESS_ALERTS_WEBHOOK_URL")).findFirst()
+                .orElseThrow().getValueFrom().getSecretKeyRef();
+        assertEquals(List.of("alerts-webhook", "HARNESS_ALERTS_WEBHOOK_URL"), List.of(url.getName(), url.getKey()));
+
+        Deployment none = (Deployment) TypedKubernetesObjects.parse(CHART.template("").one("Deployment", "ah-agent-harness-harness"));
+        assertTrue(none.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .noneMatch(e -> e.getName().equals("HARNESS_ALERTS_WEBHOOK_URL")), "no Secret, no variable");
     }
 
     @Test

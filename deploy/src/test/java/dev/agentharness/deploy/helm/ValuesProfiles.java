@@ -20,6 +20,7 @@ final class ValuesProfiles {
               e2b: {existingSecret: e2b}
               cloudflare: {existingSecret: cloudflare}
               storageSigning: {existingSecret: link-signing}
+              alerts: {existingSecret: alerts-webhook}
               telemetry: {existingSecret: telemetry, keys: [{env: APPLICATIONINSIGHTS_CONNECTION_STRING, key: ai}, {env: PHOENIX_API_KEY, key: phoenix}, {env: OTEL_EXPORTER_OTLP_HEADERS, key: otlp}]}
             """;
 

@@ -59,6 +59,8 @@ public class HarnessMetrics {
                 .description("A principal's average daily model spend over the 7 UTC days before today, from "
                         + "public.usage (aggregate with max()); same principals as the today gauge")
                 .register(registry);
+        // Present before the first refresh (principal="other", 0), so the alert's names are always scraped.
+        principalSpend(java.util.Map.of("other", new double[] {0, 0}));
         // Label-less counters exist from the start, so rate() and the dashboard see 0 rather than no series.
         leasesExpired(0);
         runsRecovered(0);

@@ -97,21 +97,18 @@ public class CostSpikes {
         Map<String, double[]> gauges = new LinkedHashMap<>();
         double otherToday = 0;
         double otherAverage = 0;
-        boolean others = false;
         for (int i = 0; i < sorted.size(); i++) {
             Signal signal = sorted.get(i);
             if (i < top && !OTHER.equals(signal.principal())) {
                 gauges.put(signal.principal(), new double[] {signal.todayUsd().doubleValue(),
                         signal.averageUsd().doubleValue()});
             } else {
-                others = true;
                 otherToday += signal.todayUsd().doubleValue();
                 otherAverage += signal.averageUsd().doubleValue();
             }
         }
-        if (others) {
-            gauges.put(OTHER, new double[] {otherToday, otherAverage});
-        }
+        // Always present (0 when every principal has its own series): the series never vanish between refreshes.
+        gauges.put(OTHER, new double[] {otherToday, otherAverage});
         return gauges;
     }
 }

@@ -127,6 +127,46 @@ class RunnerReplayTest {
     }
 
     @Test
+    void aResumedRunsBudgetCountsWhatItsEarlierAttemptsSpent() {
+        // Every call: 10 input + 5 output tokens at $0.001 a token = $0.015, recorded with its response.
+        RunConfig priced = config.withPricing((model, in, cached, out) -> (in + out) / 1000.0)
+                .withBudget(RunBudget.of(0.03, null, SpendCheck.NONE));
+        DyingJournal first = new DyingJournal(4); // two model responses recorded, dies asking for the third
+        RunConfig unbounded = config.withPricing(priced.pricing());
+        assertThrows(IllegalStateException.class, () -> runner(script()).run(agent(), List.of(), "go", unbounded,
+                first));
+
+        ScriptedModelClient model = new ScriptedModelClient().then(say("done"));
+        AgentRunException stopped = assertThrows(AgentRunException.class, () -> runner(model)
+                .run(agent(), List.of(), "go", priced, StepJournal.inMemory(first.durable)));
+
+        assertEquals(FailureReason.BudgetExceeded, stopped.reason());
+        assertTrue(stopped.getMessage().startsWith("spent $0.0300 of max_cost_usd $0.0300 over 2 model call(s)"),
+                stopped.getMessage());
+        assertEquals(0, model.requests().size(), "the replayed calls spent the budget: no live call");
+    }
+
+    @Test
+    void thePrincipalsBudgetIsAskedBeforeEveryLiveCallWithTheRunsSpend() {
+        List<Double> asked = new ArrayList<>();
+        RunConfig priced = config.withPricing((model, in, cached, out) -> (in + out) / 1000.0)
+                .withBudget(RunBudget.of(null, null, spent -> {
+                    asked.add(spent);
+                    return asked.size() == 3 ? Optional.of("daily budget spent") : Optional.empty();
+                }));
+
+        AgentRunException stopped = assertThrows(AgentRunException.class,
+                () -> runner(script()).run(agent(), List.of(), "go", priced));
+
+        assertEquals(FailureReason.BudgetExceeded, stopped.reason());
+        assertEquals("daily budget spent", stopped.getMessage());
+        assertEquals(3, asked.size());
+        assertEquals(0.0, asked.get(0), 1e-12);
+        assertEquals(0.015, asked.get(1), 1e-12);
+        assertEquals(0.030, asked.get(2), 1e-12);
+    }
+
+    @Test
     void aSideEffectStartedWithoutARecordedOutputEndsTheRunUncertain() {
         List<RunStep> died = new ArrayList<>();
         DyingJournal first = new DyingJournal(3); // the send's start is durable; its output never was
