@@ -85,7 +85,7 @@ class TwoTenantsIT {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             AgentRun run = get(namespace, name);
             throw new AssertionError(namespace + "/" + name + " never reached " + status + "/" + reason + "; last: "
-                    + (run == null ? "(gone)" : run.getStatus()), e);
+                    + (run == null ? "(gone)" : io.fabric8.kubernetes.client.utils.Serialization.asYaml(run.getStatus())), e);
         }
         return AgentRunReport.succeeded(get(namespace, name)).orElseThrow();
     }
