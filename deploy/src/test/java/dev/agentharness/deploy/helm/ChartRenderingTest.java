@@ -120,7 +120,9 @@ class ChartRenderingTest {
                 .map(o -> o.getKind() + "/" + o.getMetadata().getName())
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(new TreeSet<>(List.of(
+                "ClusterRole/ah-agent-harness-edit",
                 "ClusterRole/ah-agent-harness-operator",
+                "ClusterRole/ah-agent-harness-view",
                 "ClusterRoleBinding/ah-agent-harness-operator",
                 "Deployment/ah-agent-harness-harness",
                 "Deployment/ah-agent-harness-operator",

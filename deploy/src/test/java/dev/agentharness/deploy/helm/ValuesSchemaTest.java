@@ -59,6 +59,13 @@ class ValuesSchemaTest {
             a dashboard label value with a space            | metrics: {grafanaDashboard: {labelValue: 'one two'}}                       | labelValue
             an unknown autoscaling metric                   | harness: {autoscaling: {metric: memory}}                                   | metric
             zero runs in flight per pod                     | harness: {autoscaling: {runs: {inFlightPerPod: 0}}}                        | inFlightPerPod
+            a watched namespace that is no namespace name   | operator: {watchNamespaces: [Team_A]}                                      | watchNamespaces
+            a watched namespace listed twice                | operator: {watchNamespaces: [team-a, team-a]}                              | watchNamespaces
+            watched namespaces as one string                | operator: {watchNamespaces: 'team-a,team-b'}                               | watchNamespaces
+            a delegate principal with a colon               | operator: {harnessPrincipal: 'ns:team-a'}                                  | harnessPrincipal
+            the chart-managed delegates as harness env      | harness: {env: {HARNESS_NAMESPACE_DELEGATES: ci-bot}}                      | invalid propertyName 'HARNESS_NAMESPACE_DELEGATES'
+            the chart-managed watched namespaces as env     | operator: {env: {WATCH_NAMESPACES: team-a}}                                | invalid propertyName 'WATCH_NAMESPACES'
+            rbac.aggregate as a string                      | rbac: {aggregate: 'yes'}                                                   | aggregate
             """)
     void badValuesAreRefusedNamingTheField(String description, String flowValues, String field) {
         String values = "{" + flowValues + "}\n";

@@ -11,12 +11,20 @@ public class ApiException extends RuntimeException {
     private final int status;
     private final String title;
     private final Map<String, String> headers;
+    private final Map<String, Object> members;
 
     public ApiException(int status, String title, String detail, Map<String, String> headers) {
+        this(status, title, detail, headers, Map.of());
+    }
+
+    /** With problem extension members ({@code members}, e.g. {@code limit}) beside the standard ones. */
+    public ApiException(int status, String title, String detail, Map<String, String> headers,
+                        Map<String, Object> members) {
         super(detail);
         this.status = status;
         this.title = title;
         this.headers = Map.copyOf(headers);
+        this.members = Map.copyOf(members);
     }
 
     public ApiException(int status, String title, String detail) {
@@ -40,6 +48,17 @@ public class ApiException extends RuntimeException {
                 Map.of("Retry-After", Integer.toString(retryAfterSeconds)));
     }
 
+    /**
+     * {@code 429}: the caller is at {@code limit}; {@code Retry-After} says when to try again, {@code headers} may add
+     * the {@code RateLimit-*} fields.
+     */
+    public static ApiException tooManyRequests(String limit, String detail, long retryAfterSeconds,
+                                               Map<String, String> headers) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+        all.put("Retry-After", Long.toString(retryAfterSeconds));
+        return new ApiException(429, "Too Many Requests", detail, all, Map.of("limit", limit));
+    }
+
     public int status() {
         return status;
     }
@@ -50,5 +69,9 @@ public class ApiException extends RuntimeException {
 
     public Map<String, String> headers() {
         return headers;
+    }
+
+    public Map<String, Object> members() {
+        return members;
     }
 }

@@ -24,9 +24,13 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
+        Problem problem = Problem.of(e.status(), e.title(), e.getMessage());
+        for (var member : new java.util.TreeMap<>(e.members()).entrySet()) {
+            problem = problem.with(member.getKey(), member.getValue());
+        }
         Response.ResponseBuilder builder = Response.status(e.status())
                 .type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(e.status(), e.title(), e.getMessage()));
+                .entity(problem);
         e.headers().forEach(builder::header);
         return builder.build();
     }
@@ -40,6 +44,8 @@ public class ProblemMappers {
             case CONFLICT -> ApiException.conflict(e.getMessage());
             case UNPROCESSABLE -> new ApiException(422, "Unprocessable Content", e.getMessage());
             case UNAVAILABLE -> ApiException.unavailable(e.getMessage(), e.retryAfterSeconds().orElse(5));
+            case THROTTLED -> ApiException.tooManyRequests(e.limit(), e.getMessage(),
+                    e.retryAfterSeconds().orElse(5), java.util.Map.of());
         });
     }
 

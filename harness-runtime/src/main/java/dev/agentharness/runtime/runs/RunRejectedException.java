@@ -21,16 +21,24 @@ public final class RunRejectedException extends RuntimeException {
         /** A well-formed request this harness cannot honour as configured. */
         UNPROCESSABLE,
         /** A dependency is missing or down; retry after {@link #retryAfterSeconds()}. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** The caller is at one of its limits ({@link #limit()}); retry after {@link #retryAfterSeconds()}. */
+        THROTTLED
     }
 
     private final Kind kind;
     private final OptionalInt retryAfterSeconds;
+    private final String limit;
 
     private RunRejectedException(Kind kind, String message, OptionalInt retryAfterSeconds) {
+        this(kind, message, retryAfterSeconds, null);
+    }
+
+    private RunRejectedException(Kind kind, String message, OptionalInt retryAfterSeconds, String limit) {
         super(Objects.requireNonNull(message));
         this.kind = Objects.requireNonNull(kind);
         this.retryAfterSeconds = retryAfterSeconds;
+        this.limit = limit;
     }
 
     public static RunRejectedException invalid(String message) {
@@ -53,11 +61,23 @@ public final class RunRejectedException extends RuntimeException {
         return new RunRejectedException(Kind.UNAVAILABLE, message, OptionalInt.of(retryAfterSeconds));
     }
 
+    /** The caller is at {@code limit} (its name in the tenants file, e.g. {@code max_queued}). */
+    public static RunRejectedException throttled(String limit, String message, int retryAfterSeconds) {
+        return new RunRejectedException(Kind.THROTTLED, message, OptionalInt.of(retryAfterSeconds),
+                Objects.requireNonNull(limit));
+    }
+
     public Kind kind() {
         return kind;
     }
 
-    /** Set only for {@link Kind#UNAVAILABLE}. */
+    /** The limit a {@link Kind#THROTTLED} refusal names; null for the other kinds. */
+    public String limit() {
+        return limit;
+    }
+
+
+    /** Set only for {@link Kind#UNAVAILABLE} and {@link Kind#THROTTLED}. */
     public OptionalInt retryAfterSeconds() {
         return retryAfterSeconds;
     }
