@@ -60,6 +60,17 @@ public interface HarnessApi {
     @Path("sessions/{id}")
     SessionResponse getSession(@PathParam("id") String sessionId);
 
+    /**
+     * Chargeback: the caller's model calls recorded in {@code [from, to)} (ISO-8601 instants or UTC dates; {@code to}
+     * exclusive; both default to today, UTC; at most 400 days), grouped by {@code group_by} ({@code principal},
+     * {@code agent}, {@code model}, {@code day}; default {@code day}). An admin principal may pass {@code principal} to
+     * read another tenant's, or {@code *} for every tenant's.
+     */
+    @GET
+    @Path("usage")
+    UsageReport usage(@QueryParam("from") String from, @QueryParam("to") String to,
+                      @QueryParam("group_by") String groupBy, @QueryParam("principal") String principal);
+
     @GET
     @Path("health")
     HealthResponse health();

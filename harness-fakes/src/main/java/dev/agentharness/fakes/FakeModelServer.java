@@ -204,7 +204,7 @@ public final class FakeModelServer implements AutoCloseable {
     private static void send(HttpExchange exchange, Reply reply, RecordedRequest request) throws IOException {
         switch (reply) {
             case Reply.Output output -> sendJson(exchange, 200, Map.of(),
-                    ResponseEnvelope.completed(request.body(), output.items(), Instant.now()).toString());
+                    ResponseEnvelope.completed(request.body(), output.items(), output.usage(), Instant.now()).toString());
             case Reply.Failure failure -> sendJson(exchange, failure.status(), failure.headers(), failure.body());
         }
     }

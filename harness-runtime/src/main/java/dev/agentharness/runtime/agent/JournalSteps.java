@@ -40,15 +40,18 @@ public final class JournalSteps {
                 .put("started_at", startedAt.toString()).put("ended_at", endedAt.toString()));
     }
 
-    static RunStep modelResponse(String agent, String model, int turn, ModelResponse response, Instant startedAt,
-                                 Instant endedAt) {
+    /** @param costUsd what the call cost, priced as it was recorded ({@link CallPricing}); summed, never re-priced */
+    static RunStep modelResponse(String agent, String model, int turn, ModelResponse response, double costUsd,
+                                 Instant startedAt, Instant endedAt) {
         ObjectNode payload = JSON.objectNode().put("agent", agent).put("model", model).put("turn", turn)
                 .put("response_id", response.responseId())
                 .put("input_tokens", response.inputTokens()).put("output_tokens", response.outputTokens())
                 // Read by the trace's spans and the token metrics; journals written before them lack these keys.
                 .put("response_model", response.responseModel()).put("finish_reason", response.finishReason())
                 .put("cached_input_tokens", response.cachedInputTokens())
-                .put("reasoning_tokens", response.reasoningTokens());
+                .put("reasoning_tokens", response.reasoningTokens())
+                // public.usage takes its row from these keys in the statement that writes the step (RunJournal).
+                .put("cost_usd", costUsd);
         ArrayNode output = payload.putArray("output");
         for (ConversationItem item : response.output()) {
             switch (item) {
@@ -80,6 +83,16 @@ public final class JournalSteps {
                 step.payload().path("output_tokens").asLong(), step.text("response_model"),
                 step.text("finish_reason"), step.payload().path("cached_input_tokens").asLong(0),
                 step.payload().path("reasoning_tokens").asLong(0));
+    }
+
+    /**
+     * What a {@code model_response} step's call cost as it was recorded; empty for journals written before calls were
+     * priced (the harness prices those once, at the run's end).
+     */
+    public static java.util.OptionalDouble recordedCostUsd(RunStep step) {
+        JsonNode cost = step.payload().get("cost_usd");
+        return cost != null && cost.isNumber() ? java.util.OptionalDouble.of(cost.doubleValue())
+                : java.util.OptionalDouble.empty();
     }
 
     /** @param errorType the failure's class ({@code ModelException.Kind}, lower case): {@code error.type} on its span */

@@ -19,6 +19,7 @@ import java.util.function.BooleanSupplier;
  *                               {@code trace_include_sensitive_data}); off keeps secrets out of stored traces
  * @param toolTimeout            longest a single tool call may take; the call is abandoned (and interrupted) after it
  * @param deadline               when the whole run must end (null = none); a tool call never outlives it either
+ * @param pricing                what each model call costs, recorded with its response (null = {@link CallPricing#FREE})
  */
 public record RunConfig(
         String defaultModel,
@@ -31,7 +32,8 @@ public record RunConfig(
         Map<String, String> metadata,
         boolean traceIncludeSensitive,
         Duration toolTimeout,
-        Instant deadline) {
+        Instant deadline,
+        CallPricing pricing) {
 
     public static final int DEFAULT_MAX_TURNS = 10;
     public static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofMinutes(2);
@@ -48,36 +50,42 @@ public record RunConfig(
         if (toolTimeout.isNegative() || toolTimeout.isZero()) {
             throw new IllegalArgumentException("toolTimeout must be positive, was " + toolTimeout);
         }
+        pricing = pricing == null ? CallPricing.FREE : pricing;
     }
 
     /** Ten turns, no cancellation, no identifiers, sensitive data kept out of the trace. */
     public static RunConfig defaults(String defaultModel) {
-        return new RunConfig(defaultModel, DEFAULT_MAX_TURNS, null, null, null, null, null, null, false, null, null);
+        return new RunConfig(defaultModel, DEFAULT_MAX_TURNS, null, null, null, null, null, null, false, null, null, null);
     }
 
     public RunConfig withMaxTurns(int turns) {
         return new RunConfig(defaultModel, turns, runSettings, runId, sessionId, principal, cancelled, metadata,
-                traceIncludeSensitive, toolTimeout, deadline);
+                traceIncludeSensitive, toolTimeout, deadline, pricing);
     }
 
     public RunConfig withCancellation(BooleanSupplier check) {
         return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, check, metadata,
-                traceIncludeSensitive, toolTimeout, deadline);
+                traceIncludeSensitive, toolTimeout, deadline, pricing);
     }
 
     public RunConfig withIdentity(String run, String session, String caller) {
         return new RunConfig(defaultModel, maxTurns, runSettings, run, session, caller, cancelled, metadata,
-                traceIncludeSensitive, toolTimeout, deadline);
+                traceIncludeSensitive, toolTimeout, deadline, pricing);
     }
 
     public RunConfig withTraceIncludeSensitive(boolean include) {
         return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, cancelled, metadata,
-                include, toolTimeout, deadline);
+                include, toolTimeout, deadline, pricing);
+    }
+
+    public RunConfig withPricing(CallPricing callPricing) {
+        return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, cancelled, metadata,
+                traceIncludeSensitive, toolTimeout, deadline, callPricing);
     }
 
     /** Tool calls end after {@code timeout}, and none outlives {@code runDeadline} (null = no run deadline). */
     public RunConfig withTimeLimits(Duration timeout, Instant runDeadline) {
         return new RunConfig(defaultModel, maxTurns, runSettings, runId, sessionId, principal, cancelled, metadata,
-                traceIncludeSensitive, timeout, runDeadline);
+                traceIncludeSensitive, timeout, runDeadline, pricing);
     }
 }

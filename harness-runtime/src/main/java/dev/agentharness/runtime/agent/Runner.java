@@ -169,9 +169,12 @@ public final class Runner {
                 throw failure(reason, e.getMessage(), e);
             }
             count(response);
+            // Priced now, at the price of this moment, and recorded with the response: never re-priced later.
+            double costUsd = config.pricing().costUsd(modelName, response.inputTokens(), response.cachedInputTokens(),
+                    response.outputTokens());
             // Durable before anything acts on it: a resumed run must never pay for this call again.
-            record(JournalSteps.modelResponse(current.name(), modelName, turns, response, startedAt, clock.instant()),
-                    true);
+            record(JournalSteps.modelResponse(current.name(), modelName, turns, response, costUsd, startedAt,
+                    clock.instant()), true);
             return response;
         }
 

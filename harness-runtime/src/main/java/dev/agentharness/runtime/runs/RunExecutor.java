@@ -99,6 +99,8 @@ public class RunExecutor {
     private final AgentRegistry agents;
     private final Runner runner;
     private final Pricing pricing;
+    /** Prices each model call as it is recorded (through the run's {@link RunConfig}). */
+    private final PriceTable prices;
     private final RunWaiters waiters;
     private final RunSpanTree spanTree;
     /** The spans of the runs executing here, by run id: the trace built at completion starts their step spans. */
@@ -124,7 +126,8 @@ public class RunExecutor {
                        @ConfigProperty(name = "harness.model.default") String defaultModel, RunLimits limits,
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
                        ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten,
-                       PhoenixExport phoenix, RunOutcomeMetrics outcomeMetrics) {
+                       PhoenixExport phoenix, RunOutcomeMetrics outcomeMetrics, PriceTable prices) {
+        this.prices = prices;
         this.phoenix = phoenix;
         this.outcomeMetrics = outcomeMetrics;
         this.journal = journal;
@@ -153,7 +156,9 @@ public class RunExecutor {
     public void execute(ActiveRun active, String workerId) {
         RunRecord run = active.run();
         RunSpanTree.Run traced = new RunSpanTree.Run(run.runId(), run.sessionId(), run.agent(), model.providerName(),
-                new RunSpanTree.Prices(pricing.inputUsdPerMillionTokens(), pricing.outputUsdPerMillionTokens()));
+                new RunSpanTree.Prices(pricing.inputUsdPerMillionTokens(), pricing.outputUsdPerMillionTokens()),
+                model -> prices.priceOf(model).map(price -> new RunSpanTree.Prices(price.inputUsdPerMtok(),
+                        price.outputUsdPerMtok(), price.cachedInputUsdPerMtok())).orElse(null));
         // The run's spans join the trace of the request that submitted it, through the trace id stored with the run;
         // a resumed run's root starts at the run's first start, so the steps of its earlier attempts fall inside it.
         RunSpanTree.RunSpan span = spanTree.startRun(traced, Context.root().with(Span.wrap(
@@ -229,7 +234,7 @@ public class RunExecutor {
                     completion.outputTokens(), completion.costUsd(), completion.usedSandbox(), "[]", List.of(),
                     List.of(new AuditEntry(run.principal(), completion.runId(), "run.failed",
                             toJson(Map.of("reason", REASON_COMPLETION_REJECTED, "message", message,
-                                    "sqlstate", e.sqlState())))), null, end, sampled);
+                                    "sqlstate", e.sqlState())))), null, end, sampled, completion.cachedInputTokens());
             return finished(durableCompletion.finish(rejected), rejected);
         }
     }
@@ -264,19 +269,20 @@ public class RunExecutor {
                 .withMaxTurns(run.maxTurns())
                 .withIdentity(run.runId(), run.sessionId(), run.principal())
                 .withTimeLimits(toolTimeout, deadline)
+                .withPricing(prices)
                 .withCancellation(() -> active.stopped().isPresent() || pastDeadline(deadline)
                         || active.cancelRequested());
         Agent agent = agents.find(run.agent()).orElse(null);
         if (agent == null) {
             // The agent existed at submission; a restart with a different agents directory removed it.
             return failed(run, steps, workerId, RunStatus.FAILED, "AgentNotFound",
-                    "agent '" + run.agent() + "' is no longer defined on this harness", 0, 0, recorded);
+                    "agent '" + run.agent() + "' is no longer defined on this harness", recorded);
         }
         Manifest manifest;
         try {
             manifest = RunSandboxes.manifestOf(run);
         } catch (RuntimeException e) {
-            return failed(run, steps, workerId, RunStatus.FAILED, "SandboxUnavailable", e.getMessage(), 0, 0, recorded);
+            return failed(run, steps, workerId, RunStatus.FAILED, "SandboxUnavailable", e.getMessage(), recorded);
         }
         if (manifest == null) {
             return runAgent(active, steps, workerId, agent, runner, config, false);
@@ -290,7 +296,7 @@ public class RunExecutor {
         } catch (SandboxException | RuntimeException e) {
             LOG.errorf("could not provision the run's sandbox: %s", e.getMessage());
             return failed(run, steps, workerId, RunStatus.FAILED, "SandboxUnavailable",
-                    "the run's sandbox could not be provisioned: " + e.getMessage(), 0, 0, recorded);
+                    "the run's sandbox could not be provisioned: " + e.getMessage(), recorded);
         }
         try {
             steps.onWritten(step -> {
@@ -322,10 +328,10 @@ public class RunExecutor {
                 || pastDeadline(active.deadline());
     }
 
-    private RunCompletion timedOutCompletion(RunRecord run, RunJournalWriter journal, String workerId, long inputTokens,
-                                             long outputTokens, List<RunStep> steps) {
+    private RunCompletion timedOutCompletion(RunRecord run, RunJournalWriter journal, String workerId,
+                                             List<RunStep> steps) {
         return failed(run, journal, workerId, RunStatus.TIMED_OUT, "TimedOut",
-                "the run exceeded timeout_seconds=" + run.timeoutSeconds(), inputTokens, outputTokens, steps);
+                "the run exceeded timeout_seconds=" + run.timeoutSeconds(), steps);
     }
 
     private RunCompletion runAgent(ActiveRun active, RunJournalWriter journal, String workerId, Agent agent,
@@ -337,8 +343,7 @@ public class RunExecutor {
             RunResult result = runner.run(agent, history, run.message(), config, journal);
             if (timedOut(active)) {
                 // The watchdog fired while the last step was finishing: the limit wins, as it would a moment later.
-                return timedOutCompletion(run, journal, workerId, result.inputTokens(), result.outputTokens(),
-                        result.steps()).withUsedSandbox(usedSandbox);
+                return timedOutCompletion(run, journal, workerId, result.steps()).withUsedSandbox(usedSandbox);
             }
             // A store outage must not cost the user the answer: the run succeeds and says why the file is missing.
             ReplyArtifacts.Outcome artifact = run.saveArtifact()
@@ -352,30 +357,30 @@ public class RunExecutor {
             String reply = NulCharacters.strip(result.finalOutput());
             RunStep end = JournalSteps.succeeded(reply, result.turns(), result.inputTokens(), result.outputTokens(),
                     clock.instant());
+            RunTotals totals = RunTotals.of(journal.steps(), prices);
             return new RunCompletion(run.runId(), workerId, RunStatus.SUCCEEDED, null, reply,
-                    result.inputTokens(), result.outputTokens(),
-                    pricing.costUsd(result.inputTokens(), result.outputTokens()), usedSandbox,
+                    totals.inputTokens(), totals.outputTokens(), totals.costUsd(), usedSandbox,
                     traceJson(run, result.steps(), end),
                     artifact.stored().stream().map(stored -> artifactRow(ReplyArtifacts.REPLY_NAME, stored)).toList(),
-                    audit, artifact.error(), journal.closingSteps(end));
+                    audit, artifact.error(), journal.closingSteps(end), null, totals.cachedInputTokens());
         } catch (AgentRunException e) {
             // Whatever the interrupted step reported (a model call cut off looks like ModelUnavailable), a run
             // past its deadline timed out.
             if (timedOut(active)) {
-                return timedOutCompletion(run, journal, workerId, e.inputTokens(), e.outputTokens(), e.steps())
+                return timedOutCompletion(run, journal, workerId, e.steps())
                         .withUsedSandbox(usedSandbox);
             }
             RunStatus status = e.reason() == FailureReason.Cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
-            return failed(run, journal, workerId, status, e.reason().name(), e.getMessage(), e.inputTokens(),
-                    e.outputTokens(), e.steps()).withUsedSandbox(usedSandbox);
+            return failed(run, journal, workerId, status, e.reason().name(), e.getMessage(), e.steps())
+                    .withUsedSandbox(usedSandbox);
         } catch (Exception e) { // Exception, not RuntimeException: client libraries throw checked ones sneakily
             if (timedOut(active)) {
-                return timedOutCompletion(run, journal, workerId, 0, 0, journal.recorded())
+                return timedOutCompletion(run, journal, workerId, journal.recorded())
                         .withUsedSandbox(usedSandbox);
             }
             LOG.errorf(e, "run failed unexpectedly");
             return failed(run, journal, workerId, RunStatus.FAILED, "InternalError",
-                    "the harness failed while running the agent; see its logs", 0, 0, journal.recorded())
+                    "the harness failed while running the agent; see its logs", journal.recorded())
                     .withUsedSandbox(usedSandbox);
         }
     }
@@ -403,18 +408,19 @@ public class RunExecutor {
     }
 
     private RunCompletion failed(RunRecord run, RunJournalWriter journal, String workerId, RunStatus status,
-                                 String reason, String message, long inputTokens, long outputTokens,
-                                 List<RunStep> steps) {
+                                 String reason, String message, List<RunStep> steps) {
         StepKind kind = switch (status) {
             case TIMED_OUT -> StepKind.RUN_TIMED_OUT;
             case CANCELLED -> StepKind.RUN_CANCELLED;
             default -> StepKind.RUN_FAILED;
         };
         RunStep end = JournalSteps.ended(kind, status.wire(), reason, message, clock.instant());
-        return new RunCompletion(run.runId(), workerId, status, reason, null, inputTokens, outputTokens,
-                pricing.costUsd(inputTokens, outputTokens), false, traceJson(run, steps, end), List.of(),
+        // Every call this run paid for, in this attempt and earlier ones, whatever the failure cut short.
+        RunTotals totals = RunTotals.of(journal.steps(), prices);
+        return new RunCompletion(run.runId(), workerId, status, reason, null, totals.inputTokens(),
+                totals.outputTokens(), totals.costUsd(), false, traceJson(run, steps, end), List.of(),
                 List.of(audit(run, "run." + status.wire(), Map.of("reason", reason, "message", message))), null,
-                journal.closingSteps(end));
+                journal.closingSteps(end), null, totals.cachedInputTokens());
     }
 
     /** Earlier exchanges of the session, so a follow-up message reads in context. */

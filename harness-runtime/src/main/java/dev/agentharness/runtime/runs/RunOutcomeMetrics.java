@@ -3,6 +3,7 @@ package dev.agentharness.runtime.runs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentharness.api.RunStatus;
 import dev.agentharness.runtime.agent.AgentRegistry;
+import dev.agentharness.runtime.agent.JournalSteps;
 import dev.agentharness.runtime.agent.RunStep;
 import dev.agentharness.runtime.model.ModelClient;
 import dev.agentharness.runtime.observability.FinishedRun;
@@ -115,7 +116,8 @@ public class RunOutcomeMetrics {
                     models.add(new FinishedRun.ModelCall(provider, model(step.text("model")),
                             responseModel(step.text("response_model")), duration(step), null, input, output,
                             payload.path("cached_input_tokens").asLong(), payload.path("reasoning_tokens").asLong(),
-                            pricing.costUsd(input, output)));
+                            // The cost the call recorded when it was made; a step from before that is priced now.
+                            JournalSteps.recordedCostUsd(step).orElseGet(() -> pricing.costUsd(input, output))));
                 }
                 case MODEL_FAILED -> models.add(new FinishedRun.ModelCall(provider, model(step.text("model")), UNKNOWN,
                         duration(step), errorClass(step.text("error")), 0, 0, 0, 0, 0));

@@ -33,6 +33,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.TreeSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,6 +75,7 @@ public class RunService {
     private final ArtifactLinks links;
     private final HarnessMetrics metrics;
     private final TenantPolicies tenants;
+    private final PriceTable prices;
 
     /** How long a caller over a run quota waits before trying again: runs finish in seconds to minutes. */
     static final int QUOTA_RETRY_AFTER_SECONDS = 5;
@@ -80,7 +85,8 @@ public class RunService {
                       ModelClient model, RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
                       String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links,
-                      HarnessMetrics metrics, TenantPolicies tenants) {
+                      HarnessMetrics metrics, TenantPolicies tenants, PriceTable prices) {
+        this.prices = prices;
         this.metrics = metrics;
         this.tenants = tenants;
         this.sandboxes = sandboxes;
@@ -126,6 +132,7 @@ public class RunService {
         } catch (RunRequestValidator.InvalidRunRequest e) {
             throw RunRejectedException.invalid(e.getMessage());
         }
+        refuseUnpricedModels(request);
         if (request.manifest() != null) {
             ManifestAdmission.admit(request.manifest(), sandboxes);
         }
@@ -169,6 +176,38 @@ public class RunService {
             }
         }
         return new Submitted(run, outcome.created());
+    }
+
+    /**
+     * With a price table, a run that could call a model nothing prices (the request's, the default, or an agent's own —
+     * its handoff targets' too) is refused: no cost could be recorded for it, so no budget could hold.
+     */
+    private void refuseUnpricedModels(RunRequest request) {
+        if (!prices.configured()) {
+            return;
+        }
+        String runModel = request.model() != null ? request.model() : defaultModel;
+        Set<String> models = new TreeSet<>();
+        Set<String> seen = new HashSet<>();
+        ArrayDeque<String> pending = new ArrayDeque<>();
+        pending.add(request.agent() != null ? request.agent() : "maya");
+        while (!pending.isEmpty()) {
+            String name = pending.poll();
+            if (!seen.add(name)) {
+                continue;
+            }
+            agents.find(name).ifPresent(agent -> {
+                models.add(agent.model() != null ? agent.model() : runModel);
+                pending.addAll(agent.handoffs());
+            });
+        }
+        List<String> unpriced = prices.unpriced(models);
+        if (!unpriced.isEmpty()) {
+            throw RunRejectedException.invalid("field 'model': no price for " + String.join(", ", unpriced)
+                    + " in HARNESS_PRICES_FILE (priced: " + String.join(", ", prices.pricedModels())
+                    + ") and no fallback price (MODEL_PRICE_INPUT_PER_MTOK / MODEL_PRICE_OUTPUT_PER_MTOK) is set;"
+                    + " a run's cost and budget cannot be kept on an unpriced model");
+        }
     }
 
     private dev.agentharness.runtime.state.SubmitOutcome submitDurably(NewRun newRun) {

@@ -29,7 +29,7 @@ final class RunViews {
                 artifacts.rows().stream()
                         .map(a -> new ArtifactRef(a.name(), a.key(), a.size(), a.sha256(), a.contentType()))
                         .toList(),
-                new Usage(run.inputTokens(), run.outputTokens(), run.costUsd()),
+                new Usage(run.inputTokens(), run.cachedInputTokens(), run.outputTokens(), run.costUsd()),
                 run.traceId(),
                 run.createdAt(),
                 run.startedAt(),

@@ -7,12 +7,23 @@ import java.util.List;
  * Everything written when a worker finishes a run, in one transaction. {@code traceJson} is the spans array/object;
  * {@code artifactError} says why a requested artifact could not be saved (the run still keeps its reply);
  * {@code steps} are the journal's last steps (ending with the terminal one), written in the same transaction;
- * {@code sampledToPhoenix} whether the run's spans go to Phoenix (null when Phoenix is off).
+ * {@code sampledToPhoenix} whether the run's spans go to Phoenix (null when Phoenix is off);
+ * {@code cachedInputTokens} the part of {@code inputTokens} read from the provider's cache. Tokens and
+ * {@code costUsd} are the sums of the run's model calls as their journal steps recorded them, never re-priced.
  */
 public record RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
         long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
         List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError, List<JournalStep> steps,
-        Boolean sampledToPhoenix) {
+        Boolean sampledToPhoenix, long cachedInputTokens) {
+
+    /** A completion that says nothing of cached input tokens (0). */
+    public RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
+                         long inputTokens, long outputTokens, double costUsd, boolean usedSandbox, String traceJson,
+                         List<ArtifactRow> artifacts, List<AuditEntry> audit, String artifactError,
+                         List<JournalStep> steps, Boolean sampledToPhoenix) {
+        this(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox, traceJson,
+                artifacts, audit, artifactError, steps, sampledToPhoenix, 0);
+    }
 
     /** A completion without a Phoenix decision (Phoenix off, or decided later: {@link #withSampledToPhoenix}). */
     public RunCompletion(String runId, String workerId, RunStatus status, String reason, String reply,
@@ -48,17 +59,17 @@ public record RunCompletion(String runId, String workerId, RunStatus status, Str
     /** The same completion appending {@code last} to the journal with it: the steps not yet written, then the end. */
     public RunCompletion withSteps(List<JournalStep> last) {
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
-                traceJson, artifacts, audit, artifactError, last, sampledToPhoenix);
+                traceJson, artifacts, audit, artifactError, last, sampledToPhoenix, cachedInputTokens);
     }
 
     public RunCompletion withSampledToPhoenix(Boolean sampled) {
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
-                traceJson, artifacts, audit, artifactError, steps, sampled);
+                traceJson, artifacts, audit, artifactError, steps, sampled, cachedInputTokens);
     }
 
     public RunCompletion withUsedSandbox(boolean used) {
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, used,
-                traceJson, artifacts, audit, artifactError, steps, sampledToPhoenix);
+                traceJson, artifacts, audit, artifactError, steps, sampledToPhoenix, cachedInputTokens);
     }
 
     /**
@@ -74,6 +85,6 @@ public record RunCompletion(String runId, String workerId, RunStatus status, Str
         }
         String error = moreError == null ? artifactError : artifactError == null ? moreError : artifactError + "; " + moreError;
         return new RunCompletion(runId, workerId, status, reason, reply, inputTokens, outputTokens, costUsd, usedSandbox,
-                traceJson, all, audit, error, steps, sampledToPhoenix);
+                traceJson, all, audit, error, steps, sampledToPhoenix, cachedInputTokens);
     }
 }

@@ -54,7 +54,8 @@ public class RunCompletions extends StoreStatements {
     private static final String COMPLETE = "WITH finished AS (UPDATE public.runs SET status = $3, reason = $4, "
             + "reply = $5, input_tokens = $6, output_tokens = $7, cost_usd = $8, used_sandbox = $9, "
             + "artifact_error = $10, completed_at = now(), updated_at = now(), lease_expires_at = NULL, "
-            + "step_count = GREATEST(step_count, $11), last_step = COALESCE($12, last_step), sampled_to_phoenix = $26 "
+            + "step_count = GREATEST(step_count, $11), last_step = COALESCE($12, last_step), sampled_to_phoenix = $26, "
+            + "cached_input_tokens = $27 "
             + "WHERE id = $1 AND status = 'running' AND lease_owner = $2 "
             + "RETURNING " + RunRows.COLUMNS + ")"
             + ", trace AS (INSERT INTO public.traces (run_id, trace_id, spans) "
@@ -122,7 +123,7 @@ public class RunCompletions extends StoreStatements {
                 .addArrayOfString(audit.stream().map(AuditEntry::action).toArray(String[]::new))
                 .addArrayOfString(audit.stream().map(e -> e.detailJson() == null ? "{}" : e.detailJson())
                         .toArray(String[]::new))
-                .addBoolean(c.sampledToPhoenix());
+                .addBoolean(c.sampledToPhoenix()).addLong(c.cachedInputTokens());
     }
 
     /**

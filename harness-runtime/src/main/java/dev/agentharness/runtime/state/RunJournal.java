@@ -22,7 +22,9 @@ import java.util.function.Supplier;
  * The update takes the run's row lock, so a concurrent claim by another replica either waits for this append to commit
  * (and then replays it) or commits first (and this append changes nothing) — never a step from a worker that lost the
  * lease, and no check-then-write window. The primary key {@code (run_id, seq)} refuses a second writer of the same
- * step besides.
+ * step besides. A {@code model_response} step also writes its row of {@code public.usage} (what the call used and
+ * cost) in the same statement: a fenced-out worker bills nothing, and a replayed response, never appended again, is
+ * billed once. (Model responses are always appended here — {@code recordDurably} — never left to the completion.)
  */
 @ApplicationScoped
 public class RunJournal extends StoreStatements {
@@ -33,10 +35,22 @@ public class RunJournal extends StoreStatements {
 
     private static final String APPEND = "WITH fence AS (UPDATE public.runs SET step_count = $4, last_step = $5, "
             + "turns = turns + $6, updated_at = CASE WHEN $7 THEN now() ELSE updated_at END "
-            + "WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND lease_epoch = $3 RETURNING id) "
-            + "INSERT INTO public.run_steps (run_id, seq, kind, payload, epoch) "
+            + "WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND lease_epoch = $3 "
+            + "RETURNING id, principal, agent)"
+            + ", written AS (INSERT INTO public.run_steps (run_id, seq, kind, payload, epoch) "
             + "SELECT fence.id, s.seq, s.kind, s.payload::jsonb, $3 FROM fence, "
-            + "unnest($8::int[], $9::text[], $10::text[]) AS s(seq, kind, payload) RETURNING seq";
+            + "unnest($8::int[], $9::text[], $10::text[]) AS s(seq, kind, payload) RETURNING run_id, seq, kind, payload)"
+            // Each model response's usage and cost, from the payload just written (agent/JournalSteps), in the same
+            // statement: fenced like the step, and written once, as a replayed response is never appended again.
+            + ", billed AS (INSERT INTO public.usage (run_id, seq, principal, agent, model, input_tokens, "
+            + "cached_input_tokens, output_tokens, cost_usd) "
+            + "SELECT written.run_id, written.seq, fence.principal, fence.agent, "
+            + "COALESCE(written.payload->>'model', ''), COALESCE((written.payload->>'input_tokens')::bigint, 0), "
+            + "COALESCE((written.payload->>'cached_input_tokens')::bigint, 0), "
+            + "COALESCE((written.payload->>'output_tokens')::bigint, 0), "
+            + "COALESCE((written.payload->>'cost_usd')::numeric, 0) "
+            + "FROM written, fence WHERE written.kind = 'model_response') "
+            + "SELECT seq FROM written";
 
     private static final String STEPS = "SELECT seq, kind, payload::text AS payload, created_at FROM public.run_steps "
             + "WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";

@@ -11,7 +11,7 @@ final class RunRows {
             + "request_json::text AS request_json, request_hash, idempotency_key, reply, input_tokens, output_tokens, "
             + "cost_usd, trace_id, used_sandbox, save_artifact, max_turns, timeout_seconds, cancel_requested, attempts, "
             + "lease_owner, lease_expires_at, created_at, started_at, completed_at, updated_at, lease_epoch, recoveries, "
-            + "turns, step_count, last_step, sampled_to_phoenix";
+            + "turns, step_count, last_step, sampled_to_phoenix, cached_input_tokens";
 
     private RunRows() {
     }
@@ -51,6 +51,7 @@ final class RunRows {
                 row.getInteger("turns"),
                 row.getInteger("step_count"),
                 row.getString("last_step"),
-                row.getBoolean("sampled_to_phoenix"));
+                row.getBoolean("sampled_to_phoenix"),
+                row.getLong("cached_input_tokens"));
     }
 }

@@ -21,12 +21,14 @@ class JournalStepsTest {
         ModelResponse answer = new ModelResponse("resp_1", List.of(new ConversationItem.AssistantMessage("hi")), 100, 20,
                 "gpt-5.4-mini-2026-03-01", "stop", 64, 8);
 
-        RunStep step = JournalSteps.modelResponse("maya", "gpt-5.4-mini", 1, answer, AT, AT.plusSeconds(1));
+        RunStep step = JournalSteps.modelResponse("maya", "gpt-5.4-mini", 1, answer, 0.000125, AT, AT.plusSeconds(1));
 
         assertEquals("gpt-5.4-mini-2026-03-01", step.text("response_model"));
         assertEquals("stop", step.text("finish_reason"));
         assertEquals(64, step.payload().path("cached_input_tokens").asLong());
         assertEquals(8, step.payload().path("reasoning_tokens").asLong());
+        assertEquals(0.000125, step.payload().path("cost_usd").asDouble());
+        assertEquals(java.util.OptionalDouble.of(0.000125), JournalSteps.recordedCostUsd(step));
         assertEquals(answer, JournalSteps.modelResponse(step));
 
         TraceSpan generation = JournalTrace.spans(List.of(step), false, AT.plusSeconds(2)).getFirst();
@@ -48,6 +50,7 @@ class JournalStepsTest {
         assertNull(replayed.responseModel());
         assertNull(replayed.finishReason());
         assertEquals(0, replayed.cachedInputTokens());
+        assertEquals(java.util.OptionalDouble.empty(), JournalSteps.recordedCostUsd(old), "priced only when recorded");
         assertEquals(0, replayed.reasoningTokens());
         TraceSpan generation = JournalTrace.spans(List.of(old), false, AT).getFirst();
         assertNull(generation.attributes().get("cached_input_tokens"), "unknown, not 0");

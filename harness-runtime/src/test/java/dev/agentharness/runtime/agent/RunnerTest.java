@@ -364,7 +364,7 @@ class RunnerTest {
         Agent tuned = register(new Agent("tuned", "", "x", List.of(), List.of(), List.of(), List.of(), null,
                 new ModelSettings(0.2, 0.9, 500, null)));
         RunConfig overriding = new RunConfig("m", 10, new ModelSettings(null, null, 100, true), null, null, null,
-                null, Map.of("run_id", "run-1"), false, null, null);
+                null, Map.of("run_id", "run-1"), false, null, null, null);
         model.then(say("ok"));
 
         runner.run(tuned, List.of(), "x", overriding);

@@ -59,6 +59,11 @@ class RunsEndedWithoutAnExecutorMetricsTest {
             public double outputUsdPerMillionTokens() {
                 return 1;
             }
+
+            @Override
+            public java.util.Optional<java.nio.file.Path> file() {
+                return java.util.Optional.empty();
+            }
         }, "openai", Set.of("gpt-5.4-mini"), fixture.reads, fixture.journal);
         metrics.failedBySweep(lease.runId());
 
@@ -91,6 +96,11 @@ class RunsEndedWithoutAnExecutorMetricsTest {
             @Override
             public double outputUsdPerMillionTokens() {
                 return 0;
+            }
+
+            @Override
+            public java.util.Optional<java.nio.file.Path> file() {
+                return java.util.Optional.empty();
             }
         }, "openai", Set.of(), null, null).finished(first.run(), List.of());
         assertEquals(1, registry.get("agentharness.runs.finished").tags("agent", "maya", "status", "cancelled",

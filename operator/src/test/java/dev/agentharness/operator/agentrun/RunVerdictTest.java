@@ -49,7 +49,7 @@ class RunVerdictTest {
     @Test
     void budgetExceededIsItsOwnReason_withWhatTheRunSpent() {
         RunResponse run = new RunResponse("run_1", "s", "maya", "m", RunStatus.FAILED, "BudgetExceeded", null, false, null,
-                null, List.of(), new Usage(1000, 250, 0.0125), "t", null, null, null, null, RunProgress.NONE);
+                null, List.of(), new Usage(1000, 0, 250, 0.0125), "t", null, null, null, null, RunProgress.NONE);
         RunVerdict verdict = RunVerdict.of(run);
         assertEquals(AgentRunPhase.Failed, verdict.phase());
         assertEquals(AgentRunReason.BudgetExceeded, verdict.reason());

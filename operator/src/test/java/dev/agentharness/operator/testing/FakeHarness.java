@@ -207,6 +207,12 @@ public final class FakeHarness implements HarnessApi {
         return new HealthResponse("ok", "fake-model", new HealthResponse.Backends(false, false, false));
     }
 
+    /** The operator never reads usage (cost comes with each run); an empty report keeps the contract whole. */
+    @Override
+    public dev.agentharness.api.UsageReport usage(String from, String to, String groupBy, String principal) {
+        return new dev.agentharness.api.UsageReport(null, null, groupBy, null, List.of());
+    }
+
     // ---- moving runs along ----
 
     /** What happens right after a run is created (inside the POST), e.g. {@code id -> succeed(id, "hi")}. */
@@ -258,7 +264,7 @@ public final class FakeHarness implements HarnessApi {
     public synchronized RunResponse succeed(String runId, String reply, ArtifactRef... artifacts) {
         RunResponse run = getRun(runId);
         OffsetDateTime now = now();
-        return put(copy(run, RunStatus.SUCCEEDED, null, reply, List.of(artifacts), new Usage(1200, 340, 0.00042),
+        return put(copy(run, RunStatus.SUCCEEDED, null, reply, List.of(artifacts), new Usage(1200, 0, 340, 0.00042),
                 run.startedAt() == null ? now : run.startedAt(), now, terminal(run.progress(), "run_succeeded")));
     }
 
