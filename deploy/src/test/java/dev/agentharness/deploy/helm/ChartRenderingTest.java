@@ -121,7 +121,9 @@ class ChartRenderingTest {
                 .map(o -> o.getKind() + "/" + o.getMetadata().getName())
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(new TreeSet<>(List.of(
+                "ClusterRole/ah-agent-harness-edit",
                 "ClusterRole/ah-agent-harness-operator",
+                "ClusterRole/ah-agent-harness-view",
                 "ClusterRoleBinding/ah-agent-harness-operator",
                 "Deployment/ah-agent-harness-harness",
                 "Deployment/ah-agent-harness-operator",
@@ -285,6 +287,46 @@ class ChartRenderingTest {
         assertEquals("registry.example.com/sandbox:1.2", env(c, "SANDBOX_K8S_IMAGE"));
         assertEquals("gvisor", env(c, "SANDBOX_K8S_RUNTIME_CLASS"));
         assertEquals("10.0.0.7/32,192.168.0.0/24", env(c, "SANDBOX_K8S_EGRESS_CIDRS"));
+    }
+
+    @Test
+    void thePriceTableIsAConfigMapMountedWhereHarnessPricesFileSaysAndRollsThePodsWhenItChanges() throws Exception {
+        String values = """
+                pricing:
+                  models:
+                    gpt-4.1-mini: {input_usd_per_mtok: 0.40, cached_input_usd_per_mtok: 0.10, output_usd_per_mtok: 1.60}
+                    gpt-5.4: {input_usd_per_mtok: 1.25, output_usd_per_mtok: 10}
+                """;
+        HelmChart.Rendered rendered = CHART.template(values);
+        var prices = rendered.one("ConfigMap", "ah-agent-harness-pricing");
+        var table = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(prices.path("data").path("prices.yaml").asText());
+        assertEquals(1.60, table.path("models").path("gpt-4.1-mini").path("output_usd_per_mtok").asDouble());
+        assertEquals(0.10, table.path("models").path("gpt-4.1-mini").path("cached_input_usd_per_mtok").asDouble());
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        table.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("models"), keys, "the file the harness reads: models and nothing else");
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(rendered.one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        String file = env(c, "HARNESS_PRICES_FILE");
+        var mount = c.getVolumeMounts().stream().filter(m -> file.startsWith(m.getMountPath() + "/")).findFirst().orElseThrow();
+        assertTrue(mount.getReadOnly());
+        assertEquals("prices.yaml", file.substring(mount.getMountPath().length() + 1));
+        var volume = harness.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+        assertEquals("ah-agent-harness-pricing", volume.getConfigMap().getName());
+        String checksum = harness.getSpec().getTemplate().getMetadata().getAnnotations().get("checksum/pricing");
+        Deployment repriced = (Deployment) TypedKubernetesObjects.parse(CHART.template(values.replace("1.60", "1.70"))
+                .one("Deployment", "ah-agent-harness-harness"));
+        assertFalse(checksum.equals(repriced.getSpec().getTemplate().getMetadata().getAnnotations().get("checksum/pricing")),
+                "a new price rolls the pods (prices are read at startup)");
+
+        HelmChart.Rendered none = CHART.template("");
+        assertTrue(none.ofKind("ConfigMap").stream().noneMatch(m -> m.path("metadata").path("name").asText()
+                .endsWith("-pricing")));
+        Deployment plain = (Deployment) TypedKubernetesObjects.parse(none.one("Deployment", "ah-agent-harness-harness"));
+        assertTrue(plain.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .noneMatch(e -> e.getName().equals("HARNESS_PRICES_FILE")));
     }
 
     @Test

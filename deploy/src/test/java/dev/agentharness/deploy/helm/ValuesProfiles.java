@@ -53,6 +53,10 @@ final class ValuesProfiles {
                         networkPolicy:
                           harnessIngressFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
                         sandbox: {provider: e2b}
+                        pricing:
+                          models:
+                            gpt-5.4: {input_usd_per_mtok: 1.25, cached_input_usd_per_mtok: 0.125, output_usd_per_mtok: 10}
+                            gpt-4.1-mini: {input_usd_per_mtok: 0.40, output_usd_per_mtok: 1.60}
                         """),
                 new Profile("autoscaling with the kubernetes sandbox provider", ALL_SECRETS + """
                         harness:

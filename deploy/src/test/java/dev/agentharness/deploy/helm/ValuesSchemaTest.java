@@ -59,6 +59,19 @@ class ValuesSchemaTest {
             a dashboard label value with a space            | metrics: {grafanaDashboard: {labelValue: 'one two'}}                       | labelValue
             an unknown autoscaling metric                   | harness: {autoscaling: {metric: memory}}                                   | metric
             zero runs in flight per pod                     | harness: {autoscaling: {runs: {inFlightPerPod: 0}}}                        | inFlightPerPod
+            a watched namespace that is no namespace name   | operator: {watchNamespaces: [Team_A]}                                      | watchNamespaces
+            a watched namespace listed twice                | operator: {watchNamespaces: [team-a, team-a]}                              | watchNamespaces
+            watched namespaces as one string                | operator: {watchNamespaces: 'team-a,team-b'}                               | watchNamespaces
+            a delegate principal with a colon               | operator: {harnessPrincipal: 'ns:team-a'}                                  | harnessPrincipal
+            the chart-managed delegates as harness env      | harness: {env: {HARNESS_NAMESPACE_DELEGATES: ci-bot}}                      | invalid propertyName 'HARNESS_NAMESPACE_DELEGATES'
+            the chart-managed watched namespaces as env     | operator: {env: {WATCH_NAMESPACES: team-a}}                                | invalid propertyName 'WATCH_NAMESPACES'
+            rbac.aggregate as a string                      | rbac: {aggregate: 'yes'}                                                   | aggregate
+            a negative model price                          | pricing: {models: {gpt-4.1-mini: {input_usd_per_mtok: 0.4, output_usd_per_mtok: -1}}} | output_usd_per_mtok
+            a model price that is no number                 | pricing: {models: {gpt-4.1-mini: {input_usd_per_mtok: cheap, output_usd_per_mtok: 1}}} | input_usd_per_mtok
+            a model price without its output price          | pricing: {models: {gpt-4.1-mini: {input_usd_per_mtok: 0.4}}}               | output_usd_per_mtok
+            an unknown model price key                      | pricing: {models: {gpt-4.1-mini: {input_usd_per_mtok: 1, output_usd_per_mtok: 1, reasoning_usd_per_mtok: 1}}} | reasoning_usd_per_mtok
+            a model name the harness refuses                | pricing: {models: {'bad model': {input_usd_per_mtok: 1, output_usd_per_mtok: 1}}} | invalid propertyName 'bad model'
+            the price file as plain env                     | harness: {env: {HARNESS_PRICES_FILE: /tmp/p.yaml}}                          | invalid propertyName 'HARNESS_PRICES_FILE'
             """)
     void badValuesAreRefusedNamingTheField(String description, String flowValues, String field) {
         String values = "{" + flowValues + "}\n";

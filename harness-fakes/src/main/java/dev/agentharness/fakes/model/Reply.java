@@ -19,10 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public sealed interface Reply {
 
     /**
-     * A 200 answer whose {@code output} array holds these items, in order. Its {@code usage} is the fake's
-     * deterministic count ({@link ResponseEnvelope#tokens}) unless {@code usage} scripts it.
+     * A 200 answer whose {@code output} array holds these items, in order, reporting {@code usage} (null: the fake's
+     * own count, {@link ResponseEnvelope#inputTokens}/{@link ResponseEnvelope#outputTokens}, nothing cached).
      */
-    record Output(List<ObjectNode> items, Usage usage) implements Reply {
+    record Output(List<ObjectNode> items, TokenUsage usage) implements Reply {
         public Output {
             items = List.copyOf(items);
         }
@@ -30,23 +30,34 @@ public sealed interface Reply {
         public Output(List<ObjectNode> items) {
             this(items, null);
         }
+    }
 
-        /** This answer with scripted usage: e.g. an expensive conversation for budget tests. */
-        public Output withUsage(long inputTokens, long cachedInputTokens, long outputTokens) {
-            return new Output(items, new Usage(inputTokens, cachedInputTokens, outputTokens));
+    /**
+     * The {@code usage} a scripted reply reports, as the Responses API reports it: {@code cachedInputTokens}
+     * ({@code input_tokens_details.cached_tokens}) are a part of {@code inputTokens}, {@code reasoningTokens}
+     * ({@code output_tokens_details.reasoning_tokens}) a part of {@code outputTokens}.
+     */
+    record TokenUsage(long inputTokens, long cachedInputTokens, long outputTokens, long reasoningTokens) {
+        public TokenUsage {
+            if (inputTokens < 0 || outputTokens < 0 || cachedInputTokens < 0 || reasoningTokens < 0
+                    || cachedInputTokens > inputTokens || reasoningTokens > outputTokens) {
+                throw new IllegalArgumentException("cached tokens are part of the input and reasoning tokens part of "
+                        + "the output, none negative: " + inputTokens + "/" + cachedInputTokens + "/" + outputTokens
+                        + "/" + reasoningTokens);
+            }
         }
     }
 
-    /** Scripted token counts of one answer ({@code cachedInputTokens} is part of {@code inputTokens}). */
-    record Usage(long inputTokens, long cachedInputTokens, long outputTokens) {
+    /** This reply reporting exactly this usage (a test computes the cost it expects from it). */
+    default Reply withUsage(long inputTokens, long cachedInputTokens, long outputTokens) {
+        return withUsage(new TokenUsage(inputTokens, cachedInputTokens, outputTokens, 0));
     }
 
-    /** {@code reply} (a successful one) with scripted usage. */
-    static Reply withUsage(Reply reply, long inputTokens, long cachedInputTokens, long outputTokens) {
-        if (!(reply instanceof Output output)) {
-            throw new IllegalArgumentException("only a successful reply has usage, got " + reply);
+    default Reply withUsage(TokenUsage usage) {
+        if (!(this instanceof Output output)) {
+            throw new IllegalArgumentException("only a successful reply reports usage, not " + this);
         }
-        return output.withUsage(inputTokens, cachedInputTokens, outputTokens);
+        return new Output(output.items(), usage);
     }
 
     /** A non-200 answer sent as is, e.g. 429 with {@code Retry-After: 1}. */

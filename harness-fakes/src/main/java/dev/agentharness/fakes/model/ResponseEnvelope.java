@@ -48,8 +48,8 @@ public final class ResponseEnvelope {
         return completed(request, items, null, now);
     }
 
-    /** As {@link #completed(JsonNode, List, Instant)}, with scripted usage when {@code usage} is not null. */
-    public static ObjectNode completed(JsonNode request, List<ObjectNode> items, Reply.Usage usage, Instant now) {
+    /** As {@link #completed(JsonNode, List, Instant)}, reporting {@code usage} (null: the fake's own count). */
+    public static ObjectNode completed(JsonNode request, List<ObjectNode> items, Reply.TokenUsage usage, Instant now) {
         ObjectNode response = JSON.createObjectNode()
                 .put("id", Reply.Ids.next("resp"))
                 .put("object", "response")
@@ -78,19 +78,20 @@ public final class ResponseEnvelope {
         response.put("top_logprobs", 0);
         response.put("top_p", request.path("top_p").asDouble(1.0));
         response.put("truncation", "disabled");
-        response.set("usage", usage == null ? usage(inputTokens(request), 0, outputTokens(items))
-                : usage(usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens()));
+        response.set("usage", usage != null ? usage(usage)
+                : usage(new Reply.TokenUsage(inputTokens(request), 0, outputTokens(items), 0)));
         response.putNull("user");
         response.set("metadata", request.path("metadata").isObject() ? request.get("metadata") : JSON.createObjectNode());
         return response;
     }
 
-    private static ObjectNode usage(long input, long cached, long output) {
-        ObjectNode usage = JSON.createObjectNode().put("input_tokens", input);
-        usage.putObject("input_tokens_details").put("cached_tokens", cached).put("cache_write_tokens", 0);
-        usage.put("output_tokens", output);
-        usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
-        usage.put("total_tokens", input + output);
+    private static ObjectNode usage(Reply.TokenUsage tokens) {
+        ObjectNode usage = JSON.createObjectNode().put("input_tokens", tokens.inputTokens());
+        usage.putObject("input_tokens_details").put("cached_tokens", tokens.cachedInputTokens())
+                .put("cache_write_tokens", 0);
+        usage.put("output_tokens", tokens.outputTokens());
+        usage.putObject("output_tokens_details").put("reasoning_tokens", tokens.reasoningTokens());
+        usage.put("total_tokens", tokens.inputTokens() + tokens.outputTokens());
         return usage;
     }
 

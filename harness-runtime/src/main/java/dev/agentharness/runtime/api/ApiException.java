@@ -17,14 +17,14 @@ public class ApiException extends RuntimeException {
         this(status, title, detail, headers, Map.of());
     }
 
-    /** @param members extension members of the problem (RFC 9457 §3.2), rendered after {@code detail} in order */
+    /** With problem extension members ({@code members}, e.g. {@code limit}) beside the standard ones. */
     public ApiException(int status, String title, String detail, Map<String, String> headers,
                         Map<String, Object> members) {
         super(detail);
         this.status = status;
         this.title = title;
         this.headers = Map.copyOf(headers);
-        this.members = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(members));
+        this.members = Map.copyOf(members);
     }
 
     public ApiException(int status, String title, String detail) {
@@ -46,6 +46,17 @@ public class ApiException extends RuntimeException {
     public static ApiException unavailable(String detail, int retryAfterSeconds) {
         return new ApiException(503, "Service Unavailable", detail,
                 Map.of("Retry-After", Integer.toString(retryAfterSeconds)));
+    }
+
+    /**
+     * {@code 429}: the caller is at {@code limit}; {@code Retry-After} says when to try again, {@code headers} may add
+     * the {@code RateLimit-*} fields.
+     */
+    public static ApiException tooManyRequests(String limit, String detail, long retryAfterSeconds,
+                                               Map<String, String> headers) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+        all.put("Retry-After", Long.toString(retryAfterSeconds));
+        return new ApiException(429, "Too Many Requests", detail, all, Map.of("limit", limit));
     }
 
     public int status() {

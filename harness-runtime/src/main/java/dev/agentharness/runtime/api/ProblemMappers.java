@@ -24,20 +24,13 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        Object entity = Problem.of(e.status(), e.title(), e.getMessage());
-        if (!e.members().isEmpty()) {
-            // RFC 9457 extension members ("limit", amounts, reset time) beside the standard ones.
-            java.util.Map<String, Object> withMembers = new java.util.LinkedHashMap<>();
-            withMembers.put("type", "about:blank");
-            withMembers.put("title", e.title());
-            withMembers.put("status", e.status());
-            withMembers.put("detail", e.getMessage());
-            withMembers.putAll(e.members());
-            entity = withMembers;
+        Problem problem = Problem.of(e.status(), e.title(), e.getMessage());
+        for (var member : new java.util.TreeMap<>(e.members()).entrySet()) {
+            problem = problem.with(member.getKey(), member.getValue());
         }
         Response.ResponseBuilder builder = Response.status(e.status())
                 .type(Problem.MEDIA_TYPE)
-                .entity(entity);
+                .entity(problem);
         e.headers().forEach(builder::header);
         return builder.build();
     }
@@ -51,10 +44,23 @@ public class ProblemMappers {
             case CONFLICT -> ApiException.conflict(e.getMessage());
             case UNPROCESSABLE -> new ApiException(422, "Unprocessable Content", e.getMessage());
             case UNAVAILABLE -> ApiException.unavailable(e.getMessage(), e.retryAfterSeconds().orElse(5));
-            case THROTTLED -> new ApiException(429, "Too Many Requests", e.getMessage(),
-                    java.util.Map.of("Retry-After", Integer.toString(e.retryAfterSeconds().orElse(60))), e.members());
-            case FORBIDDEN -> new ApiException(403, "Forbidden", e.getMessage(), java.util.Map.of(), e.members());
+            case THROTTLED -> {
+                ApiException throttled = ApiException.tooManyRequests(e.limit(), e.getMessage(),
+                        e.retryAfterSeconds().orElse(5), java.util.Map.of());
+                yield e.members().isEmpty() ? throttled : new ApiException(429, throttled.title(), e.getMessage(),
+                        throttled.headers(), limitAndMembers(e));
+            }
+            case FORBIDDEN -> new ApiException(403, "Forbidden", e.getMessage(), java.util.Map.of(), limitAndMembers(e));
         });
+    }
+
+    /** {@code limit} and the refusal's other problem members (a budget's spend and reset, who suspended whom). */
+    private static java.util.Map<String, Object> limitAndMembers(RunRejectedException e) {
+        java.util.Map<String, Object> members = new java.util.LinkedHashMap<>(e.members());
+        if (e.limit() != null) {
+            members.put("limit", e.limit());
+        }
+        return members;
     }
 
     @ServerExceptionMapper

@@ -67,18 +67,38 @@ public class RunSpanTree {
                        String error) {
     }
 
-    /** What a million tokens cost; zero prices put no cost on spans. */
-    public record Prices(double inputUsdPerMillionTokens, double outputUsdPerMillionTokens) {
+    /** What a million tokens cost; zero prices put no cost on spans. Cached input is a part of the input. */
+    public record Prices(double inputUsdPerMillionTokens, double outputUsdPerMillionTokens,
+                         double cachedInputUsdPerMillionTokens) {
+
+        /** Cached input at the input price. */
+        public Prices(double inputUsdPerMillionTokens, double outputUsdPerMillionTokens) {
+            this(inputUsdPerMillionTokens, outputUsdPerMillionTokens, inputUsdPerMillionTokens);
+        }
 
         boolean known() {
-            return inputUsdPerMillionTokens > 0 || outputUsdPerMillionTokens > 0;
+            return inputUsdPerMillionTokens > 0 || outputUsdPerMillionTokens > 0 || cachedInputUsdPerMillionTokens > 0;
         }
     }
 
     /**
-     * @param providerName {@code gen_ai.provider.name}: {@code openai} or {@code azure.ai.openai}
+     * @param providerName  {@code gen_ai.provider.name}: {@code openai} or {@code azure.ai.openai}
+     * @param prices        the price of a model {@code pricesByModel} does not know (null: none)
+     * @param pricesByModel the price of each requested model (the price table; null answers fall back to
+     *                      {@code prices})
      */
-    public record Run(String runId, String sessionId, String agent, String providerName, Prices prices) {
+    public record Run(String runId, String sessionId, String agent, String providerName, Prices prices,
+                      java.util.function.Function<String, Prices> pricesByModel) {
+
+        /** One price for every model. */
+        public Run(String runId, String sessionId, String agent, String providerName, Prices prices) {
+            this(runId, sessionId, agent, providerName, prices, model -> null);
+        }
+
+        Prices pricesOf(String model) {
+            Prices priced = model == null || pricesByModel == null ? null : pricesByModel.apply(model);
+            return priced != null ? priced : prices;
+        }
     }
 
     /** The run's root span and the context its work runs in (marked with {@link RunContext}). */
@@ -293,9 +313,13 @@ public class RunSpanTree {
                 builder.setAttribute(Keys.REASONING_OUTPUT_TOKENS, reasoning.longValue())
                         .setAttribute(Keys.COMPLETION_REASONING, reasoning.longValue());
             }
-            if (run.prices() != null && run.prices().known()) {
-                double prompt = input * run.prices().inputUsdPerMillionTokens() / 1_000_000d;
-                double completion = output * run.prices().outputUsdPerMillionTokens() / 1_000_000d;
+            Prices prices = run.pricesOf(model);
+            if (prices != null && prices.known()) {
+                long cached = step.attributes().get("cached_input_tokens") instanceof Number n
+                        ? Math.max(0, Math.min(n.longValue(), input)) : 0;
+                double prompt = ((input - cached) * prices.inputUsdPerMillionTokens()
+                        + cached * prices.cachedInputUsdPerMillionTokens()) / 1_000_000d;
+                double completion = output * prices.outputUsdPerMillionTokens() / 1_000_000d;
                 builder.setAttribute(Keys.COST_PROMPT, prompt)
                         .setAttribute(Keys.COST_COMPLETION, completion)
                         .setAttribute(Keys.COST_TOTAL, prompt + completion);

@@ -4,6 +4,7 @@ import dev.agentharness.runtime.observability.HarnessMetrics;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.state.RunRecord;
+import dev.agentharness.runtime.state.InFlightLimits;
 import dev.agentharness.runtime.state.RunQueue;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
@@ -16,7 +17,9 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -61,6 +64,8 @@ public class RunDispatcher {
     private final Duration lease;
     private final HarnessMetrics metrics;
     private final RunOutcomeMetrics outcomeMetrics;
+    /** Each principal's max_in_flight (TenantPolicies), which every claim respects across all replicas. */
+    private final InFlightLimits inFlightLimits;
     private final String workerId = "worker-" + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore wakeups = new Semaphore(0);
     private final ConcurrentMap<String, ActiveRun> active = new ConcurrentHashMap<>();
@@ -75,8 +80,10 @@ public class RunDispatcher {
 
     @Inject
     public RunDispatcher(RunQueue runs, Database database, RunExecutor executor, RunLimits limits, Clock clock,
-                         SandboxPlane sandboxes, HarnessMetrics metrics, RunOutcomeMetrics outcomeMetrics) {
+                         SandboxPlane sandboxes, HarnessMetrics metrics, RunOutcomeMetrics outcomeMetrics,
+                         TenantPolicies tenants) {
         this.outcomeMetrics = outcomeMetrics;
+        this.inFlightLimits = inFlightLimits(tenants);
         this.sandboxes = sandboxes;
         this.metrics = metrics;
         metrics.runsInFlight(active::size);
@@ -86,6 +93,14 @@ public class RunDispatcher {
         this.limits = limits;
         this.clock = clock;
         this.lease = Duration.ofSeconds(limits.leaseSeconds());
+    }
+
+    static InFlightLimits inFlightLimits(TenantPolicies tenants) {
+        Map<String, Integer> overrides = new HashMap<>();
+        for (String principal : tenants.configuredPrincipals()) {
+            tenants.limitsFor(principal).maxInFlight().ifPresent(max -> overrides.put(principal, max));
+        }
+        return new InFlightLimits(tenants.defaults().maxInFlight(), overrides);
     }
 
     void start(@Observes StartupEvent event) {
@@ -206,7 +221,7 @@ public class RunDispatcher {
                 }
                 int capacity = limits.maxInFlight() - active.size();
                 List<RunRecord> claimed = capacity <= 0 ? List.of()
-                        : runs.claimQueued(workerId, Math.min(capacity, CLAIM_BATCH), lease);
+                        : runs.claimQueued(workerId, Math.min(capacity, CLAIM_BATCH), lease, inFlightLimits);
                 for (RunRecord run : claimed) {
                     startRun(run);
                 }

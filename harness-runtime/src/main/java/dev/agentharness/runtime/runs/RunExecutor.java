@@ -162,7 +162,9 @@ public class RunExecutor {
     public void execute(ActiveRun active, String workerId) {
         RunRecord run = active.run();
         RunSpanTree.Run traced = new RunSpanTree.Run(run.runId(), run.sessionId(), run.agent(), model.providerName(),
-                new RunSpanTree.Prices(pricing.inputUsdPerMillionTokens(), pricing.outputUsdPerMillionTokens()));
+                new RunSpanTree.Prices(pricing.inputUsdPerMillionTokens(), pricing.outputUsdPerMillionTokens()),
+                model -> prices.priceOf(model).map(price -> new RunSpanTree.Prices(price.inputUsdPerMtok(),
+                        price.outputUsdPerMtok(), price.cachedInputUsdPerMtok())).orElse(null));
         // The run's spans join the trace of the request that submitted it, through the trace id stored with the run;
         // a resumed run's root starts at the run's first start, so the steps of its earlier attempts fall inside it.
         RunSpanTree.RunSpan span = spanTree.startRun(traced, Context.root().with(Span.wrap(

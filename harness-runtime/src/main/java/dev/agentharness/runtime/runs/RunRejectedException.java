@@ -1,7 +1,5 @@
 package dev.agentharness.runtime.runs;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 
@@ -24,44 +22,32 @@ public final class RunRejectedException extends RuntimeException {
         UNPROCESSABLE,
         /** A dependency is missing or down; retry after {@link #retryAfterSeconds()}. */
         UNAVAILABLE,
-        /**
-         * A limit of the caller's is reached (429): retry after {@link #retryAfterSeconds()}; {@link #members()} names
-         * it ({@code "limit"}, e.g. {@code daily_budget_usd}) with what was used and when it resets.
-         */
+        /** The caller is at one of its limits ({@link #limit()}); retry after {@link #retryAfterSeconds()}. */
         THROTTLED,
-        /** The caller may not do this now (403): its principal is suspended ({@code "limit": "suspended"}). */
+        /** The caller may not do this now (403): its principal is suspended ({@link #limit()} {@code suspended}). */
         FORBIDDEN
     }
 
     private final Kind kind;
     private final OptionalInt retryAfterSeconds;
-    private final Map<String, Object> members;
+    private final String limit;
+    private final java.util.Map<String, Object> members;
 
     private RunRejectedException(Kind kind, String message, OptionalInt retryAfterSeconds) {
-        this(kind, message, retryAfterSeconds, Map.of());
+        this(kind, message, retryAfterSeconds, null);
     }
 
-    private RunRejectedException(Kind kind, String message, OptionalInt retryAfterSeconds,
-                                 Map<String, Object> members) {
+    private RunRejectedException(Kind kind, String message, OptionalInt retryAfterSeconds, String limit) {
+        this(kind, message, retryAfterSeconds, limit, java.util.Map.of());
+    }
+
+    private RunRejectedException(Kind kind, String message, OptionalInt retryAfterSeconds, String limit,
+                                 java.util.Map<String, Object> members) {
         super(Objects.requireNonNull(message));
         this.kind = Objects.requireNonNull(kind);
         this.retryAfterSeconds = retryAfterSeconds;
-        this.members = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(members));
-    }
-
-    /** 429: {@code members} go into the problem next to its detail ({@code "limit"} first). */
-    public static RunRejectedException throttled(String message, int retryAfterSeconds, Map<String, Object> members) {
-        return new RunRejectedException(Kind.THROTTLED, message, OptionalInt.of(retryAfterSeconds), members);
-    }
-
-    /** 403: {@code members} go into the problem next to its detail. */
-    public static RunRejectedException forbidden(String message, Map<String, Object> members) {
-        return new RunRejectedException(Kind.FORBIDDEN, message, OptionalInt.empty(), members);
-    }
-
-    /** Extension members of the problem (RFC 9457 §3.2), in order; empty for most kinds. */
-    public Map<String, Object> members() {
-        return members;
+        this.limit = limit;
+        this.members = java.util.Map.copyOf(members);
     }
 
     public static RunRejectedException invalid(String message) {
@@ -84,9 +70,42 @@ public final class RunRejectedException extends RuntimeException {
         return new RunRejectedException(Kind.UNAVAILABLE, message, OptionalInt.of(retryAfterSeconds));
     }
 
+    /** The caller is at {@code limit} (its name in the tenants file, e.g. {@code max_queued}). */
+    public static RunRejectedException throttled(String limit, String message, int retryAfterSeconds) {
+        return new RunRejectedException(Kind.THROTTLED, message, OptionalInt.of(retryAfterSeconds),
+                Objects.requireNonNull(limit));
+    }
+
+    /**
+     * As {@link #throttled(String, String, int)}, with more problem members beside {@code limit} (a budget: what was
+     * spent, when it resets).
+     */
+    public static RunRejectedException throttled(String limit, String message, int retryAfterSeconds,
+                                                 java.util.Map<String, Object> members) {
+        return new RunRejectedException(Kind.THROTTLED, message, OptionalInt.of(retryAfterSeconds),
+                Objects.requireNonNull(limit), members);
+    }
+
+    /** 403: the caller may not do this now ({@code limit} {@code suspended}, with who and when in {@code members}). */
+    public static RunRejectedException forbidden(String limit, String message, java.util.Map<String, Object> members) {
+        return new RunRejectedException(Kind.FORBIDDEN, message, OptionalInt.empty(), Objects.requireNonNull(limit),
+                members);
+    }
+
+    /** Problem members besides {@code limit} (non-null values); empty for most refusals. */
+    public java.util.Map<String, Object> members() {
+        return members;
+    }
+
     public Kind kind() {
         return kind;
     }
+
+    /** The limit a {@link Kind#THROTTLED} refusal names; null for the other kinds. */
+    public String limit() {
+        return limit;
+    }
+
 
     /** Set only for {@link Kind#UNAVAILABLE} and {@link Kind#THROTTLED}. */
     public OptionalInt retryAfterSeconds() {

@@ -16,6 +16,8 @@ import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.storage.ArtifactLinks;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
 import dev.agentharness.runtime.state.NewRun;
+import dev.agentharness.runtime.state.QuotaExceededException;
+import dev.agentharness.runtime.state.SubmissionQuota;
 import dev.agentharness.runtime.state.RunRecord;
 import dev.agentharness.runtime.state.RunReads;
 import dev.agentharness.runtime.state.RunSubmissions;
@@ -72,19 +74,24 @@ public class RunService {
     private final ArtifactIndex artifactIndex;
     private final ArtifactLinks links;
     private final HarnessMetrics metrics;
+    private final TenantPolicies tenants;
     private final PriceTable prices;
     /** The kill switch and the daily budget, checked before a run is written. */
     private final SpendAdmission admission;
+
+    /** How long a caller over a run quota waits before trying again: runs finish in seconds to minutes. */
+    static final int QUOTA_RETRY_AFTER_SECONDS = 5;
 
     @Inject
     public RunService(RunSubmissions submissions, RunReads runs, Database database, AgentRegistry agents,
                       ModelClient model, RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
                       String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links,
-                      HarnessMetrics metrics, PriceTable prices, SpendAdmission admission) {
+                      HarnessMetrics metrics, TenantPolicies tenants, PriceTable prices, SpendAdmission admission) {
         this.admission = admission;
         this.prices = prices;
         this.metrics = metrics;
+        this.tenants = tenants;
         this.sandboxes = sandboxes;
         this.artifactIndex = artifactIndex;
         this.links = links;
@@ -210,13 +217,33 @@ public class RunService {
 
     private dev.agentharness.runtime.state.SubmitOutcome submitDurably(NewRun newRun) {
         try {
-            return submissions.submit(newRun);
+            return submissions.submit(newRun, quotaOf(newRun.principal()));
+        } catch (QuotaExceededException e) {
+            throw quotaRefusal(e);
         } catch (RuntimeException e) {
             if (!database.ping(Duration.ofSeconds(1))) {
                 throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
             }
             throw e;
         }
+    }
+
+    // Quota check: the principal's max_queued / max_in_flight (TenantPolicies), counted and enforced by
+    // RunSubmissions in the submission's own transaction; an idempotent retry of a stored run is never refused.
+
+    private SubmissionQuota quotaOf(String principal) {
+        TenantLimits limits = tenants.limitsFor(principal);
+        return new SubmissionQuota(limits.maxQueued(), limits.maxInFlight());
+    }
+
+    private static RunRejectedException quotaRefusal(QuotaExceededException e) {
+        String message = switch (e.limit()) {
+            case "max_queued" -> "too many runs waiting: " + e.count() + " of this principal's runs are queued and "
+                    + "max_queued is " + e.max() + "; retry once some have started";
+            default -> "no run may wait (max_queued 0) and " + e.count() + " of this principal's runs are running or "
+                    + "starting, max_in_flight is " + e.max() + "; retry once one has finished";
+        };
+        return RunRejectedException.throttled(e.limit(), message, QUOTA_RETRY_AFTER_SECONDS);
     }
 
     /**

@@ -30,29 +30,28 @@ public class SpendAdmission {
     public void admit(String principal) {
         controls.find(principal).filter(PrincipalControls.Control::suspended).ifPresent(control -> {
             Map<String, Object> members = new LinkedHashMap<>();
-            members.put("limit", "suspended");
             members.put("principal", principal);
             members.put("suspended_by", control.suspendedBy());
-            members.put("suspended_at", control.suspendedAt() == null ? null
-                    : control.suspendedAt().toInstant().toString());
+            String at = control.suspendedAt() == null ? "an unknown time"
+                    : control.suspendedAt().toInstant().toString();
+            members.put("suspended_at", at);
             if (control.reason() != null) {
                 members.put("reason", control.reason());
             }
-            throw RunRejectedException.forbidden("principal " + principal + " is suspended (by "
-                    + control.suspendedBy() + " at " + members.get("suspended_at")
+            throw RunRejectedException.forbidden("suspended", "principal " + principal + " is suspended (by "
+                    + control.suspendedBy() + " at " + at
                     + (control.reason() == null ? "" : ": " + control.reason())
                     + "); no run is accepted until an admin resumes it", members);
         });
         budgets.exhausted(principal).ifPresent(exhausted -> {
             Instant now = budgets.clock().instant();
             Map<String, Object> members = new LinkedHashMap<>();
-            members.put("limit", "daily_budget_usd");
             members.put("principal", principal);
             members.put("daily_budget_usd", exhausted.budgetUsd());
             members.put("spent_usd", exhausted.spentUsd());
             members.put("resets_at", exhausted.resetsAt().toString());
-            throw RunRejectedException.throttled(exhausted.message() + "; no run is accepted until then",
-                    DailyBudgets.secondsUntil(now, exhausted.resetsAt()), members);
+            throw RunRejectedException.throttled("daily_budget_usd", exhausted.message()
+                    + "; no run is accepted until then", DailyBudgets.secondsUntil(now, exhausted.resetsAt()), members);
         });
     }
 }

@@ -104,6 +104,11 @@ public class TenantPolicies {
         return byPrincipal.getOrDefault(principal, defaults);
     }
 
+    /** The limits of every principal the file does not name. */
+    public TenantLimits defaults() {
+        return defaults;
+    }
+
     /** The principals the file names (for metrics and the admin view), without the defaults. */
     public Set<String> configuredPrincipals() {
         return byPrincipal.keySet();

@@ -25,6 +25,11 @@ public class Caller {
         return principal;
     }
 
+    /** Whether this request was authenticated (false on open paths: /health, signed storage links). */
+    public boolean authenticated() {
+        return principal != null;
+    }
+
     /** Whether the key's principal is one of {@code HARNESS_ADMIN_PRINCIPALS} (never true for a delegated namespace). */
     public boolean isAdmin() {
         principal();

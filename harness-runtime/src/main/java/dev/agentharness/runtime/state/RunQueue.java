@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -36,18 +37,63 @@ public class RunQueue extends StoreStatements {
         super(pool, timeout);
     }
 
+    /** Advisory-lock class of claims under in-flight limits (two-key form, second key 0): one claimer at a time. */
+    static final int CLAIM_LOCK_CLASS = 0x41484331;
+
+    private static final String SET_CLAIMED = "UPDATE public.runs r SET status = 'running', "
+            + "started_at = COALESCE(r.started_at, now()), attempts = r.attempts + 1, lease_epoch = r.lease_epoch + 1, "
+            + "lease_owner = $1, lease_expires_at = now() + $3::bigint * interval '1 millisecond', updated_at = now() ";
+
     /**
-     * Claims up to {@code limit} queued runs, oldest first, in one statement. {@code SKIP LOCKED} lets concurrent
-     * workers pass over each other's rows, so no run is ever claimed twice.
+     * The fair claim: the principals with queued runs (a loose scan of {@code runs_active_principal_idx}, one index
+     * probe per principal), each one's oldest runs up to its remaining in-flight allowance ($6 by default, $4/$5 per
+     * principal; no bound when null), numbered per principal; the claim takes the lowest numbers first — round robin
+     * across principals, oldest first within one — so one principal's backlog never starves another's first run.
+     * Window functions cannot share a level with {@code FOR UPDATE}, hence the lock in its own step.
      */
+    private static final String FAIR_CLAIM = "WITH RECURSIVE queued_principals AS ("
+            + "SELECT min(principal) AS principal FROM public.runs WHERE status = 'queued' "
+            + "UNION ALL SELECT (SELECT min(q.principal) FROM public.runs q WHERE q.status = 'queued' "
+            + "AND q.principal > p.principal) FROM queued_principals p WHERE p.principal IS NOT NULL)"
+            + ", allowance AS (SELECT p.principal, COALESCE(o.max_in_flight, $6::int) AS max_in_flight "
+            + "FROM queued_principals p LEFT JOIN unnest($4::text[], $5::int[]) AS o(principal, max_in_flight) "
+            + "ON o.principal = p.principal WHERE p.principal IS NOT NULL)"
+            + ", candidates AS (SELECT c.id, c.created_at, c.turn FROM allowance a CROSS JOIN LATERAL ("
+            + "SELECT q.id, q.created_at, row_number() OVER (ORDER BY q.created_at, q.id) AS turn FROM public.runs q "
+            + "WHERE q.status = 'queued' AND q.principal = a.principal ORDER BY q.created_at, q.id "
+            // Twice the batch for an unbounded principal: a concurrent claimer's locked rows leave enough behind.
+            + "LIMIT CASE WHEN a.max_in_flight IS NULL THEN 2 * $2::int ELSE LEAST($2::int, GREATEST(0, a.max_in_flight "
+            + "- (SELECT count(*) FROM public.runs x WHERE x.status = 'running' AND x.principal = a.principal))) END"
+            + ") c)"
+            + ", claimable AS (SELECT r.id AS claim_id FROM public.runs r JOIN candidates c ON c.id = r.id "
+            + "WHERE r.status = 'queued' ORDER BY c.turn, c.created_at, c.id LIMIT $2 FOR UPDATE OF r SKIP LOCKED) "
+            + SET_CLAIMED + "FROM claimable c WHERE r.id = c.claim_id RETURNING " + RunRows.COLUMNS;
+
+    /** Claims up to {@code limit} queued runs, fairly across principals, with no in-flight bound. */
     public List<RunRecord> claimQueued(String workerId, int limit, Duration lease) {
-        String claim = "UPDATE public.runs r SET status = 'running', started_at = COALESCE(r.started_at, now()), "
-                + "attempts = r.attempts + 1, lease_epoch = r.lease_epoch + 1, lease_owner = $1, "
-                + "lease_expires_at = now() + $3::bigint * interval '1 millisecond', updated_at = now() "
-                + "FROM (SELECT id AS claim_id FROM public.runs WHERE status = 'queued' "
-                + "ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) c "
-                + "WHERE r.id = c.claim_id RETURNING " + RunRows.COLUMNS;
-        List<RunRecord> claimed = list(claim, Tuple.of(workerId, limit, lease.toMillis()));
+        return claimQueued(workerId, limit, lease, InFlightLimits.NONE);
+    }
+
+    /**
+     * Claims up to {@code limit} queued runs in one statement: round robin across principals, oldest first within
+     * each, never more running runs of a principal than {@code inFlight} allows. {@code SKIP LOCKED} lets concurrent
+     * workers pass over each other's rows, so no run is ever claimed twice. With in-flight bounds the claim first
+     * takes a transaction-scoped advisory lock, so two claimers on any replicas cannot both count the same free
+     * slot; without them claimers do not wait for each other.
+     */
+    public List<RunRecord> claimQueued(String workerId, int limit, Duration lease, InFlightLimits inFlight) {
+        List<Map.Entry<String, Integer>> overrides = List.copyOf(inFlight.overrides().entrySet());
+        Tuple args = Tuple.tuple().addString(workerId).addInteger(limit).addLong(lease.toMillis())
+                .addArrayOfString(overrides.stream().map(Map.Entry::getKey).toArray(String[]::new))
+                .addArrayOfInteger(overrides.stream().map(Map.Entry::getValue).toArray(Integer[]::new))
+                .addInteger(inFlight.defaultMax().isPresent() ? inFlight.defaultMax().getAsInt() : null);
+        RowSet<Row> rows = inFlight.any()
+                ? await(pool.get().withTransaction(conn -> conn
+                        .preparedQuery("SELECT pg_advisory_xact_lock($1, 0)").execute(Tuple.of(CLAIM_LOCK_CLASS))
+                        .compose(locked -> conn.preparedQuery(FAIR_CLAIM).execute(args))))
+                : await(pool.get().preparedQuery(FAIR_CLAIM).execute(args));
+        List<RunRecord> claimed = new ArrayList<>(rows.size());
+        rows.forEach(row -> claimed.add(RunRows.map(row)));
         // RETURNING has no order; callers expect oldest first.
         return claimed.stream().sorted(Comparator.comparing(RunRecord::createdAt).thenComparing(RunRecord::runId)).toList();
     }

@@ -1,5 +1,6 @@
 package dev.agentharness.runtime.state;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -75,6 +76,56 @@ public class RunSubmissions extends StoreStatements {
                     .execute(Tuple.of(run.principal(), run.sessionId())));
         }
         return new SubmitOutcome(findByIdempotencyKey(run.principal(), run.idempotencyKey()).orElseThrow(), false);
+    }
+
+    /**
+     * Advisory-lock class of submissions (two-key form: its key space never meets the one-key form's), the second key
+     * being {@code hashtext(principal)}: a principal's quota-checked submissions run one at a time across replicas.
+     */
+    static final int SUBMISSION_LOCK_CLASS = 0x41485331;
+
+    /** A principal's runs waiting and running ({@code runs_principal_active_idx}, V9). */
+    private static final String COUNT_ACTIVE = "SELECT count(*) FILTER (WHERE status = 'queued') AS queued, "
+            + "count(*) FILTER (WHERE status = 'running') AS running FROM public.runs "
+            + "WHERE principal = $1 AND status IN ('queued', 'running')";
+
+    /**
+     * As {@link #submit(NewRun)}, refusing the run with {@link QuotaExceededException} when the principal is at its
+     * {@code quota}. The count and the insert are one transaction holding a transaction-scoped advisory lock on the
+     * principal (PgBouncer transaction mode keeps it; no session state), so concurrent submissions on any replica
+     * cannot both take the last place. A retry with a known idempotency key returns its run and is never refused.
+     */
+    public SubmitOutcome submit(NewRun run, SubmissionQuota quota) {
+        if (!quota.bounded()) {
+            return submit(run);
+        }
+        if (run.idempotencyKey() != null) {
+            Optional<RunRecord> existing = findByIdempotencyKey(run.principal(), run.idempotencyKey());
+            if (existing.isPresent()) {
+                return new SubmitOutcome(existing.get(), false);
+            }
+        }
+        return await(pool.get().withTransaction(conn -> conn
+                .preparedQuery("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .execute(Tuple.of(SUBMISSION_LOCK_CLASS, run.principal()))
+                // Under the lock: an identical submission that got here first is the answer, not a refusal.
+                .compose(locked -> run.idempotencyKey() == null ? Future.succeededFuture(Optional.<RunRecord>empty())
+                        : conn.preparedQuery(SELECT_RUN + "WHERE principal = $1 AND idempotency_key = $2")
+                                .execute(Tuple.of(run.principal(), run.idempotencyKey()))
+                                .map(rows -> rows.size() == 0 ? Optional.<RunRecord>empty()
+                                        : Optional.of(RunRows.map(rows.iterator().next()))))
+                .compose(existing -> existing.isPresent()
+                        ? Future.succeededFuture(new SubmitOutcome(existing.get(), false))
+                        : conn.preparedQuery(COUNT_ACTIVE).execute(Tuple.of(run.principal())).compose(counts -> {
+                            Row count = counts.iterator().next();
+                            QuotaExceededException exceeded = quota.check(count.getLong("queued"),
+                                    count.getLong("running"));
+                            if (exceeded != null) {
+                                return Future.failedFuture(exceeded);
+                            }
+                            return conn.preparedQuery(SUBMIT).execute(values(run))
+                                    .map(rows -> new SubmitOutcome(RunRows.map(rows.iterator().next()), true));
+                        }))));
     }
 
     private static Tuple values(NewRun run) {

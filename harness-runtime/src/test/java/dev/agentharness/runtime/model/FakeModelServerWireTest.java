@@ -41,4 +41,31 @@ class FakeModelServerWireTest {
             }
         }
     }
+
+    @Test
+    void a_scripted_usage_reaches_the_official_client_as_the_api_reports_it() {
+        try (FakeModelServer fake = new FakeModelServer().start(0)) {
+            fake.enqueue(Reply.message("hi").withUsage(new Reply.TokenUsage(1_200, 1_000, 300, 120)));
+            OpenAIClient client = OpenAIOkHttpClient.builder()
+                    .apiKey("sk-test")
+                    .baseUrl(fake.baseUrl())
+                    .maxRetries(0)
+                    .responseValidation(true)
+                    .build();
+            try {
+                Response response = client.responses().create(ResponseCreateParams.builder()
+                        .model("gpt-test").input("hello").build());
+
+                assertDoesNotThrow(() -> response.validate());
+                var usage = response.usage().orElseThrow();
+                assertEquals(1_200, usage.inputTokens());
+                assertEquals(1_000, usage.inputTokensDetails().cachedTokens());
+                assertEquals(300, usage.outputTokens());
+                assertEquals(120, usage.outputTokensDetails().reasoningTokens());
+                assertEquals(1_500, usage.totalTokens());
+            } finally {
+                client.close();
+            }
+        }
+    }
 }

@@ -96,8 +96,13 @@ class RunSpanTreeTest {
 
     private List<SpanData> runThrough(RunSpanTree spans, List<RunSpanTree.Step> steps, boolean succeeded,
                                       RunSpanTree.Tree[] made) {
-        RunSpanTree.RunSpan root = spans.startRun(RUN, remoteParent(), T0, "Hi, ACME-1002 here");
-        RunSpanTree.Tree tree = spans.start(RUN, root, steps);
+        return runThrough(RUN, spans, steps, succeeded, made);
+    }
+
+    private List<SpanData> runThrough(RunSpanTree.Run run, RunSpanTree spans, List<RunSpanTree.Step> steps,
+                                      boolean succeeded, RunSpanTree.Tree[] made) {
+        RunSpanTree.RunSpan root = spans.startRun(run, remoteParent(), T0, "Hi, ACME-1002 here");
+        RunSpanTree.Tree tree = spans.start(run, root, steps);
         if (made != null) {
             made[0] = tree;
         }
@@ -107,6 +112,20 @@ class RunSpanTreeTest {
         tree.end();
         root.end();
         return exported.getFinishedSpanItems();
+    }
+
+    @Test
+    void aModelsOwnPricesFromThePriceTableCostItsSpanWithCachedInputAtTheCachedPrice() {
+        RunSpanTree.Run run = new RunSpanTree.Run("run_1", "sess_1", "maya", "openai", new RunSpanTree.Prices(2.0, 8.0),
+                model -> "gpt-5.4-mini".equals(model) ? new RunSpanTree.Prices(0.25, 2.0, 0.025) : null);
+
+        SpanData chat = runThrough(run, tree(false), mayaSteps(), true, null).stream()
+                .filter(span -> span.getName().equals("chat gpt-5.4-mini")).findFirst().orElseThrow();
+
+        // (1,000 - 512) × 0.25 + 512 × 0.025 = 122 + 12.8 = 134.8 µ$ of prompt; 200 × 2.00 = 400 µ$ of completion.
+        assertEquals(0.0001348, (double) attribute(chat, "llm.cost.prompt"), 1e-12);
+        assertEquals(0.0004, (double) attribute(chat, "llm.cost.completion"), 1e-12);
+        assertEquals(0.0005348, (double) attribute(chat, "llm.cost.total"), 1e-12);
     }
 
     @Test

@@ -132,8 +132,8 @@ class BudgetsTest {
         AtomicInteger calls = new AtomicInteger();
         router.route(token, request -> {
             int n = calls.incrementAndGet();
-            return Reply.withUsage(Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}"),
-                    700 + 300L * n, 0, 200);
+            return Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}")
+                    .withUsage(700 + 300L * n, 0, 200);
         });
         return calls;
     }
@@ -214,9 +214,8 @@ class BudgetsTest {
         String token = ConversationRouter.token();
         AtomicInteger calls = new AtomicInteger();
         // Call 1: 3000 in + 200 out = $0.036 (under carol's $0.05); call 2: 3300 + 200 = $0.039 → $0.075 today.
-        router.route(token, request -> Reply.withUsage(
-                Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}"),
-                2700 + 300L * calls.incrementAndGet(), 0, 200));
+        router.route(token, request -> Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}")
+                .withUsage(2700 + 300L * calls.incrementAndGet(), 0, 200));
 
         JsonPath run = awaitTerminal(CAROL, submit(CAROL, "{\"message\":\"daily " + token + "\",\"max_turns\":20}"));
 
@@ -321,7 +320,7 @@ class BudgetsTest {
     void costSpike_isAMetricPerPrincipalAndOneWebhookAlertPerDay_retriedThroughAFlakyReceiver() {
         String token = ConversationRouter.token();
         // One call of 3000 in + 200 out = $0.036 today, against no history: more than 3 × $0 and $0.01.
-        router.route(token, request -> Reply.withUsage(Reply.message("pricey"), 3000, 0, 200));
+        router.route(token, request -> Reply.message("pricey").withUsage(3000, 0, 200));
         JsonPath run = awaitTerminal(ALICE, submit(ALICE, "{\"message\":\"spike " + token + "\"}"));
         assertEquals("succeeded", run.getString("status"), run.prettify());
 

@@ -52,11 +52,11 @@ class DailyBudgetTwoReplicasIT {
             if (!body.contains("function_call_output")) {
                 firstCallArrived.countDown();
                 await(releaseFirstCall);
-                return Reply.withUsage(Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}"), 100, 0, 10);
+                return Reply.functionCall("lookup_account", "{\"account_id\":\"ACME-1001\"}").withUsage(100, 0, 10);
             }
             return Reply.message("the early run must never get here");
         }
-        return Reply.withUsage(Reply.message("that was expensive"), 5000, 0, 200);
+        return Reply.message("that was expensive").withUsage(5000, 0, 200);
     }
 
     @AfterEach

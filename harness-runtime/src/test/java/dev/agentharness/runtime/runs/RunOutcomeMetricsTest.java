@@ -61,7 +61,7 @@ class RunOutcomeMetricsTest {
                 step(StepKind.MODEL_FAILED, "{\"agent\":\"maya\",\"model\":\"gpt-a\",\"error\":\"model provider "
                         + "unavailable for gpt-a after 2 attempt(s): HTTP 429 slow down\"," + span(0, 1500) + "}"),
                 step(StepKind.MODEL_RESPONSE, "{\"agent\":\"maya\",\"model\":\"gpt-a\",\"input_tokens\":1000,"
-                        + "\"output_tokens\":100,\"cached_input_tokens\":400,\"reasoning_tokens\":30,"
+                        + "\"output_tokens\":100,\"cached_input_tokens\":400,\"reasoning_tokens\":30,\"cost_usd\":0.0042,"
                         + "\"response_model\":\"gpt-a-2026-01-01\",\"finish_reason\":\"tool_calls\"," + span(2000, 2500)
                         + "}"),
                 step(StepKind.TOOL_STARTED, "{\"tool\":\"lookup_account\",\"call_id\":\"c1\"}"),
@@ -101,7 +101,9 @@ class RunOutcomeMetricsTest {
         assertEquals(150, tokens(registry, "output"));
         assertEquals(400, tokens(registry, "cached_input"));
         assertEquals(30, tokens(registry, "reasoning"));
-        double cost = (3000 * 2 + 150 * 8) / 1_000_000d;
+        // The first answer's cost as it was recorded (the price table's, not the global price); the second, journaled
+        // by a harness that did not price calls yet, at the global price: 2,000 × 2 + 50 × 8 = 4,400 micro-dollars.
+        double cost = 0.0042 + (2000 * 2 + 50 * 8) / 1_000_000d;
         assertEquals(cost, registry.get("agentharness.cost.usd").tags("model", "gpt-a").counter().count(), 1e-12);
 
         assertEquals(1, registry.get("agentharness.tool.errors").tags("tool", "lookup_account").counter().count());

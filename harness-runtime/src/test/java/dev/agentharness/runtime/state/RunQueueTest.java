@@ -357,6 +357,100 @@ class RunQueueTest {
                 .orElseThrow(() -> new AssertionError(runId + " was not claimable"));
     }
 
+    @Test
+    void a_claim_takes_turns_across_principals_so_a_backlog_does_not_starve_a_later_principal() {
+        fixture.drainQueue();
+        String a = principal();
+        String b = principal();
+        List<String> runsOfA = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            runsOfA.add(submissions.submit(newRun(a, null, null)).run().runId());
+        }
+        List<String> runsOfB = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            runsOfB.add(submissions.submit(newRun(b, null, null)).run().runId());
+        }
+
+        List<RunRecord> first = queue.claimQueued("worker-fair", 4, LEASE);
+
+        // Round 1: the oldest of each; round 2: the second of each — B's runs do not wait behind A's 100.
+        assertEquals(Set.of(runsOfA.get(0), runsOfB.get(0), runsOfA.get(1), runsOfB.get(1)), new HashSet<>(ids(first)));
+        List<RunRecord> second = queue.claimQueued("worker-fair", 4, LEASE);
+        assertEquals(Set.of(runsOfB.get(2), runsOfA.get(2), runsOfA.get(3), runsOfA.get(4)), new HashSet<>(ids(second)));
+        fixture.drainQueue();
+    }
+
+    @Test
+    void max_in_flight_of_a_principal_is_never_exceeded_by_two_concurrent_claimers() throws Exception {
+        fixture.drainQueue();
+        String limited = principal();
+        String free = principal();
+        for (int i = 0; i < 20; i++) {
+            submissions.submit(newRun(limited, null, null));
+            submissions.submit(newRun(free, null, null));
+        }
+        InFlightLimits limits = new InFlightLimits(java.util.OptionalInt.empty(), java.util.Map.of(limited, 2));
+        CountDownLatch start = new CountDownLatch(1);
+        List<Callable<List<RunRecord>>> workers = new ArrayList<>();
+        for (String worker : List.of("worker-a", "worker-b")) {
+            workers.add(() -> {
+                start.await();
+                List<RunRecord> mine = new ArrayList<>();
+                for (int round = 0; round < 10; round++) {
+                    mine.addAll(queue.claimQueued(worker, 3, LEASE, limits));
+                }
+                return mine;
+            });
+        }
+        List<RunRecord> claimed = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<List<RunRecord>>> futures = workers.stream().map(threads::submit).toList();
+            start.countDown();
+            for (Future<List<RunRecord>> f : futures) {
+                claimed.addAll(f.get());
+            }
+        }
+
+        assertEquals(2, claimed.stream().filter(run -> run.principal().equals(limited)).count());
+        assertEquals(20, claimed.stream().filter(run -> run.principal().equals(free)).count());
+        assertEquals(2, runningOf(limited));
+
+        // One of them finishes: exactly one more starts, whoever claims.
+        String done = claimed.stream().filter(run -> run.principal().equals(limited)).findFirst().orElseThrow().runId();
+        fixture.execute("UPDATE public.runs SET status = 'succeeded', completed_at = now() WHERE id = $1",
+                Tuple.of(done));
+        assertEquals(1, queue.claimQueued("worker-b", 10, LEASE, limits).size());
+        assertEquals(0, queue.claimQueued("worker-a", 10, LEASE, limits).size());
+        assertEquals(2, runningOf(limited));
+        fixture.execute("UPDATE public.runs SET status = 'succeeded', completed_at = now() "
+                + "WHERE principal = $1 AND status = 'running'", Tuple.of(limited));
+        fixture.drainQueue();
+    }
+
+    @Test
+    void a_default_in_flight_bound_applies_to_every_principal_without_an_override() {
+        fixture.drainQueue();
+        String bounded = principal();
+        String overridden = principal();
+        for (int i = 0; i < 5; i++) {
+            submissions.submit(newRun(bounded, null, null));
+            submissions.submit(newRun(overridden, null, null));
+        }
+        InFlightLimits limits = new InFlightLimits(java.util.OptionalInt.of(1), java.util.Map.of(overridden, 3));
+
+        List<RunRecord> claimed = queue.claimQueued("worker-default", 10, LEASE, limits);
+
+        assertEquals(1, claimed.stream().filter(run -> run.principal().equals(bounded)).count());
+        assertEquals(3, claimed.stream().filter(run -> run.principal().equals(overridden)).count());
+        fixture.execute("UPDATE public.runs SET status = 'succeeded', completed_at = now() "
+                + "WHERE principal IN ($1, $2) AND status = 'running'", Tuple.of(bounded, overridden));
+        fixture.drainQueue();
+    }
+
+    private static long runningOf(String principal) {
+        return fixture.count("SELECT count(*) FROM public.runs WHERE principal = $1 AND status = 'running'", principal);
+    }
+
     private static void assertTerminalStep(String runId, int seq, long epoch, String reason) {
         List<JournalStep> steps = fixture.journal.all(runId);
         JournalStep last = steps.getLast();

@@ -93,6 +93,75 @@ class RunSubmissionsTest {
     }
 
     @Test
+    void max_queued_refuses_the_next_run_but_never_an_idempotent_retry() {
+        String principal = principal();
+        SubmissionQuota quota = new SubmissionQuota(java.util.OptionalInt.of(3), java.util.OptionalInt.empty());
+        List<NewRun> accepted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            NewRun run = newRun(principal, null, "key-" + i);
+            assertTrue(submissions.submit(run, quota).created());
+            accepted.add(run);
+        }
+
+        QuotaExceededException refused = org.junit.jupiter.api.Assertions.assertThrows(QuotaExceededException.class,
+                () -> submissions.submit(newRun(principal, null, "key-3"), quota));
+
+        assertEquals("max_queued", refused.limit());
+        assertEquals(3, refused.count());
+        assertEquals(3, refused.max());
+        assertEquals(Optional.empty(), submissions.findByIdempotencyKey(principal, "key-3"), "nothing half-written");
+        NewRun retry = newRun(principal, null, "key-1");
+        SubmitOutcome replay = submissions.submit(retry, quota);
+        assertEquals(false, replay.created());
+        assertEquals(accepted.get(1).runId(), replay.run().runId());
+        // Another principal is not counted against this one.
+        assertTrue(submissions.submit(newRun(principal(), null, null), quota).created());
+    }
+
+    @Test
+    void concurrent_submissions_never_exceed_max_queued() throws Exception {
+        String principal = principal();
+        SubmissionQuota quota = new SubmissionQuota(java.util.OptionalInt.of(3), java.util.OptionalInt.empty());
+        CountDownLatch start = new CountDownLatch(1);
+        List<Callable<Boolean>> callers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            callers.add(() -> {
+                start.await();
+                try {
+                    return submissions.submit(newRun(principal, null, null), quota).created();
+                } catch (QuotaExceededException e) {
+                    return false;
+                }
+            });
+        }
+        long created = 0;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> futures = callers.stream().map(threads::submit).toList();
+            start.countDown();
+            for (Future<Boolean> f : futures) {
+                created += f.get() ? 1 : 0;
+            }
+        }
+        assertEquals(3, created);
+        assertEquals(3, fixture.count("SELECT count(*) FROM public.runs WHERE principal = $1", principal));
+    }
+
+    @Test
+    void with_no_waiting_a_run_is_accepted_only_while_an_in_flight_slot_is_free() {
+        String principal = principal();
+        SubmissionQuota quota = new SubmissionQuota(java.util.OptionalInt.of(0), java.util.OptionalInt.of(2));
+        assertTrue(submissions.submit(newRun(principal, null, null), quota).created());
+        assertTrue(submissions.submit(newRun(principal, null, null), quota).created());
+
+        QuotaExceededException refused = org.junit.jupiter.api.Assertions.assertThrows(QuotaExceededException.class,
+                () -> submissions.submit(newRun(principal, null, null), quota));
+
+        assertEquals("max_in_flight", refused.limit());
+        assertEquals(2, refused.count());
+        assertEquals(2, refused.max());
+    }
+
+    @Test
     void the_same_idempotency_key_for_another_principal_is_a_different_run() {
         String key = "shared-key";
         SubmitOutcome first = submissions.submit(newRun(principal(), null, key));

@@ -30,10 +30,10 @@ class SchemaQualificationTest {
     private static final Pattern JAVA_REFERENCE = Pattern.compile(TABLE_REFERENCE.replace("from|join|into|update|table|references",
             "FROM|JOIN|INTO|UPDATE|TABLE|REFERENCES").replace("if\\s+(?:not\\s+)?exists\\s+|only\\s+", "IF\\s+(?:NOT\\s+)?EXISTS\\s+|ONLY\\s+"));
     // The comma of a second CTE follows a ')' — no word boundary there, so \b guards only WITH.
-    private static final Pattern CTE_NAME = Pattern.compile("(?:\\bWITH|,)\\s*([A-Za-z_][A-Za-z0-9_]*)\\s+AS\\s*\\(",
+    private static final Pattern CTE_NAME = Pattern.compile("(?:\\bWITH(?:\\s+RECURSIVE)?|,)\\s*([A-Za-z_][A-Za-z0-9_]*)\\s+AS\\s*\\(",
             Pattern.CASE_INSENSITIVE);
     /** Words that can follow the keywords without being a table (e.g. ON CONFLICT … DO UPDATE SET). */
-    private static final Set<String> NOT_TABLES = Set.of("set", "skip", "nowait", "select", "lateral", "unnest", "jsonb_array_elements",
+    private static final Set<String> NOT_TABLES = Set.of("set", "of", "skip", "nowait", "select", "lateral", "unnest", "jsonb_array_elements",
             "generate_series", "pg_catalog");
     private static final Pattern STRING_LITERAL = Pattern.compile("\"\"\"(.*?)\"\"\"|\"((?:[^\"\\\\\\n]|\\\\.)*)\"", Pattern.DOTALL);
 
