@@ -51,6 +51,11 @@ final class ValuesProfiles {
                         networkPolicy:
                           harnessIngressFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
                         sandbox: {provider: e2b}
+                        tenants:
+                          defaults: {requests_per_minute: 600, max_queued: 100}
+                          principals: {ci-bot: {requests_per_minute: 60}}
+                          namespaces: {team-a: {max_in_flight: 2, daily_budget_usd: 5.5}}
+                          adminPrincipals: [ops]
                         """),
                 new Profile("autoscaling with the kubernetes sandbox provider", ALL_SECRETS + """
                         harness:
