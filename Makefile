@@ -5,7 +5,7 @@ export JAVA_HOME
 MVNW := ./mvnw -B -ntp
 RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
 
-.PHONY: build run test demo demo-api bench bench-peer bench-progress bench-operator bench-observability generate clean
+.PHONY: build run test demo demo-api bench bench-peer bench-progress bench-operator bench-observability backup-rehearsal generate clean
 
 ## Build everything without running tests.
 build:
@@ -27,6 +27,13 @@ demo: build
 ## The harness alone over HTTP: one Maya conversation, printing the tools she called (FAKE model unless OPENAI_API_KEY).
 demo-api: build
 	scripts/demo.sh
+
+## The backup rehearsal of docs/runbook.md alone (also part of make test): pg_dump a live harness database, pg_restore
+## it into a fresh PostgreSQL, a harness on the copy serves every old run, trace and artifact (BackupRehearsalIT).
+## Needs the Debian postgresql package (apt-get install -y postgresql).
+backup-rehearsal:
+	$(MVNW) verify -pl harness-runtime -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test=BackupRehearsalIT -Dfailsafe.failIfNoSpecifiedTests=false
 
 ## Rewrite the derived deploy files: chart CRD templates (from crds/), deploy/aca/containerapp.yaml (from the
 ## chart values), examples/argocd/argocd-cm-patch.yaml (from the Lua files). Tests fail while any is stale.

@@ -15,7 +15,8 @@
 # (DATABASE_URL → database-url); the YAML references them by name only. Required: HARNESS_API_KEYS, DATABASE_URL.
 # Optional: DATABASE_DIRECT_URL, OPENAI_API_KEY (or AZURE_OPENAI_API_KEY via the chart values), R2_ACCOUNT_ID,
 # R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_BUCKET, E2B_API_KEY, CLOUDFLARE_SANDBOX_API_KEY,
-# APPLICATIONINSIGHTS_CONNECTION_STRING (traces to Application Insights). On an update, a secret
+# APPLICATIONINSIGHTS_CONNECTION_STRING (traces to Application Insights), HARNESS_STORAGE_SIGNING_KEY and
+# HARNESS_STORAGE_SIGNING_KEY_PREVIOUS (local store links only; rotation in docs/runbook.md). On an update, a secret
 # that is not in the environment keeps the value the app already has; one the app never had is left out with the
 # variable that uses it.
 set -euo pipefail
@@ -130,7 +131,8 @@ render_yaml() {
 check_secret_values() {
   local name
   for name in HARNESS_API_KEYS DATABASE_URL DATABASE_DIRECT_URL OPENAI_API_KEY AZURE_OPENAI_API_KEY \
-    R2_ACCOUNT_ID R2_ACCESS_KEY_ID R2_SECRET_ACCESS_KEY R2_BUCKET E2B_API_KEY CLOUDFLARE_SANDBOX_API_KEY; do
+    R2_ACCOUNT_ID R2_ACCESS_KEY_ID R2_SECRET_ACCESS_KEY R2_BUCKET E2B_API_KEY CLOUDFLARE_SANDBOX_API_KEY \
+    HARNESS_STORAGE_SIGNING_KEY HARNESS_STORAGE_SIGNING_KEY_PREVIOUS APPLICATIONINSIGHTS_CONNECTION_STRING; do
     case "${!name:-}" in
       *$'\n'* | *$'\r'*) die "$name contains a line break" ;;
     esac

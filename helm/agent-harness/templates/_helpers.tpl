@@ -81,6 +81,9 @@ Environment variables read from the user's Secrets, one secretKeyRef each: the c
     secretKeyRef:
       name: {{ $secret.existingSecret }}
       key: {{ .key }}
+      {{- if .optional }}
+      optional: true
+      {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -113,6 +113,13 @@ class CrdDefinitionTest {
         assertEquals(100.0, spec.getProperties().get("maxTurns").getMaximum());
         assertEquals(1.0, spec.getProperties().get("timeoutSeconds").getMinimum());
         assertEquals(List.of("name"), spec.getProperties().get("sandboxManifestRef").getRequired());
+        JSONSchemaProps budget = spec.getProperties().get("budget");
+        for (String field : List.of("maxCostUsd", "maxTokens")) {
+            assertEquals(0.0, budget.getProperties().get(field).getMinimum(), field);
+            assertEquals(Boolean.TRUE, budget.getProperties().get(field).getExclusiveMinimum(), field + " > 0");
+        }
+        assertEquals("number", budget.getProperties().get("maxCostUsd").getType());
+        assertEquals("integer", budget.getProperties().get("maxTokens").getType());
     }
 
     @Test
@@ -120,8 +127,8 @@ class CrdDefinitionTest {
         JSONSchemaProps status = crd(AGENT_RUNS).getSpec().getVersions().getFirst().getSchema().getOpenAPIV3Schema()
                 .getProperties().get("status");
         assertEquals(7, status.getProperties().get("phase").getEnum().size());
-        assertEquals(List.of("Pending", "Queued", "Running", "HarnessUnavailable", "Succeeded", "Failed", "Cancelled",
-                "TimedOut", "ValidationFailed", "MaxTurnsExceeded"),
+        assertEquals(List.of("Pending", "Queued", "Running", "HarnessUnavailable", "Throttled", "Suspended", "Succeeded",
+                "Failed", "Cancelled", "TimedOut", "ValidationFailed", "MaxTurnsExceeded", "BudgetExceeded"),
                 Arrays.stream(AgentRunReason.values()).map(Enum::name).toList());
     }
 

@@ -37,9 +37,19 @@ public final class DemoEnvironment implements AutoCloseable {
      * @param openAiKey  a real model key; empty = the FAKE model server
      * @param model      MODEL for the harness when a real key is used
      * @param sandbox    whether to give the harness the local sandbox provider
+     * @param harnessEnv more environment for the harness (e.g. {@code HARNESS_TENANTS_FILE}); applied last
      */
     public record Settings(Path root, Path work, Optional<String> openAiKey, Optional<String> openAiBaseUrl,
-                           Optional<String> model, boolean sandbox) {
+                           Optional<String> model, boolean sandbox, Map<String, String> harnessEnv) {
+
+        public Settings {
+            harnessEnv = Map.copyOf(harnessEnv);
+        }
+
+        public Settings(Path root, Path work, Optional<String> openAiKey, Optional<String> openAiBaseUrl,
+                        Optional<String> model, boolean sandbox) {
+            this(root, work, openAiKey, openAiBaseUrl, model, sandbox, Map.of());
+        }
 
         /** The defaults of {@code make demo}: real model only when OPENAI_API_KEY is set, sandbox when bwrap exists. */
         public static Settings fromEnvironment(Path root) {
@@ -117,10 +127,13 @@ public final class DemoEnvironment implements AutoCloseable {
         harnessEnv.put("PORT", Integer.toString(harnessPort));
         harnessEnv.put("HARNESS_DATA_DIR", work.resolve("harness").toString());
         harnessEnv.put("HARNESS_API_KEYS", "operator:" + harnessToken);
+        // The operator acts for each AgentRun's namespace (Agent-Harness-Namespace): tenant ns:<namespace>.
+        harnessEnv.put("HARNESS_NAMESPACE_DELEGATES", "operator");
         harnessEnv.put("HARNESS_AGENTS_DIR", settings.root().resolve("examples/agents").toAbsolutePath().toString());
         if (settings.sandbox()) {
             harnessEnv.put("SANDBOX_PROVIDER", "local");
         }
+        harnessEnv.putAll(settings.harnessEnv());
         harness = ServiceProcess.start("harness", settings.root().resolve("harness-runtime/target/quarkus-app/quarkus-run.jar"),
                 harnessEnv, logs.resolve("harness.log"), harnessUrl.resolve("/q/health/ready"), STARTUP);
         started.add(harness);

@@ -12,6 +12,15 @@ final class SharedEnvironment {
 
     private static DemoEnvironment environment;
 
+    /**
+     * The harness's tenants file (runs/TenantPolicies): team-a may have one run in flight and none waiting, team-b is
+     * not limited; every other namespace (the other test classes') has the defaults, i.e. no limit.
+     */
+    static final String TENANTS = """
+            namespaces:
+              team-a: {max_queued: 0, max_in_flight: 1}
+            """;
+
     private SharedEnvironment() {
     }
 
@@ -23,8 +32,16 @@ final class SharedEnvironment {
                 throw new AssertionError("bubblewrap is missing in CI: the analyst example needs the local sandbox");
             }
             Path root = Path.of("").toAbsolutePath();
+            Path tenants = root.resolve("demo/target/e2e-tenants.yaml");
+            try {
+                java.nio.file.Files.createDirectories(tenants.getParent());
+                java.nio.file.Files.writeString(tenants, TENANTS);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
             environment = DemoEnvironment.start(new DemoEnvironment.Settings(root, root.resolve("demo/target/e2e"),
-                    Optional.empty(), Optional.empty(), Optional.empty(), sandbox));
+                    Optional.empty(), Optional.empty(), Optional.empty(), sandbox,
+                    java.util.Map.of("HARNESS_TENANTS_FILE", tenants.toString())));
             Runtime.getRuntime().addShutdownHook(new Thread(environment::close));
         }
         return environment;

@@ -14,6 +14,13 @@ public enum AgentRunReason {
     Running(ConditionStatus.UNKNOWN),
     /** The harness cannot be reached (or refuses the operator's token); the operator retries with backoff. */
     HarnessUnavailable(ConditionStatus.UNKNOWN),
+    /**
+     * The namespace is at one of its harness limits (requests per minute, queued or in-flight runs, daily budget; the
+     * message names it): the operator waits for the harness's Retry-After and submits again with the same key.
+     */
+    Throttled(ConditionStatus.UNKNOWN),
+    /** The namespace is suspended on the harness (an administrator's kill switch); the operator waits, nothing fails. */
+    Suspended(ConditionStatus.UNKNOWN),
     Succeeded(ConditionStatus.TRUE),
     /** The harness ended the run with an error; the message carries the harness's reason. */
     Failed(ConditionStatus.FALSE),
@@ -24,7 +31,9 @@ public enum AgentRunReason {
     /** The spec, or the SandboxManifest it references, is not valid; the message names the field. Nothing ran. */
     ValidationFailed(ConditionStatus.FALSE),
     /** The agent used up {@code spec.maxTurns} without a final answer. */
-    MaxTurnsExceeded(ConditionStatus.FALSE);
+    MaxTurnsExceeded(ConditionStatus.FALSE),
+    /** The run reached its {@code spec.budget} (or the namespace's daily budget) and was stopped by the harness. */
+    BudgetExceeded(ConditionStatus.FALSE);
 
     private final String conditionStatus;
 

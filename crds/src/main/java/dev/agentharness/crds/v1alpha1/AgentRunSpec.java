@@ -47,7 +47,8 @@ public class AgentRunSpec {
             + " : !has(oldSelf.timeoutSeconds))"
             + " && (has(self.ttlSecondsAfterFinished) ? has(oldSelf.ttlSecondsAfterFinished)"
             + " && self.ttlSecondsAfterFinished == oldSelf.ttlSecondsAfterFinished : !has(oldSelf.ttlSecondsAfterFinished))"
-            + " && (has(self.runNonce) ? has(oldSelf.runNonce) && self.runNonce == oldSelf.runNonce : !has(oldSelf.runNonce))";
+            + " && (has(self.runNonce) ? has(oldSelf.runNonce) && self.runNonce == oldSelf.runNonce : !has(oldSelf.runNonce))"
+            + " && (has(self.budget) ? has(oldSelf.budget) && self.budget == oldSelf.budget : !has(oldSelf.budget))";
     public static final String IMMUTABLE_MESSAGE = "spec is immutable except spec.cancel: to run again, "
             + "create an AgentRun with a new name or re-create this one with a new spec.runNonce";
 
@@ -98,6 +99,10 @@ public class AgentRunSpec {
     @JsonPropertyDescription("Any new value makes an otherwise identical AgentRun run again instead of "
             + "re-attaching to the finished run of the same name and spec.")
     private String runNonce;
+
+    @JsonPropertyDescription("What the run may spend: maxCostUsd (US dollars) and/or maxTokens; past it the run ends "
+            + "Failed with reason BudgetExceeded.")
+    private AgentRunBudget budget;
 
     public String getAgent() {
         return agent;
@@ -185,5 +190,13 @@ public class AgentRunSpec {
 
     public void setRunNonce(String runNonce) {
         this.runNonce = runNonce;
+    }
+
+    public AgentRunBudget getBudget() {
+        return budget;
+    }
+
+    public void setBudget(AgentRunBudget budget) {
+        this.budget = budget;
     }
 }

@@ -147,6 +147,8 @@ class ContainerAppYamlTest {
             else k8sSecret.add(e.path("name").asText());
         });
         k8sPlain.remove("HARNESS_DATA_DIR"); // the pod mounts a volume there; the image's default serves ACA
+        // The operator's namespace delegation: Container Apps run no operator (no AgentRuns), so nobody acts for one.
+        assertEquals("operator", k8sPlain.remove("HARNESS_NAMESPACE_DELEGATES"));
         assertEquals(k8sPlain, acaPlain);
         assertEquals(Integer.toString(deployment.path("spec").path("template").path("spec")
                         .path("terminationGracePeriodSeconds").asInt() - 15), k8sPlain.get("HARNESS_SHUTDOWN_GRACE_SECONDS"),

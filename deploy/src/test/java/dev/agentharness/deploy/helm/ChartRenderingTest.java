@@ -42,7 +42,7 @@ class ChartRenderingTest {
             "AZURE_OPENAI_API_KEY", "DATABASE_URL", "DATABASE_DIRECT_URL", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
             "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY", "CLOUDFLARE_SANDBOX_API_KEY",
             "APPLICATIONINSIGHTS_CONNECTION_STRING", "PHOENIX_API_KEY", "OTEL_EXPORTER_OTLP_HEADERS",
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "HARNESS_STORAGE_SIGNING_KEY", "HARNESS_STORAGE_SIGNING_KEY_PREVIOUS");
     /** Shapes of secret values: an OpenAI/E2B key, a DSN with a password, a private key. */
     private static final Pattern SECRET_LOOKING = Pattern.compile(
             "sk-[A-Za-z0-9_-]{8,}|e2b_[A-Za-z0-9]{8,}|[a-z]+://[^\\s/:@]+:[^\\s/@]+@|-----BEGIN [A-Z ]*PRIVATE KEY");
@@ -120,7 +120,9 @@ class ChartRenderingTest {
                 .map(o -> o.getKind() + "/" + o.getMetadata().getName())
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(new TreeSet<>(List.of(
+                "ClusterRole/ah-agent-harness-edit",
                 "ClusterRole/ah-agent-harness-operator",
+                "ClusterRole/ah-agent-harness-view",
                 "ClusterRoleBinding/ah-agent-harness-operator",
                 "Deployment/ah-agent-harness-harness",
                 "Deployment/ah-agent-harness-operator",
@@ -361,6 +363,26 @@ class ChartRenderingTest {
                 .getSpec().getTemplate().getSpec().getContainers().get(0);
         assertTrue(unlimited.getEnv().stream().noneMatch(e -> e.getName().equals("HARNESS_TENANTS_FILE")
                 || e.getName().equals("HARNESS_ADMIN_PRINCIPALS")));
+    }
+
+    @Test
+    void theLinkSigningKeysComeFromTheirSecretAndThePreviousOneMayBeAbsentFromIt() {
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template(
+                "secrets: {storageSigning: {existingSecret: link-signing}}\n").one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        var current = c.getEnv().stream().filter(e -> e.getName().equals("HARNESS_STORAGE_SIGNING_KEY")).findFirst()
+                .orElseThrow().getValueFrom().getSecretKeyRef();
+        var previous = c.getEnv().stream().filter(e -> e.getName().equals("HARNESS_STORAGE_SIGNING_KEY_PREVIOUS"))
+                .findFirst().orElseThrow().getValueFrom().getSecretKeyRef();
+        assertEquals(List.of("link-signing", "HARNESS_STORAGE_SIGNING_KEY"), List.of(current.getName(), current.getKey()));
+        assertNull(current.getOptional(), "the current key must be in the Secret");
+        assertEquals(List.of("link-signing", "HARNESS_STORAGE_SIGNING_KEY_PREVIOUS"),
+                List.of(previous.getName(), previous.getKey()));
+        assertTrue(previous.getOptional(), "outside a rotation the Secret has no previous key");
+
+        Deployment none = (Deployment) TypedKubernetesObjects.parse(CHART.template("").one("Deployment", "ah-agent-harness-harness"));
+        assertTrue(none.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .noneMatch(e -> e.getName().startsWith("HARNESS_STORAGE_SIGNING_KEY")), "no Secret, no variable");
     }
 
     @Test

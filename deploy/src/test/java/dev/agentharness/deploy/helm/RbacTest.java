@@ -135,10 +135,86 @@ class RbacTest {
     }
 
     @Test
-    void withoutTheOperatorThereIsNoClusterWideRole() {
+    void withoutTheOperatorThereIsNoClusterWideRoleButTheAggregatedOnes() {
         var rendered = ChartRenderingTest.CHART.template("operator: {enabled: false}\nsecrets: {apiKeys: {existingSecret: keys}}\n");
-        assertEquals(List.of(), rendered.ofKind("ClusterRole"));
+        assertEquals(List.of("ah-agent-harness-edit", "ah-agent-harness-view"), rendered.ofKind("ClusterRole").stream()
+                .map(o -> o.path("metadata").path("name").asText()).sorted().toList());
+        assertEquals(List.of(), rendered.ofKind("ClusterRoleBinding"), "aggregated roles are bound by whoever binds edit/view");
+        var noAggregation = ChartRenderingTest.CHART.template("operator: {enabled: false}\nsecrets: {apiKeys: {existingSecret: "
+                + "keys}}\nrbac: {aggregate: false}\n");
+        assertEquals(List.of(), noAggregation.ofKind("ClusterRole"));
+    }
+
+    /**
+     * The built-in user-facing roles learn the custom resources: edit (and admin, which aggregates edit) may create and
+     * change AgentRuns and SandboxManifests, view may read them; nobody but the operator writes a status.
+     */
+    @Test
+    void aggregatedRolesLetEditAndViewUseTheCustomResources() {
+        var rendered = ChartRenderingTest.CHART.template("");
+        ClusterRole edit = (ClusterRole) TypedKubernetesObjects.parse(rendered.one("ClusterRole", "ah-agent-harness-edit"));
+        ClusterRole view = (ClusterRole) TypedKubernetesObjects.parse(rendered.one("ClusterRole", "ah-agent-harness-view"));
+        assertEquals("true", edit.getMetadata().getLabels().get("rbac.authorization.k8s.io/aggregate-to-edit"));
+        assertEquals("true", view.getMetadata().getLabels().get("rbac.authorization.k8s.io/aggregate-to-view"));
+        assertEquals(null, edit.getMetadata().getLabels().get("rbac.authorization.k8s.io/aggregate-to-view"));
+        Set<String> write = Set.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+        Set<String> read = Set.of("get", "list", "watch");
+        assertEquals(Map.of("agentharness.dev/agentruns", write, "agentharness.dev/sandboxmanifests", write,
+                "agentharness.dev/agentruns/status", read, "agentharness.dev/sandboxmanifests/status", read),
+                grants(edit.getRules()));
+        assertEquals(Map.of("agentharness.dev/agentruns", read, "agentharness.dev/sandboxmanifests", read,
+                "agentharness.dev/agentruns/status", read, "agentharness.dev/sandboxmanifests/status", read),
+                grants(view.getRules()));
+        assertTrue(ChartRenderingTest.CHART.template("rbac: {aggregate: false}\n").ofKind("ClusterRole").stream()
+                .noneMatch(o -> o.toString().contains("aggregate-to-")), "rbac.aggregate=false renders none");
+    }
+
+    /** operator.watchNamespaces: the reviewed rules as a Role in each listed namespace, and no ClusterRole for them. */
+    @Test
+    void watchedNamespacesGetARoleEachInsteadOfTheClusterRole() {
+        var rendered = ChartRenderingTest.CHART.template("operator: {watchNamespaces: [team-a, team-b]}\n");
+        assertTrue(rendered.ofKind("ClusterRole").stream().noneMatch(o -> o.path("metadata").path("name").asText()
+                .equals("ah-agent-harness-operator")), "no cluster-wide operator role");
         assertEquals(List.of(), rendered.ofKind("ClusterRoleBinding"));
+        Map<String, Set<String>> reviewed = grants(reviewed(OPERATOR_RBAC, "ClusterRole"));
+        List<Role> roles = rendered.ofKind("Role").stream().map(o -> (Role) TypedKubernetesObjects.parse(o))
+                .filter(r -> r.getMetadata().getName().equals("ah-agent-harness-operator")).toList();
+        assertEquals(List.of("team-a", "team-b"), roles.stream().map(r -> r.getMetadata().getNamespace()).sorted().toList());
+        roles.forEach(role -> assertEquals(reviewed, grants(role.getRules()), role.getMetadata().getNamespace()));
+        List<RoleBinding> bindings = rendered.ofKind("RoleBinding").stream().map(o -> (RoleBinding) TypedKubernetesObjects.parse(o))
+                .filter(b -> b.getMetadata().getName().equals("ah-agent-harness-operator")).toList();
+        assertEquals(List.of("team-a", "team-b"), bindings.stream().map(b -> b.getMetadata().getNamespace()).sorted().toList());
+        for (RoleBinding binding : bindings) {
+            assertEquals(List.of("Role", "ah-agent-harness-operator"), List.of(binding.getRoleRef().getKind(),
+                    binding.getRoleRef().getName()));
+            Subject subject = binding.getSubjects().getFirst();
+            assertEquals(List.of("ServiceAccount", "ah-agent-harness-operator", HelmChart.NAMESPACE),
+                    List.of(subject.getKind(), subject.getName(), subject.getNamespace()));
+        }
+        var operator = rendered.one("Deployment", "ah-agent-harness-operator").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        assertEquals("team-a,team-b", env(operator, "WATCH_NAMESPACES").path("value").asText());
+        var everywhere = ChartRenderingTest.CHART.template("").one("Deployment", "ah-agent-harness-operator").path("spec")
+                .path("template").path("spec").path("containers").get(0);
+        assertEquals("", env(everywhere, "WATCH_NAMESPACES").path("value").asText(), "empty = every namespace");
+    }
+
+    /** The harness lets the operator's principal act for namespaces (HARNESS_NAMESPACE_DELEGATES), and nobody else. */
+    @Test
+    void theHarnessDelegatesNamespacesToTheOperatorsPrincipal() {
+        var harness = ChartRenderingTest.CHART.template("").one("Deployment", "ah-agent-harness-harness").path("spec")
+                .path("template").path("spec").path("containers").get(0);
+        assertEquals("operator", env(harness, "HARNESS_NAMESPACE_DELEGATES").path("value").asText());
+        var renamed = ChartRenderingTest.CHART.template("operator: {harnessPrincipal: k8s-operator}\n")
+                .one("Deployment", "ah-agent-harness-harness").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        assertEquals("k8s-operator", env(renamed, "HARNESS_NAMESPACE_DELEGATES").path("value").asText());
+        var withoutOperator = ChartRenderingTest.CHART.template("operator: {enabled: false}\n")
+                .one("Deployment", "ah-agent-harness-harness").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        for (JsonNode e : withoutOperator.path("env")) {
+            assertFalse(e.path("name").asText().equals("HARNESS_NAMESPACE_DELEGATES"), "no delegate without the operator");
+        }
     }
 
     /** The rules of the one object of that kind in a reviewed RBAC file. */

@@ -19,6 +19,7 @@ final class ValuesProfiles {
               r2: {existingSecret: r2}
               e2b: {existingSecret: e2b}
               cloudflare: {existingSecret: cloudflare}
+              storageSigning: {existingSecret: link-signing}
               telemetry: {existingSecret: telemetry, keys: [{env: APPLICATIONINSIGHTS_CONNECTION_STRING, key: ai}, {env: PHOENIX_API_KEY, key: phoenix}, {env: OTEL_EXPORTER_OTLP_HEADERS, key: otlp}]}
             """;
 

@@ -17,6 +17,8 @@ class ValuesSchemaTest {
             a chart-managed variable                        | harness: {env: {PORT: '9000'}}                                             | invalid propertyName 'PORT'
             a connection string inlined as plain env        | harness: {env: {APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=x'}} | invalid propertyName 'APPLICATIONINSIGHTS_CONNECTION_STRING'
             a collector's headers inlined as plain env      | harness: {env: {OTEL_EXPORTER_OTLP_HEADERS: 'api-key=x'}}                  | invalid propertyName 'OTEL_EXPORTER_OTLP_HEADERS'
+            a signing key mapped to a foreign variable      | secrets: {storageSigning: {existingSecret: s, keys: [{env: OPENAI_API_KEY, key: k}]}} | env
+            the previous signing key as plain env           | harness: {env: {HARNESS_STORAGE_SIGNING_KEY_PREVIOUS: abc}}                 | invalid propertyName 'HARNESS_STORAGE_SIGNING_KEY_PREVIOUS'
             a telemetry key mapped to a foreign variable    | secrets: {telemetry: {existingSecret: t, keys: [{env: E2B_API_KEY, key: k}]}} | env
             a non-string env value                          | harness: {env: {MODEL_MAX_RETRIES: 3}}                                     | MODEL_MAX_RETRIES
             an unknown top-level key                        | harnes: {replicaCount: 2}                                                  | harnes
@@ -65,6 +67,13 @@ class ValuesSchemaTest {
             a namespace that is no namespace name           | tenants: {namespaces: {Team_A: {max_in_flight: 1}}}                        | invalid propertyName 'Team_A'
             an admin principal with a colon                 | tenants: {adminPrincipals: ['ns:team-a']}                                  | adminPrincipals
             a chart-managed tenants file                    | harness: {env: {HARNESS_TENANTS_FILE: /etc/tenants.yaml}}                  | invalid propertyName 'HARNESS_TENANTS_FILE'
+            a watched namespace that is no namespace name   | operator: {watchNamespaces: [Team_A]}                                      | watchNamespaces
+            a watched namespace listed twice                | operator: {watchNamespaces: [team-a, team-a]}                              | watchNamespaces
+            watched namespaces as one string                | operator: {watchNamespaces: 'team-a,team-b'}                               | watchNamespaces
+            a delegate principal with a colon               | operator: {harnessPrincipal: 'ns:team-a'}                                  | harnessPrincipal
+            the chart-managed delegates as harness env      | harness: {env: {HARNESS_NAMESPACE_DELEGATES: ci-bot}}                      | invalid propertyName 'HARNESS_NAMESPACE_DELEGATES'
+            the chart-managed watched namespaces as env     | operator: {env: {WATCH_NAMESPACES: team-a}}                                | invalid propertyName 'WATCH_NAMESPACES'
+            rbac.aggregate as a string                      | rbac: {aggregate: 'yes'}                                                   | aggregate
             """)
     void badValuesAreRefusedNamingTheField(String description, String flowValues, String field) {
         String values = "{" + flowValues + "}\n";

@@ -40,6 +40,7 @@ public class Storage {
                    @ConfigProperty(name = "harness.storage.s3-endpoint") Optional<String> endpoint,
                    @ConfigProperty(name = "harness.storage.s3-region") Optional<String> region,
                    @ConfigProperty(name = "harness.storage.signing-key") Optional<String> signingKey,
+                   @ConfigProperty(name = "harness.storage.signing-key-previous") Optional<String> previousSigningKey,
                    @ConfigProperty(name = "harness.storage.public-url") Optional<String> publicUrl,
                    @ConfigProperty(name = "harness.data-dir") String dataDir,
                    @ConfigProperty(name = "harness.storage.url-ttl", defaultValue = "PT1H") Duration urlTtl,
@@ -54,6 +55,8 @@ public class Storage {
         this.maxInputBytes = maxInputBytes;
         this.lifecycleEnabled = lifecycleEnabled;
         this.outputsExpireDays = Math.max(1, outputsExpireDays);
+        // Checked whichever store is chosen: a previous key without a current one is a half-done rotation.
+        byte[] previousKey = SigningKeys.previous(previousSigningKey.orElse(null), signingKey.orElse(null));
         S3Settings.Resolution s3 = S3Settings.resolve(accountId.orElse(null), accessKeyId.orElse(null),
                 secretAccessKey.orElse(null), bucket.orElse(null), endpoint.orElse(null), region.orElse(null));
         if (s3.settings().isPresent()) {
@@ -67,7 +70,7 @@ public class Storage {
             }
             Path root = Path.of(dataDir).resolve("artifacts");
             byte[] key = SigningKeys.load(signingKey.orElse(null), root);
-            this.store = new LocalArtifactStore(root, new LinkSigner(key, Clock.systemUTC()),
+            this.store = new LocalArtifactStore(root, new LinkSigner(key, previousKey, Clock.systemUTC()),
                     publicUrl.filter(s -> !s.isBlank()).map(URI::create).orElse(null), tracer);
         }
     }

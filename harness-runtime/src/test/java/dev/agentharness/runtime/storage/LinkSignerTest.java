@@ -63,4 +63,62 @@ class LinkSignerTest {
         assertEquals("a-shared-signing-key-for-all-replicas-0001", new String(key));
         assertFalse(Files.exists(dir.resolve(SigningKeys.FILE_NAME)));
     }
+
+    private static final String KEY_A = "signing-key-A-before-the-rotation-000001";
+    private static final String KEY_B = "signing-key-B-after-the-rotation-0000002";
+
+    @Test
+    void afterARotationLinksSignedWithThePreviousKeyStayValidUntilTheyExpire() {
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        LinkSigner before = new LinkSigner(KEY_A.getBytes(), clock);
+        LinkSigner rotated = new LinkSigner(KEY_B.getBytes(), KEY_A.getBytes(), clock);
+        LinkSigner previousDropped = new LinkSigner(KEY_B.getBytes(), clock);
+        long expires = NOW.getEpochSecond() + 60;
+        String issuedBefore = before.sign("GET", "outputs/r/reply.md", expires);
+        String issuedAfter = rotated.sign("GET", "outputs/r/reply.md", expires);
+
+        assertEquals(LinkSigner.Verdict.VALID, rotated.verify("GET", "outputs/r/reply.md", Long.toString(expires), issuedBefore));
+        assertEquals(LinkSigner.Verdict.VALID, rotated.verify("GET", "outputs/r/reply.md", Long.toString(expires), issuedAfter));
+        assertEquals(previousDropped.sign("GET", "outputs/r/reply.md", expires), issuedAfter, "new links use the current key");
+        // The previous key verifies only: it never signs, and once it is removed its links are refused.
+        assertEquals(LinkSigner.Verdict.BAD_SIGNATURE,
+                previousDropped.verify("GET", "outputs/r/reply.md", Long.toString(expires), issuedBefore));
+        assertEquals(LinkSigner.Verdict.VALID,
+                previousDropped.verify("GET", "outputs/r/reply.md", Long.toString(expires), issuedAfter));
+        // Still bound to method, key and expiry under the previous key.
+        assertEquals(LinkSigner.Verdict.BAD_SIGNATURE,
+                rotated.verify("PUT", "outputs/r/reply.md", Long.toString(expires), issuedBefore));
+        assertEquals(LinkSigner.Verdict.BAD_SIGNATURE,
+                rotated.verify("GET", "outputs/r/reply.md", Long.toString(expires + 1), issuedBefore));
+    }
+
+    @Test
+    void anExpiredLinkIsRefusedUnderEitherKey() {
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        LinkSigner before = new LinkSigner(KEY_A.getBytes(), clock);
+        LinkSigner rotated = new LinkSigner(KEY_B.getBytes(), KEY_A.getBytes(), clock);
+        long expired = NOW.getEpochSecond() - 1;
+
+        assertEquals(LinkSigner.Verdict.EXPIRED, rotated.verify("GET", "outputs/r/reply.md", Long.toString(expired),
+                before.sign("GET", "outputs/r/reply.md", expired)));
+        assertEquals(LinkSigner.Verdict.EXPIRED, rotated.verify("GET", "outputs/r/reply.md", Long.toString(expired),
+                rotated.sign("GET", "outputs/r/reply.md", expired)));
+    }
+
+    @Test
+    void thePreviousKeyNeedsACurrentOneAndThirtyTwoCharactersAndNoErrorEchoesIt() {
+        var alone = assertThrows(IllegalArgumentException.class, () -> SigningKeys.previous(KEY_A, null));
+        assertEquals("HARNESS_STORAGE_SIGNING_KEY_PREVIOUS is set but HARNESS_STORAGE_SIGNING_KEY is not: the previous"
+                + " key only verifies links; set the current key as well", alone.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SigningKeys.previous(KEY_A, "  "));
+        var shortKey = assertThrows(IllegalArgumentException.class,
+                () -> SigningKeys.previous("previous-but-short", KEY_B));
+        assertEquals("HARNESS_STORAGE_SIGNING_KEY_PREVIOUS must have at least 32 characters", shortKey.getMessage());
+        var shortCurrent = assertThrows(IllegalArgumentException.class,
+                () -> SigningKeys.load("current-but-short", Path.of("unused")));
+        assertEquals("HARNESS_STORAGE_SIGNING_KEY must have at least 32 characters", shortCurrent.getMessage());
+        assertEquals(null, SigningKeys.previous("", KEY_B));
+        assertEquals(null, SigningKeys.previous(null, null));
+        assertArrayEquals(KEY_A.getBytes(), SigningKeys.previous(" " + KEY_A + "\n", KEY_B));
+    }
 }

@@ -87,7 +87,7 @@ class S3MisconfigurationTest {
     @Test
     void aPartialR2ConfigurationFallsBackToTheLocalStoreInsteadOfFailingTheBoot(@TempDir Path dataDir) {
         Storage storage = new Storage(Optional.of("0123abcd"), Optional.of("AKID"), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), dataDir.toString(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), dataDir.toString(),
                 Duration.ofHours(1), Duration.ofDays(7), 1024, false, 30, Duration.ofSeconds(5),
                 io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"));
         assertInstanceOf(LocalArtifactStore.class, storage.store());

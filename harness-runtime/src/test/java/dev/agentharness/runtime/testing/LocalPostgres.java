@@ -142,6 +142,22 @@ public final class LocalPostgres implements AutoCloseable {
         return rows;
     }
 
+    /** A client program of the same PostgreSQL version as this server, e.g. {@code pg_dump} or {@code pg_restore}. */
+    public Path client(String name) {
+        return bin.resolve(name);
+    }
+
+    /**
+     * Runs a client program of this server's version as the current user (it connects through the URL it is given, as
+     * an operator's shell would); returns its output, or throws with it when it fails.
+     */
+    public String runClient(String program, String... arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(client(program).toString());
+        command.addAll(List.of(arguments));
+        return output(command, dir);
+    }
+
     public void createDatabase(String name) {
         psql("postgres", "CREATE DATABASE " + name);
     }

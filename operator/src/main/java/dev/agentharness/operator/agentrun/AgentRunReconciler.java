@@ -14,6 +14,8 @@ import dev.agentharness.crds.v1alpha1.RunUsage;
 import dev.agentharness.crds.v1alpha1.SandboxManifest;
 import dev.agentharness.operator.harness.HarnessClient;
 import dev.agentharness.operator.harness.HarnessRejectedException;
+import dev.agentharness.operator.harness.HarnessThrottledException;
+import dev.agentharness.operator.harness.Redaction;
 import dev.agentharness.operator.harness.HarnessUnavailableException;
 import dev.agentharness.operator.kube.Conditions;
 import dev.agentharness.operator.kube.EventRecorder;
@@ -352,7 +354,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             current = cached.get();
         } else {
             try {
-                current = harness.run(runId);
+                current = harness.run(run.getMetadata().getNamespace(), runId);
             } catch (HarnessRejectedException e) {
                 return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.Failed,
                         "the harness no longer knows run " + runId + " (" + e.detail() + "): its state was lost, "
@@ -384,7 +386,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
 
     private RunResponse cancel(AgentRun run, String runId, RunResponse current) {
         try {
-            RunResponse cancelled = harness.cancel(runId);
+            RunResponse cancelled = harness.cancel(run.getMetadata().getNamespace(), runId);
             events.normal(run, "CancelRequested", "asked the harness to cancel run " + runId);
             return cancelled;
         } catch (HarnessRejectedException e) {
@@ -535,7 +537,8 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         if (!changed) {
             return;
         }
-        if (ConditionStatus.FALSE.equals(reason.conditionStatus()) || reason == AgentRunReason.HarnessUnavailable) {
+        if (ConditionStatus.FALSE.equals(reason.conditionStatus()) || reason == AgentRunReason.HarnessUnavailable
+                || reason == AgentRunReason.Throttled || reason == AgentRunReason.Suspended) {
             events.warning(run, reason.name(), message);
         } else if (reason.finished()) {
             events.normal(run, reason.name(), message);
@@ -568,21 +571,65 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
      */
     private UpdateControl<AgentRun> unavailable(AgentRun run, AgentRunStatus status, ResourceID id,
                                                 HarnessUnavailableException e) {
+        if (e instanceof HarnessThrottledException throttled) {
+            return throttled(run, status, id, throttled);
+        }
         int attempt = unavailableAttempts.merge(id, 1, Integer::sum);
         if (attempt == 1) {
             LOG.warnf("AgentRun %s/%s: %s; retrying with backoff", run.getMetadata().getNamespace(),
                     run.getMetadata().getName(), e.getMessage());
         }
-        Duration delay = settings.retryInitial().multipliedBy(1L << Math.min(attempt - 1, 20));
-        if (delay.compareTo(settings.retryMax()) > 0) {
-            delay = settings.retryMax();
-        }
+        Duration delay = backoff(attempt);
         AgentRunPhase phase = status.getRunId() == null ? AgentRunPhase.Pending
                 : status.getPhase() == null ? AgentRunPhase.Running : status.getPhase();
         setReason(run, status, clock.instant(), phase, AgentRunReason.HarnessUnavailable,
                 e.getMessage() + "; retrying with exponential backoff (attempt " + attempt + ", next in "
                         + HumanDuration.of(delay.plusMillis(999)) + "), " + (status.getRunId() == null
                         ? "nothing is submitted twice" : "run " + status.getRunId() + " is unaffected"));
+        return UpdateControl.patchStatus(run).rescheduleAfter(delay);
+    }
+
+    private Duration backoff(int attempt) {
+        Duration delay = settings.retryInitial().multipliedBy(1L << Math.min(attempt - 1, 20));
+        return delay.compareTo(settings.retryMax()) > 0 ? settings.retryMax() : delay;
+    }
+
+    /**
+     * The harness holds the namespace back: at a limit ({@code Throttled}: 429/402, the limit named) or suspended
+     * ({@code Suspended}). Not a failure and not an outage: the AgentRun stays {@code Unknown}, waits the harness's
+     * {@code Retry-After} (at most {@link AgentRunSettings#throttleMaxWait()}; the backoff when none is given) and
+     * then asks again — a submission with the same Idempotency-Key, so a run is created at most once. The message is
+     * the same on every repetition of the same limit, so waiting costs no status writes.
+     */
+    private UpdateControl<AgentRun> throttled(AgentRun run, AgentRunStatus status, ResourceID id,
+                                              HarnessThrottledException e) {
+        int attempt = unavailableAttempts.merge(id, 1, Integer::sum);
+        Duration delay = e.retryAfter().orElseGet(() -> backoff(attempt));
+        if (delay.compareTo(settings.throttleMaxWait()) > 0) {
+            delay = settings.throttleMaxWait();
+        }
+        if (delay.isZero() || delay.isNegative()) {
+            delay = settings.retryInitial();
+        }
+        if (attempt == 1) {
+            LOG.infof("AgentRun %s/%s: %s; waiting %s", run.getMetadata().getNamespace(), run.getMetadata().getName(),
+                    e.getMessage(), delay);
+        }
+        AgentRunPhase phase = status.getRunId() == null ? AgentRunPhase.Pending
+                : status.getPhase() == null ? AgentRunPhase.Running : status.getPhase();
+        String namespace = run.getMetadata().getNamespace();
+        String limit = e.limit().map(l -> "limit " + l).orElse("a limit");
+        String message = e.suspended()
+                ? "namespace " + namespace + " is suspended on the harness: " + e.getMessage() + "; the operator asks "
+                        + "again every " + HumanDuration.of(delay) + " and resumes once it is lifted, "
+                        + (status.getRunId() == null ? "nothing is submitted twice" : "run " + status.getRunId()
+                        + " is unaffected")
+                : "namespace " + namespace + " is at " + limit + " on the harness: " + e.getMessage() + "; "
+                        + (status.getRunId() == null ? "the run is submitted (once, same Idempotency-Key) "
+                        + "when the harness accepts it, next try in " + HumanDuration.of(delay)
+                        : "run " + status.getRunId() + " is unaffected, looking again in " + HumanDuration.of(delay));
+        setReason(run, status, clock.instant(), phase, e.suspended() ? AgentRunReason.Suspended : AgentRunReason.Throttled,
+                Redaction.clean(message, null));
         return UpdateControl.patchStatus(run).rescheduleAfter(delay);
     }
 
@@ -614,7 +661,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         }
         if (runId != null && (status == null || !finished(status))) {
             try {
-                harness.cancel(runId);
+                harness.cancel(run.getMetadata().getNamespace(), runId);
                 events.normal(run, "Cancelled", "the AgentRun was deleted, so its run " + runId
                         + " was cancelled on the harness");
             } catch (HarnessRejectedException gone) {

@@ -13,10 +13,20 @@ import java.time.Duration;
  * @param retryMax              longest delay between two attempts
  * @param submitConcurrency     most {@code POST /runs} on the wire at once ({@link RunSubmitter})
  * @param progressInterval      least time between two progress-only status writes of one AgentRun ({@link StatusPacing})
+ * @param throttleMaxWait       longest wait after the harness held a namespace back (429/402 at a limit, 403 suspended);
+ *                              its {@code Retry-After} when shorter
  */
 public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
                                Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax,
-                               int submitConcurrency, Duration progressInterval) {
+                               int submitConcurrency, Duration progressInterval, Duration throttleMaxWait) {
+
+    /** Without a throttle bound of its own: ten minutes. */
+    public AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
+                            Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax, int submitConcurrency,
+                            Duration progressInterval) {
+        this(pollInterval, sandboxManifestGrace, timeoutGrace, cleanupGiveUpAfter, retryInitial, retryMax,
+                submitConcurrency, progressInterval, Duration.ofMinutes(10));
+    }
 
     /** The two settings a person is likeliest to get wrong are refused at start, naming their variables. */
     public AgentRunSettings {

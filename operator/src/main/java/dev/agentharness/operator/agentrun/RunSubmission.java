@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentharness.api.RunRequest;
 import dev.agentharness.crds.v1alpha1.AgentRun;
+import dev.agentharness.crds.v1alpha1.AgentRunBudget;
 import dev.agentharness.crds.v1alpha1.AgentRunSpec;
 
 import java.nio.charset.StandardCharsets;
@@ -29,8 +30,11 @@ import java.util.TreeMap;
  * AgentRun always sends the same bytes' worth of meaning: the harness's "same key, same body → same run"
  * holds across operator restarts and re-creations. {@code spec.sessionId} is sent scoped to the namespace
  * ({@link NamespacedSession}); the digest covers the spec as written, so keys did not change with that.
+ * {@code spec.budget} goes out as {@code max_cost_usd}/{@code max_tokens}; it is in the digest only when set, so
+ * the keys of AgentRuns without a budget did not change with it. The run is submitted for {@link #namespace()}
+ * (the harness's tenant {@code ns:<namespace>}), which scopes the key on the harness too.
  */
-public record RunSubmission(String idempotencyKey, String specDigest, RunRequest request) {
+public record RunSubmission(String namespace, String idempotencyKey, String specDigest, RunRequest request) {
 
     /** The harness accepts keys of 1 to 255 visible ASCII characters. */
     static final int MAX_KEY_LENGTH = 255;
@@ -48,11 +52,13 @@ public record RunSubmission(String idempotencyKey, String specDigest, RunRequest
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("agentrun.namespace", run.getMetadata().getNamespace());
         metadata.put("agentrun.name", run.getMetadata().getName());
+        AgentRunBudget budget = spec.getBudget();
         RunRequest request = new RunRequest(spec.getInput(),
                 NamespacedSession.harnessId(run.getMetadata().getNamespace(), spec.getSessionId()), spec.getAgent(), spec.getModel(),
                 spec.getSaveArtifact(), manifest, spec.getMaxTurns(),
-                effectiveTimeout(spec.getTimeoutSeconds(), manifestTimeout), metadata);
-        return new RunSubmission(key, digest, request);
+                effectiveTimeout(spec.getTimeoutSeconds(), manifestTimeout), metadata,
+                budget == null ? null : budget.getMaxCostUsd(), budget == null ? null : budget.getMaxTokens());
+        return new RunSubmission(run.getMetadata().getNamespace(), key, digest, request);
     }
 
     /** The tighter of the AgentRun's and the SandboxManifest's timeouts. */
@@ -76,6 +82,10 @@ public record RunSubmission(String idempotencyKey, String specDigest, RunRequest
         put(fields, "maxTurns", spec.getMaxTurns());
         put(fields, "timeoutSeconds", spec.getTimeoutSeconds());
         put(fields, "runNonce", spec.getRunNonce());
+        if (spec.getBudget() != null) {
+            put(fields, "budget.maxCostUsd", spec.getBudget().getMaxCostUsd());
+            put(fields, "budget.maxTokens", spec.getBudget().getMaxTokens());
+        }
         try {
             return sha256("agentrun-spec/v1\n" + JSON.writeValueAsString(fields));
         } catch (JsonProcessingException e) {

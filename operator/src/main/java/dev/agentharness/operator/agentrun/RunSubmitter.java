@@ -86,7 +86,8 @@ public final class RunSubmitter implements AutoCloseable {
             return new Outcome.Unavailable(new HarnessUnavailableException("the operator is stopping"));
         }
         try {
-            return new Outcome.Submitted(harness.submit(submission.idempotencyKey(), submission.request()),
+            return new Outcome.Submitted(harness.submit(submission.namespace(), submission.idempotencyKey(),
+                    submission.request()),
                     submission.idempotencyKey());
         } catch (HarnessUnavailableException e) {
             return new Outcome.Unavailable(e);

@@ -66,6 +66,16 @@ public final class SpecValidation {
         if (spec.getRunNonce() != null && !RUN_NONCE.matcher(spec.getRunNonce()).matches()) {
             return Optional.of("spec.runNonce: must match " + AgentRunSpec.RUN_NONCE_PATTERN);
         }
+        if (spec.getBudget() != null) {
+            Double cost = spec.getBudget().getMaxCostUsd();
+            if (cost != null && !(cost > 0 && Double.isFinite(cost))) {
+                return Optional.of("spec.budget.maxCostUsd: must be greater than 0, got " + cost);
+            }
+            Long tokens = spec.getBudget().getMaxTokens();
+            if (tokens != null && tokens <= 0) {
+                return Optional.of("spec.budget.maxTokens: must be greater than 0, got " + tokens);
+            }
+        }
         return Optional.empty();
     }
 

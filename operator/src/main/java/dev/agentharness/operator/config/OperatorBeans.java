@@ -5,6 +5,7 @@ import dev.agentharness.operator.agentrun.AgentRunSettings;
 import dev.agentharness.operator.harness.BearerToken;
 import dev.agentharness.operator.harness.HarnessClient;
 import dev.agentharness.operator.harness.HarnessSettings;
+import dev.agentharness.operator.harness.NamespaceHeader;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import jakarta.enterprise.inject.Produces;
@@ -26,17 +27,23 @@ public class OperatorBeans {
                 config.harness().connectTimeout(), config.harness().readTimeout());
     }
 
-    /** The harness's own JAX-RS interface as a REST client: paths, headers and bodies agree by construction. */
+    /**
+     * The harness's own JAX-RS interface as a REST client: paths, headers and bodies agree by construction. One client
+     * per namespace, each sending that namespace in {@code Agent-Harness-Namespace} (built on first use).
+     */
     @Produces
     @Singleton
     HarnessClient harnessClient(HarnessSettings settings, MeterRegistry meters) {
-        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
-                .baseUri(settings.url())
-                .connectTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .readTimeout(settings.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        settings.apiToken().ifPresent(token -> builder.register(new BearerToken(token)));
         LOG.infof("harness client: %s", settings);
-        return new HarnessClient(builder.build(HarnessApi.class), settings.apiToken().orElse(null), meters);
+        return new HarnessClient(namespace -> {
+            QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
+                    .baseUri(settings.url())
+                    .connectTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .readTimeout(settings.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .register(new NamespaceHeader(namespace));
+            settings.apiToken().ifPresent(token -> builder.register(new BearerToken(token)));
+            return builder.build(HarnessApi.class);
+        }, settings.apiToken().orElse(null), meters);
     }
 
     @Produces
@@ -44,7 +51,7 @@ public class OperatorBeans {
     AgentRunSettings agentRunSettings(OperatorConfig config) {
         return new AgentRunSettings(config.pollInterval(), config.sandboxManifestGrace(), config.timeoutGrace(),
                 config.cleanupGiveUpAfter(), config.retryInitial(), config.retryMax(), config.submitConcurrency(),
-                config.progressInterval());
+                config.progressInterval(), config.throttleMaxWait());
     }
 
     @Produces

@@ -57,6 +57,13 @@ public interface OperatorConfig {
     @WithDefault("5S")
     Duration progressInterval();
 
+    /**
+     * Longest wait after the harness held a namespace back ({@code 429}/{@code 402} at a limit, {@code 403} suspended):
+     * its {@code Retry-After}, at most this; the retry backoff when it gives none.
+     */
+    @WithDefault("10M")
+    Duration throttleMaxWait();
+
     LeaderElection leaderElection();
 
     interface Harness {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentharness.crds.v1alpha1.AgentRun;
+import dev.agentharness.crds.v1alpha1.AgentRunBudget;
 import dev.agentharness.crds.v1alpha1.SandboxManifestReference;
 import dev.agentharness.operator.testing.Cluster;
 import java.util.List;
@@ -41,7 +42,8 @@ class RunSubmissionTest {
                 s -> s.setAgent("analyst"), s -> s.setInput("something else"), s -> s.setSessionId("ses-1"),
                 s -> s.setModel("gpt-x"), s -> s.setSandboxManifestRef(new SandboxManifestReference("notes")),
                 s -> s.setSaveArtifact(true), s -> s.setMaxTurns(3), s -> s.setTimeoutSeconds(60),
-                s -> s.setRunNonce("2"));
+                s -> s.setRunNonce("2"), s -> s.setBudget(new AgentRunBudget(0.5, null)),
+                s -> s.setBudget(new AgentRunBudget(null, 1000L)));
         for (Consumer<dev.agentharness.crds.v1alpha1.AgentRunSpec> change : changes) {
             assertNotEquals(base, RunSubmission.of(run("ns", "r", change), null, null).idempotencyKey());
         }
@@ -63,6 +65,19 @@ class RunSubmissionTest {
         assertEquals("7f9cb16ba4f353ae493dc73bd56667cc7efe42de65565f85672a9ebb3e6f020e", RunSubmission.specDigest(run("x", "y", s -> s.setInput("hi")).getSpec()));
         assertEquals(RunSubmission.specDigest(run("x", "y", s -> s.setInput("hi")).getSpec()),
                 RunSubmission.specDigest(run("z", "w", s -> s.setInput("hi")).getSpec()), "namespace and name are not in it");
+    }
+
+    @Test
+    void theBudgetGoesOutAsMaxCostAndMaxTokens_forTheNamespace() {
+        RunSubmission submission = RunSubmission.of(run("team-a", "r", s -> s.setBudget(new AgentRunBudget(0.25, 5000L))),
+                null, null);
+        assertEquals("team-a", submission.namespace());
+        assertEquals(0.25, submission.request().maxCostUsd());
+        assertEquals(5000L, submission.request().maxTokens());
+        RunSubmission without = RunSubmission.of(run("team-a", "r", s -> { }), null, null);
+        assertEquals(null, without.request().maxCostUsd());
+        assertEquals(null, without.request().maxTokens());
+        assertNotEquals(submission.idempotencyKey(), without.idempotencyKey());
     }
 
     @Test

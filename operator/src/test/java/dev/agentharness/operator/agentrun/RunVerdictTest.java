@@ -47,6 +47,17 @@ class RunVerdictTest {
     }
 
     @Test
+    void budgetExceededIsItsOwnReason_withWhatTheRunSpent() {
+        RunResponse run = new RunResponse("run_1", "s", "maya", "m", RunStatus.FAILED, "BudgetExceeded", null, false, null,
+                null, List.of(), new Usage(1000, 250, 0.0125), "t", null, null, null, null, RunProgress.NONE);
+        RunVerdict verdict = RunVerdict.of(run);
+        assertEquals(AgentRunPhase.Failed, verdict.phase());
+        assertEquals(AgentRunReason.BudgetExceeded, verdict.reason());
+        assertTrue(verdict.message().contains("run_1 at its budget"), verdict.message());
+        assertTrue(verdict.message().endsWith("it spent 0.0125 USD, 1250 tokens"), verdict.message());
+    }
+
+    @Test
     void aSavedReplyThatFailedToStoreIsStillSucceededAndSaysWhy() {
         RunResponse run = new RunResponse("run_1", "s", "maya", "m", RunStatus.SUCCEEDED, null, "hi", false, null,
                 "store unreachable (ConnectException)", List.of(), Usage.ZERO, "t", null, null, null, null, RunProgress.NONE);

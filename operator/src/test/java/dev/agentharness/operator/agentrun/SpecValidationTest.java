@@ -2,6 +2,7 @@ package dev.agentharness.operator.agentrun;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.agentharness.crds.v1alpha1.AgentRunBudget;
 import dev.agentharness.crds.v1alpha1.AgentRunSpec;
 import dev.agentharness.crds.v1alpha1.SandboxManifestReference;
 import dev.agentharness.operator.testing.Cluster;
@@ -32,7 +33,17 @@ class SpecValidationTest {
                 Arguments.of((Consumer<AgentRunSpec>) s -> s.setTimeoutSeconds(0), "spec.timeoutSeconds: must be between 1 and 3600, got 0"),
                 Arguments.of((Consumer<AgentRunSpec>) s -> s.setTtlSecondsAfterFinished(-1),
                         "spec.ttlSecondsAfterFinished: must be between 0 and 604800, got -1"),
-                Arguments.of((Consumer<AgentRunSpec>) s -> s.setRunNonce("a b"), "spec.runNonce: must match"));
+                Arguments.of((Consumer<AgentRunSpec>) s -> s.setRunNonce("a b"), "spec.runNonce: must match"),
+                Arguments.of((Consumer<AgentRunSpec>) s -> s.setBudget(new AgentRunBudget(0.0, null)),
+                        "spec.budget.maxCostUsd: must be greater than 0, got 0.0"),
+                Arguments.of((Consumer<AgentRunSpec>) s -> s.setBudget(new AgentRunBudget(-1.5, 100L)),
+                        "spec.budget.maxCostUsd: must be greater than 0, got -1.5"),
+                Arguments.of((Consumer<AgentRunSpec>) s -> s.setBudget(new AgentRunBudget(Double.NaN, null)),
+                        "spec.budget.maxCostUsd: must be greater than 0, got NaN"),
+                Arguments.of((Consumer<AgentRunSpec>) s -> s.setBudget(new AgentRunBudget(null, 0L)),
+                        "spec.budget.maxTokens: must be greater than 0, got 0"),
+                Arguments.of((Consumer<AgentRunSpec>) s -> s.setBudget(new AgentRunBudget(0.5, -10L)),
+                        "spec.budget.maxTokens: must be greater than 0, got -10"));
     }
 
     @ParameterizedTest
@@ -53,6 +64,7 @@ class SpecValidationTest {
             s.setTimeoutSeconds(3600);
             s.setTtlSecondsAfterFinished(0);
             s.setRunNonce("2026-01-31.1");
+            s.setBudget(new AgentRunBudget(0.01, 1L));
         }).getSpec();
         assertEquals(Optional.empty(), SpecValidation.problem(spec));
         assertEquals(Optional.of("spec: is required (agent and input at least)"), SpecValidation.problem(null));

@@ -41,10 +41,15 @@ import java.util.function.Consumer;
 public final class FakeHarness implements HarnessApi {
 
     /** One {@code POST /runs} that reached the fake. {@code created}: it started a new run (a new model conversation). */
-    public record Submission(String idempotencyKey, RunRequest request, String runId, boolean created) {
+    public record Submission(String idempotencyKey, RunRequest request, String runId, boolean created, String principal) {
     }
 
+    /** The principal of a call made with the operator's key and no namespace header. */
+    public static final String OPERATOR = "operator";
+
     private final Map<String, RunResponse> runs = new LinkedHashMap<>();
+    /** run id → the principal that owns it ({@code ns:<namespace>} when the operator acted for a namespace). */
+    private final Map<String, String> principalByRun = new LinkedHashMap<>();
     private final Map<String, String> runByKey = new LinkedHashMap<>();
     private final Map<String, RunRequest> requestByRun = new LinkedHashMap<>();
     private final List<Submission> submissions = new ArrayList<>();
@@ -65,21 +70,26 @@ public final class FakeHarness implements HarnessApi {
 
     @Override
     public Response createRun(String idempotencyKey, String prefer, RunRequest request) {
-        return createRun(idempotencyKey, prefer, request, null);
+        return createRun(OPERATOR, idempotencyKey, prefer, request, null);
     }
 
-    /** @param traceId the trace the request belongs to ({@code traceparent}); null: the run gets a trace of its own */
-    public synchronized Response createRun(String idempotencyKey, String prefer, RunRequest request, String traceId) {
+    /**
+     * @param principal who calls: like the harness, runs, idempotency keys and the feed are the principal's own
+     * @param traceId   the trace the request belongs to ({@code traceparent}); null: the run gets a trace of its own
+     */
+    public synchronized Response createRun(String principal, String idempotencyKey, String prefer, RunRequest request,
+                                           String traceId) {
         if (request == null || request.message() == null || request.message().isBlank()) {
             throw problem(400, "field 'message' is required");
         }
         if (request.agent() != null && !AGENTS.contains(request.agent())) {
             throw problem(400, "field 'agent': unknown agent '" + request.agent() + "' (known: analyst, maya)");
         }
-        String existing = idempotencyKey == null ? null : runByKey.get(idempotencyKey);
+        String scopedKey = idempotencyKey == null ? null : principal + "\n" + idempotencyKey;
+        String existing = scopedKey == null ? null : runByKey.get(scopedKey);
         if (existing != null) {
             boolean sameBody = requestByRun.get(existing).equals(request);
-            submissions.add(new Submission(idempotencyKey, request, existing, false));
+            submissions.add(new Submission(idempotencyKey, request, existing, false, principal));
             if (!sameBody) {
                 throw problem(409, "Idempotency-Key was already used for a different request (run " + existing
                         + "); use a new key for a new request");
@@ -95,14 +105,15 @@ public final class FakeHarness implements HarnessApi {
                 traceId != null ? traceId : "trace" + runId.substring(4),
                 now, null, null, now, RunProgress.NONE);
         runs.put(runId, run);
+        principalByRun.put(runId, principal);
         requestByRun.put(runId, request);
         List<String> session = sessionMessages.computeIfAbsent(sessionId, id -> new ArrayList<>());
         historyByRun.put(runId, List.copyOf(session));
         session.add(request.message());
-        if (idempotencyKey != null) {
-            runByKey.put(idempotencyKey, runId);
+        if (scopedKey != null) {
+            runByKey.put(scopedKey, runId);
         }
-        submissions.add(new Submission(idempotencyKey, request, runId, true));
+        submissions.add(new Submission(idempotencyKey, request, runId, true, principal));
         onCreate.accept(runId);
         return Response.accepted(runs.get(runId)).header("Location", "/runs/" + runId).build();
     }
@@ -116,14 +127,33 @@ public final class FakeHarness implements HarnessApi {
         return run;
     }
 
+    /** Like the harness: another principal's run is not found. */
+    public synchronized RunResponse getRun(String principal, String runId) {
+        if (!principal.equals(principalByRun.get(runId))) {
+            throw problem(404, "run '" + runId + "' not found");
+        }
+        return getRun(runId);
+    }
+
+    /** Who owns {@code runId}. */
+    public synchronized String principalOf(String runId) {
+        return principalByRun.get(runId);
+    }
+
     /** Like the harness: {@code updated_since} starts, {@code cursor} (opaque {@code <epoch micros>|<run id>}) continues. */
     @Override
     public synchronized RunPage listRuns(String updatedSince, String cursor, Integer limit) {
+        return listRuns(OPERATOR, updatedSince, cursor, limit);
+    }
+
+    /** The principal's runs only: the feed never mixes tenants. */
+    public synchronized RunPage listRuns(String principal, String updatedSince, String cursor, Integer limit) {
         Comparator<RunResponse> order = Comparator.comparing(RunResponse::updatedAt).thenComparing(RunResponse::runId);
         RunResponse after = cursor == null ? null : decodeCursor(cursor);
         OffsetDateTime since = updatedSince == null ? null : OffsetDateTime.parse(updatedSince);
         int size = limit == null ? 100 : limit;
         List<RunResponse> page = runs.values().stream()
+                .filter(r -> principal.equals(principalByRun.get(r.runId())))
                 .filter(r -> since == null || !r.updatedAt().isBefore(since))
                 .filter(r -> after == null || order.compare(r, after) > 0)
                 .sorted(order)
@@ -155,7 +185,11 @@ public final class FakeHarness implements HarnessApi {
 
     @Override
     public synchronized RunResponse cancelRun(String runId) {
-        RunResponse run = getRun(runId);
+        return cancelRun(OPERATOR, runId);
+    }
+
+    public synchronized RunResponse cancelRun(String principal, String runId) {
+        RunResponse run = getRun(principal, runId);
         cancels.add(runId);
         if (!run.status().terminal()) {
             return finish(runId, RunStatus.CANCELLED, "Cancelled", null);

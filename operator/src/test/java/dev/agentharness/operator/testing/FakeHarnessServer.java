@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FakeHarnessServer implements AutoCloseable {
 
+    static final String NAMESPACE_HEADER = "Agent-Harness-Namespace";
+
     static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
@@ -46,6 +48,10 @@ public final class FakeHarnessServer implements AutoCloseable {
     private final AtomicInteger failNext = new AtomicInteger();
     private volatile int failStatus = 503;
     private final AtomicInteger loseNextSubmitResponses = new AtomicInteger();
+    private final AtomicInteger throttleNext = new AtomicInteger();
+    private volatile Map<String, Object> throttleProblem = Map.of();
+    private volatile String throttleRetryAfter;
+    private final List<String> namespaceHeaders = Collections.synchronizedList(new ArrayList<>());
     private volatile java.util.concurrent.CountDownLatch submissionGate = new java.util.concurrent.CountDownLatch(0);
     private final AtomicInteger heldSubmissions = new AtomicInteger();
     private HttpServer server;
@@ -106,6 +112,22 @@ public final class FakeHarnessServer implements AutoCloseable {
         failNext.set(n);
     }
 
+    /**
+     * The next {@code n} {@code POST /runs} are held back like the harness holds back a tenant at a limit: {@code status}
+     * (429, 402, 403) with {@code Retry-After: retryAfter} (null: none) and a problem with {@code members} besides
+     * type/title/status/detail (e.g. {@code limit: max_queued}). Nothing is created.
+     */
+    public void throttleNextSubmissions(int n, int status, String retryAfter, Map<String, Object> members) {
+        Map<String, Object> problem = new java.util.LinkedHashMap<>();
+        problem.put("type", "about:blank");
+        problem.put("title", status == 403 ? "Forbidden" : "Too Many Requests");
+        problem.put("status", status);
+        problem.putAll(members);
+        throttleProblem = problem;
+        throttleRetryAfter = retryAfter;
+        throttleNext.set(n);
+    }
+
     /** The next {@code n} {@code POST /runs} are processed (the run exists) but never answered. */
     public void loseNextSubmitResponses(int n) {
         loseNextSubmitResponses.set(n);
@@ -129,6 +151,11 @@ public final class FakeHarnessServer implements AutoCloseable {
     /** Every {@code Authorization} header received (to prove the token is sent, and only here). */
     public List<String> authorizations() {
         return List.copyOf(authorizations);
+    }
+
+    /** The {@code Agent-Harness-Namespace} header of every request received, in order ("-" when absent). */
+    public List<String> namespaceHeaders() {
+        return List.copyOf(namespaceHeaders);
     }
 
     /** {@code METHOD path?query} of every request received, in order. */
@@ -162,6 +189,8 @@ public final class FakeHarnessServer implements AutoCloseable {
             requestLines.add(method + " " + path + (query == null ? "" : "?" + query));
             String authorization = exchange.getRequestHeaders().getFirst("Authorization");
             authorizations.add(String.valueOf(authorization));
+            String namespace = exchange.getRequestHeaders().getFirst(NAMESPACE_HEADER);
+            namespaceHeaders.add(namespace == null ? "-" : namespace);
             if (method.equals("POST") && path.equals("/runs") && failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 send(exchange, failStatus, Problem.of(failStatus, "Failing", "the fake harness is failing on purpose "
                         + "(request had Authorization: " + authorization + ")"));
@@ -171,8 +200,26 @@ public final class FakeHarnessServer implements AutoCloseable {
                 send(exchange, 401, Problem.of(401, "Unauthorized", "the API key is not valid"));
                 return;
             }
+            if (namespace != null && !namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+                send(exchange, 400, Problem.of(400, "Bad Request", "header " + NAMESPACE_HEADER
+                        + ": not a Kubernetes namespace name (RFC 1123 label)"));
+                return;
+            }
+            if (method.equals("POST") && path.equals("/runs")
+                    && throttleNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                if (throttleRetryAfter != null) {
+                    exchange.getResponseHeaders().set("Retry-After", throttleRetryAfter);
+                }
+                Map<String, Object> problem = new java.util.LinkedHashMap<>(throttleProblem);
+                problem.putIfAbsent("detail", "namespace " + namespace + " is held back (request had Authorization: "
+                        + authorization + ")");
+                send(exchange, (Integer) problem.get("status"), problem);
+                return;
+            }
+            // Like the harness's delegation: the operator's key acting for a namespace is that namespace's principal.
+            String principal = namespace == null ? FakeHarness.OPERATOR : "ns:" + namespace;
             try {
-                route(exchange, method, path, query);
+                route(exchange, method, path, query, principal);
             } catch (WebApplicationException e) {
                 Response response = e.getResponse();
                 send(exchange, response.getStatus(), response.getEntity());
@@ -180,7 +227,8 @@ public final class FakeHarnessServer implements AutoCloseable {
         }
     }
 
-    private void route(HttpExchange exchange, String method, String path, String query) throws IOException {
+    private void route(HttpExchange exchange, String method, String path, String query, String principal)
+            throws IOException {
         if (method.equals("POST") && path.equals("/runs")) {
             heldSubmissions.incrementAndGet();
             try {
@@ -196,8 +244,8 @@ public final class FakeHarnessServer implements AutoCloseable {
             String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
             submitTraceparents.add(new Traceparent(key, traceparent));
             // Like the harness: its request span continues the caller's trace, and the run keeps that trace id.
-            Response response = harness.createRun(key, exchange.getRequestHeaders().getFirst(HarnessApi.PREFER), request,
-                    traceId(traceparent));
+            Response response = harness.createRun(principal, key, exchange.getRequestHeaders().getFirst(HarnessApi.PREFER),
+                    request, traceId(traceparent));
             if (loseNextSubmitResponses.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 return; // the run exists; the caller never hears about it (closing without a response)
             }
@@ -205,12 +253,13 @@ public final class FakeHarnessServer implements AutoCloseable {
             send(exchange, response.getStatus(), response.getEntity());
         } else if (method.equals("GET") && path.equals("/runs")) {
             Map<String, String> params = query(query);
-            send(exchange, 200, harness.listRuns(params.get("updated_since"), params.get("cursor"),
+            send(exchange, 200, harness.listRuns(principal, params.get("updated_since"), params.get("cursor"),
                     params.containsKey("limit") ? Integer.valueOf(params.get("limit")) : null));
         } else if (method.equals("GET") && path.matches("/runs/[^/]+")) {
-            send(exchange, 200, harness.getRun(path.substring("/runs/".length())));
+            send(exchange, 200, harness.getRun(principal, path.substring("/runs/".length())));
         } else if (method.equals("POST") && path.matches("/runs/[^/]+/cancel")) {
-            send(exchange, 200, harness.cancelRun(path.substring("/runs/".length(), path.length() - "/cancel".length())));
+            send(exchange, 200, harness.cancelRun(principal,
+                    path.substring("/runs/".length(), path.length() - "/cancel".length())));
         } else if (method.equals("GET") && path.equals("/health")) {
             send(exchange, 200, harness.health());
         } else {
