@@ -178,3 +178,19 @@ labelNameLengthLimit: 511
 labelValueLengthLimit: 1023
 {{- end }}
 {{- end }}
+
+{{/*
+The harness's tenants file (README, "Tenants, limits and budgets"): tenants.defaults / principals / namespaces, only
+the non-empty ones; empty when none is set (then no ConfigMap and no HARNESS_TENANTS_FILE: everyone unlimited).
+*/}}
+{{- define "agent-harness.tenantsFile" -}}
+{{- $file := dict }}
+{{- range $section := list "defaults" "principals" "namespaces" }}
+{{- with index $.Values.tenants $section }}
+{{- $_ := set $file $section . }}
+{{- end }}
+{{- end }}
+{{- if $file }}
+{{- toYaml $file }}
+{{- end }}
+{{- end }}

@@ -368,6 +368,45 @@ class ChartRenderingTest {
     }
 
     @Test
+    void tenantLimitsBecomeAConfigMapMountedAsTheTenantsFile() throws Exception {
+        HelmChart.Rendered rendered = CHART.template("""
+                tenants:
+                  defaults: {requests_per_minute: 600, max_queued: 100}
+                  principals: {ci-bot: {requests_per_minute: 60}}
+                  namespaces: {team-a: {max_in_flight: 2, daily_budget_usd: 5.5}}
+                  adminPrincipals: [ops, oncall]
+                """);
+        var configMap = rendered.one("ConfigMap", "ah-agent-harness-tenants");
+        var file = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(configMap.path("data").path("tenants.yaml").asText());
+        assertEquals(new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"defaults": {"requests_per_minute": 600, "max_queued": 100},
+                 "principals": {"ci-bot": {"requests_per_minute": 60}},
+                 "namespaces": {"team-a": {"max_in_flight": 2, "daily_budget_usd": 5.5}}}
+                """), file, "the file the harness reads, with numbers as numbers");
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(rendered.one("Deployment", "ah-agent-harness-harness"));
+        Container c = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("/etc/agent-harness/tenants/tenants.yaml", env(c, "HARNESS_TENANTS_FILE"));
+        assertEquals("ops,oncall", env(c, "HARNESS_ADMIN_PRINCIPALS"));
+        var mount = c.getVolumeMounts().stream().filter(m -> m.getName().equals("tenants")).findFirst().orElseThrow();
+        assertEquals("/etc/agent-harness/tenants", mount.getMountPath());
+        assertTrue(mount.getReadOnly());
+        var volume = harness.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals("tenants")).findFirst().orElseThrow();
+        assertEquals("ah-agent-harness-tenants", volume.getConfigMap().getName());
+        String checksum = harness.getSpec().getTemplate().getMetadata().getAnnotations().get("checksum/tenants");
+        assertEquals(64, checksum.length(), "a changed file rolls the pods");
+
+        HelmChart.Rendered plain = CHART.template("");
+        assertTrue(plain.ofKind("ConfigMap").stream().noneMatch(o -> o.path("metadata").path("name").asText()
+                .endsWith("-tenants")), "no limits, no tenants file");
+        Container unlimited = ((Deployment) TypedKubernetesObjects.parse(plain.one("Deployment", "ah-agent-harness-harness")))
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertTrue(unlimited.getEnv().stream().noneMatch(e -> e.getName().equals("HARNESS_TENANTS_FILE")
+                || e.getName().equals("HARNESS_ADMIN_PRINCIPALS")));
+    }
+
+    @Test
     void theLinkSigningKeysComeFromTheirSecretAndThePreviousOneMayBeAbsentFromIt() {
         Deployment harness = (Deployment) TypedKubernetesObjects.parse(CHART.template(
                 "secrets: {storageSigning: {existingSecret: link-signing}}\n").one("Deployment", "ah-agent-harness-harness"));

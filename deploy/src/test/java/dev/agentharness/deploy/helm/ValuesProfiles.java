@@ -57,6 +57,11 @@ final class ValuesProfiles {
                           models:
                             gpt-5.4: {input_usd_per_mtok: 1.25, cached_input_usd_per_mtok: 0.125, output_usd_per_mtok: 10}
                             gpt-4.1-mini: {input_usd_per_mtok: 0.40, output_usd_per_mtok: 1.60}
+                        tenants:
+                          defaults: {requests_per_minute: 600, max_queued: 100}
+                          principals: {ci-bot: {requests_per_minute: 60}}
+                          namespaces: {team-a: {max_in_flight: 2, daily_budget_usd: 5.5}}
+                          adminPrincipals: [ops]
                         """),
                 new Profile("autoscaling with the kubernetes sandbox provider", ALL_SECRETS + """
                         harness:

@@ -59,6 +59,14 @@ class ValuesSchemaTest {
             a dashboard label value with a space            | metrics: {grafanaDashboard: {labelValue: 'one two'}}                       | labelValue
             an unknown autoscaling metric                   | harness: {autoscaling: {metric: memory}}                                   | metric
             zero runs in flight per pod                     | harness: {autoscaling: {runs: {inFlightPerPod: 0}}}                        | inFlightPerPod
+            a tenant limit of the wrong type                | tenants: {defaults: {max_queued: 'ten'}}                                   | max_queued
+            a fractional in-flight limit                    | tenants: {defaults: {max_in_flight: 1.5}}                                  | max_in_flight
+            zero requests per minute                        | tenants: {principals: {ci-bot: {requests_per_minute: 0}}}                  | requests_per_minute
+            a daily budget that is no amount               | tenants: {namespaces: {team-a: {daily_budget_usd: -1}}}                    | daily_budget_usd
+            an unknown tenant limit                         | tenants: {defaults: {max_running: 3}}                                      | max_running
+            a namespace that is no namespace name           | tenants: {namespaces: {Team_A: {max_in_flight: 1}}}                        | invalid propertyName 'Team_A'
+            an admin principal with a colon                 | tenants: {adminPrincipals: ['ns:team-a']}                                  | adminPrincipals
+            a chart-managed tenants file                    | harness: {env: {HARNESS_TENANTS_FILE: /etc/tenants.yaml}}                  | invalid propertyName 'HARNESS_TENANTS_FILE'
             a watched namespace that is no namespace name   | operator: {watchNamespaces: [Team_A]}                                      | watchNamespaces
             a watched namespace listed twice                | operator: {watchNamespaces: [team-a, team-a]}                              | watchNamespaces
             watched namespaces as one string                | operator: {watchNamespaces: 'team-a,team-b'}                               | watchNamespaces

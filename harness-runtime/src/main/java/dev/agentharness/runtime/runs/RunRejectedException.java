@@ -106,7 +106,6 @@ public final class RunRejectedException extends RuntimeException {
         return limit;
     }
 
-
     /** Set only for {@link Kind#UNAVAILABLE} and {@link Kind#THROTTLED}. */
     public OptionalInt retryAfterSeconds() {
         return retryAfterSeconds;

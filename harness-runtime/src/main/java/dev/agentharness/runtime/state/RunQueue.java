@@ -51,7 +51,7 @@ public class RunQueue extends StoreStatements {
      * across principals, oldest first within one — so one principal's backlog never starves another's first run.
      * Window functions cannot share a level with {@code FOR UPDATE}, hence the lock in its own step.
      */
-    private static final String FAIR_CLAIM = "WITH RECURSIVE queued_principals AS ("
+    static final String FAIR_CLAIM = "WITH RECURSIVE queued_principals AS ("
             + "SELECT min(principal) AS principal FROM public.runs WHERE status = 'queued' "
             + "UNION ALL SELECT (SELECT min(q.principal) FROM public.runs q WHERE q.status = 'queued' "
             + "AND q.principal > p.principal) FROM queued_principals p WHERE p.principal IS NOT NULL)"
@@ -61,11 +61,14 @@ public class RunQueue extends StoreStatements {
             + ", candidates AS (SELECT c.id, c.created_at, c.turn FROM allowance a CROSS JOIN LATERAL ("
             + "SELECT q.id, q.created_at, row_number() OVER (ORDER BY q.created_at, q.id) AS turn FROM public.runs q "
             + "WHERE q.status = 'queued' AND q.principal = a.principal ORDER BY q.created_at, q.id "
-            // Twice the batch for an unbounded principal: a concurrent claimer's locked rows leave enough behind.
-            + "LIMIT CASE WHEN a.max_in_flight IS NULL THEN 2 * $2::int ELSE LEAST($2::int, GREATEST(0, a.max_in_flight "
+            + "LIMIT CASE WHEN a.max_in_flight IS NULL THEN $2::int ELSE LEAST($2::int, GREATEST(0, a.max_in_flight "
             + "- (SELECT count(*) FROM public.runs x WHERE x.status = 'running' AND x.principal = a.principal))) END"
             + ") c)"
-            + ", claimable AS (SELECT r.id AS claim_id FROM public.runs r JOIN candidates c ON c.id = r.id "
+            // Only the first turns are looked up and locked: twice the batch, so that a concurrent claimer's locked
+            // rows leave enough behind.
+            + ", first_turns AS (SELECT id, created_at, turn FROM candidates ORDER BY turn, created_at, id "
+            + "LIMIT 2 * $2::int)"
+            + ", claimable AS (SELECT r.id AS claim_id FROM public.runs r JOIN first_turns c ON c.id = r.id "
             + "WHERE r.status = 'queued' ORDER BY c.turn, c.created_at, c.id LIMIT $2 FOR UPDATE OF r SKIP LOCKED) "
             + SET_CLAIMED + "FROM claimable c WHERE r.id = c.claim_id RETURNING " + RunRows.COLUMNS;
 

@@ -28,6 +28,20 @@ class TenantPoliciesTest {
     }
 
     @Test
+    void theReadmesExample_isAValidTenantsFile() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        String section = readme.substring(readme.indexOf("### Tenants, limits and budgets"));
+        String yaml = section.substring(section.indexOf("```yaml\n") + 8, section.indexOf("```\n", section.indexOf("```yaml\n") + 8));
+
+        TenantPolicies policies = policies(yaml);
+
+        assertEquals(OptionalInt.of(60), policies.limitsFor("ci-bot").requestsPerMinute());
+        assertEquals(OptionalInt.of(4), policies.limitsFor("ns:team-b").maxInFlight());
+        assertEquals(OptionalInt.of(10), policies.limitsFor("ns:team-a").maxQueued());
+        assertEquals(OptionalInt.of(20), policies.limitsFor("anyone").maxInFlight());
+    }
+
+    @Test
     void principalAndNamespaceEntries_overrideTheDefaultsFieldByField() {
         TenantPolicies policies = policies("""
                 defaults: {max_queued: 100}

@@ -1,0 +1,78 @@
+package dev.agentharness.runtime.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** The per-principal buckets on a clock the test moves: the window, the rounding of the waits, eviction of idle ones. */
+class RequestRateLimiterTest {
+
+    /** A clock that stands still until the test moves it. */
+    static final class ManualClock extends Clock {
+        private Instant now = Instant.parse("2026-12-04T12:00:00Z");
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void nRequestsPerWindowThenRefusedUntilTheWindowRefills() {
+        ManualClock clock = new ManualClock();
+        RequestRateLimiter limiter = new RequestRateLimiter(clock);
+        for (int i = 0; i < 3; i++) {
+            RequestRateLimiter.Decision ok = limiter.consume("alice", 3);
+            assertTrue(ok.allowed());
+            assertEquals(2 - i, ok.remaining());
+            assertEquals(60, ok.resetSeconds());
+        }
+        clock.advance(Duration.ofMillis(20_500));
+
+        RequestRateLimiter.Decision refused = limiter.consume("alice", 3);
+
+        assertFalse(refused.allowed());
+        assertEquals(0, refused.remaining());
+        assertEquals(40, refused.retryAfterSeconds(), "39.5 s rounded up");
+        assertTrue(limiter.consume("bob", 3).allowed(), "another principal has its own bucket");
+        clock.advance(Duration.ofSeconds(40));
+        RequestRateLimiter.Decision refilled = limiter.consume("alice", 3);
+        assertTrue(refilled.allowed());
+        assertEquals(2, refilled.remaining());
+    }
+
+    @Test
+    void bucketsOfIdlePrincipalsAreDropped() {
+        ManualClock clock = new ManualClock();
+        RequestRateLimiter limiter = new RequestRateLimiter(clock);
+        for (int i = 0; i < 1_000; i++) {
+            limiter.consume("principal-" + i, 10);
+        }
+        assertEquals(1_000, limiter.size());
+
+        clock.advance(RequestRateLimiter.IDLE_EVICTION.plusSeconds(1));
+
+        assertEquals(0, limiter.size());
+    }
+}
