@@ -11,6 +11,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 public class RunUsage {
 
     private Long inputTokens;
+
+    @JsonPropertyDescription("Input tokens served from the provider's prompt cache (part of inputTokens, billed at the cached price).")
+    private Long cachedInputTokens;
+
     private Long outputTokens;
 
     @JsonPropertyDescription("Cost in US dollars as a decimal string, e.g. \"0.00042\".")
@@ -20,7 +24,12 @@ public class RunUsage {
     }
 
     public RunUsage(Long inputTokens, Long outputTokens, String costUsd) {
+        this(inputTokens, null, outputTokens, costUsd);
+    }
+
+    public RunUsage(Long inputTokens, Long cachedInputTokens, Long outputTokens, String costUsd) {
         this.inputTokens = inputTokens;
+        this.cachedInputTokens = cachedInputTokens;
         this.outputTokens = outputTokens;
         this.costUsd = costUsd;
     }
@@ -31,6 +40,14 @@ public class RunUsage {
 
     public void setInputTokens(Long inputTokens) {
         this.inputTokens = inputTokens;
+    }
+
+    public Long getCachedInputTokens() {
+        return cachedInputTokens;
+    }
+
+    public void setCachedInputTokens(Long cachedInputTokens) {
+        this.cachedInputTokens = cachedInputTokens;
     }
 
     public Long getOutputTokens() {

@@ -3,7 +3,9 @@ package dev.agentharness.runtime.api;
 import dev.agentharness.runtime.runs.TenantPolicies;
 import dev.agentharness.runtime.security.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
+import dev.agentharness.runtime.security.TenantDelegation;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
@@ -22,7 +24,9 @@ import java.util.OptionalInt;
  * carries the IETF {@code RateLimit-*} fields so clients can pace themselves; past the limit the answer is {@code 429}
  * problem+json naming the limit, with {@code Retry-After}. The count is per replica (in memory,
  * {@link RequestRateLimiter}). {@code /health} and signed storage links are not authenticated, so not limited; metrics
- * are not a REST resource.
+ * are not a REST resource. A namespace's reads ({@code GET} as {@code ns:<namespace>}) are the operator following its
+ * AgentRuns, paced by the operator itself: counting them would let a low per-namespace limit blind the operator, so
+ * only a namespace's writes (submissions, cancels) count.
  */
 @ApplicationScoped
 public class RateLimitFilter {
@@ -44,7 +48,7 @@ public class RateLimitFilter {
     /** After ApiKeyFilter (priority {@link Priorities#USER}): lower priorities run first. */
     @ServerRequestFilter(priority = Priorities.USER + 100)
     public Optional<Response> limit(ContainerRequestContext context) {
-        if (!caller.authenticated()) {
+        if (!caller.authenticated() || operatorRead(context)) {
             return Optional.empty();
         }
         OptionalInt perMinute = tenants.limitsFor(caller.principal()).requestsPerMinute();
@@ -71,6 +75,11 @@ public class RateLimitFilter {
                 }
             });
         }
+    }
+
+    private boolean operatorRead(ContainerRequestContext context) {
+        return HttpMethod.GET.equals(context.getMethod())
+                && TenantDelegation.namespaceOf(caller.principal()).isPresent();
     }
 
     static Map<String, String> headers(RequestRateLimiter.Decision decision) {

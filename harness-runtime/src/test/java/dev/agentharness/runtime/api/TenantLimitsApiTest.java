@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 class TenantLimitsApiTest {
 
     static final String LIMITED_KEY = "limited-key-0123456789abcdef";
+    static final String OPERATOR_KEY = "operator-key-0123456789abcdef";
     static final String OTHER_KEY = "other-key-0123456789abcdef01";
     static final String QUOTA_KEY = "quota-key-0123456789abcdef012";
 
@@ -54,12 +55,16 @@ class TenantLimitsApiTest {
                           limited: {requests_per_minute: 5}
                           other: {requests_per_minute: 5}
                           quota: {max_queued: 3, max_in_flight: 2}
+                        namespaces:
+                          team-a: {requests_per_minute: 2}
                         """);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             return Map.of(
-                    "harness.api-keys", "limited:" + LIMITED_KEY + ",other:" + OTHER_KEY + ",quota:" + QUOTA_KEY,
+                    "harness.api-keys", "limited:" + LIMITED_KEY + ",other:" + OTHER_KEY + ",quota:" + QUOTA_KEY
+                            + ",operator:" + OPERATOR_KEY,
+                    "harness.namespace-delegates", "operator",
                     "harness.tenants.file", file.toString());
         }
 
@@ -113,6 +118,24 @@ class TenantLimitsApiTest {
         Response health = given().get("/health");
         assertEquals(200, health.statusCode());
         assertNull(health.header("RateLimit-Limit"));
+    }
+
+    @Test
+    void aNamespacesLimitCountsItsWritesNotTheOperatorsReads() {
+        for (int i = 0; i < 5; i++) {
+            Response read = given().auth().oauth2(OPERATOR_KEY).header("Agent-Harness-Namespace", "team-a")
+                    .get("/runs");
+            assertEquals(200, read.statusCode(), "the operator following team-a's runs, read " + (i + 1));
+            assertNull(read.header("RateLimit-Limit"));
+        }
+        for (int i = 0; i < 2; i++) {
+            given().auth().oauth2(OPERATOR_KEY).header("Agent-Harness-Namespace", "team-a")
+                    .post("/runs/run_absent" + i + "/cancel").then().statusCode(404).header("RateLimit-Limit", "2");
+        }
+        Response third = given().auth().oauth2(OPERATOR_KEY).header("Agent-Harness-Namespace", "team-a")
+                .post("/runs/run_absent3/cancel");
+        assertEquals(429, third.statusCode(), third.asString());
+        assertEquals("requests_per_minute", third.jsonPath().getString("limit"));
     }
 
     @Test

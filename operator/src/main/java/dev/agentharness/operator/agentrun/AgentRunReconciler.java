@@ -448,7 +448,8 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             status.setStartTime(Conditions.timestamp(run.createdAt().toInstant()));
         }
         if (run.usage() != null) {
-            status.setUsage(new RunUsage(run.usage().inputTokens(), run.usage().outputTokens(),
+            status.setUsage(new RunUsage(run.usage().inputTokens(), run.usage().cachedInputTokens(),
+                    run.usage().outputTokens(),
                     BigDecimal.valueOf(run.usage().costUsd()).stripTrailingZeros().toPlainString()));
         }
         if (run.progress() != null) {

@@ -77,6 +77,7 @@ class AgentRunLifecycleTest {
         assertEquals("Hi Jonas, I am sorry your card was declined.", status.getReply());
         assertNull(status.getReplyTruncated());
         assertEquals(1200L, status.getUsage().getInputTokens());
+        assertEquals(800L, status.getUsage().getCachedInputTokens(), "the prompt-cache share of the input is shown");
         assertEquals(340L, status.getUsage().getOutputTokens());
         assertEquals("0.00042", status.getUsage().getCostUsd());
         assertEquals("reply.md", status.getArtifacts().getFirst().getName());

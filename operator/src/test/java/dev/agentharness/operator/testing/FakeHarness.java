@@ -264,7 +264,7 @@ public final class FakeHarness implements HarnessApi {
     public synchronized RunResponse succeed(String runId, String reply, ArtifactRef... artifacts) {
         RunResponse run = getRun(runId);
         OffsetDateTime now = now();
-        return put(copy(run, RunStatus.SUCCEEDED, null, reply, List.of(artifacts), new Usage(1200, 0, 340, 0.00042),
+        return put(copy(run, RunStatus.SUCCEEDED, null, reply, List.of(artifacts), new Usage(1200, 800, 340, 0.00042),
                 run.startedAt() == null ? now : run.startedAt(), now, terminal(run.progress(), "run_succeeded")));
     }
 
