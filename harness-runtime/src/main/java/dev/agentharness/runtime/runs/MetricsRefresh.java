@@ -36,7 +36,10 @@ public class MetricsRefresh {
     }
 
     @Scheduled(identity = "metrics-refresh", every = "${harness.metrics.refresh-interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            // Never during shutdown: touching the Database proxy after its bean was destroyed would create a new one
+            // (and start a second embedded PostgreSQL that outlives the application).
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void refresh() {
         metrics.objectStoreProbed(health.objectStoreAnswers());
         if (!database.ready()) {
@@ -55,7 +58,10 @@ public class MetricsRefresh {
      * a grouped scan of today's usage rows, so less often than the queue count.
      */
     @Scheduled(identity = "spend-refresh", every = "${harness.metrics.spend-refresh-interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            // Never during shutdown: touching the Database proxy after its bean was destroyed would create a new one
+            // (and start a second embedded PostgreSQL that outlives the application).
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void refreshSpend() {
         if (!database.ready()) {
             return;

@@ -39,7 +39,10 @@ public class RetentionJob {
     }
 
     @Scheduled(identity = "retention", every = "${harness.retention.interval}", delayed = "1m",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            // Never during shutdown: touching the Database proxy after its bean was destroyed would create a new one
+            // (and start a second embedded PostgreSQL that outlives the application).
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void scheduled() {
         try {
             Pass pass = enforce();
