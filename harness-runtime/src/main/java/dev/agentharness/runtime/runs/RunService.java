@@ -13,6 +13,7 @@ import dev.agentharness.runtime.state.ArtifactIndex;
 import dev.agentharness.runtime.observability.HarnessMetrics;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
+import dev.agentharness.runtime.state.DatabaseException;
 import dev.agentharness.runtime.storage.ArtifactLinks;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
 import dev.agentharness.runtime.state.NewRun;
@@ -146,7 +147,7 @@ public class RunService {
         if (!database.ready()) {
             throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
         }
-        admission.admit(principal);
+        admitSpend(principal);
 
         String requestJson = canonicalJson(request);
         String requestHash = sha256(requestJson);
@@ -212,6 +213,16 @@ public class RunService {
                     + " in HARNESS_PRICES_FILE (priced: " + String.join(", ", prices.pricedModels())
                     + ") and no fallback price (MODEL_PRICE_INPUT_PER_MTOK / MODEL_PRICE_OUTPUT_PER_MTOK) is set;"
                     + " a run's cost and budget cannot be kept on an unpriced model");
+        }
+    }
+
+    /** Suspension and the daily budget; a database that fails here is the outage it is (503), not a server error. */
+    private void admitSpend(String principal) {
+        try {
+            admission.admit(principal);
+        } catch (DatabaseException e) {
+            throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, "
+                    + "retry later", 5);
         }
     }
 
