@@ -1,7 +1,7 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.observability.HarnessMetrics;
-import dev.agentharness.runtime.state.PrincipalSpend;
+import dev.agentharness.runtime.state.UsageStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -37,7 +37,7 @@ public class CostSpikes {
     public record Signal(String principal, BigDecimal todayUsd, BigDecimal averageUsd) {
     }
 
-    private final PrincipalSpend spend;
+    private final UsageStore usage;
     private final HarnessMetrics metrics;
     private final AlertNotifier alerts;
     private final AlertSettings settings;
@@ -46,9 +46,9 @@ public class CostSpikes {
     private volatile Map<String, BigDecimal> previousWeek = Map.of();
 
     @Inject
-    public CostSpikes(PrincipalSpend spend, HarnessMetrics metrics, AlertNotifier alerts, AlertSettings settings,
+    public CostSpikes(UsageStore usage, HarnessMetrics metrics, AlertNotifier alerts, AlertSettings settings,
                       Clock clock) {
-        this.spend = spend;
+        this.usage = usage;
         this.metrics = metrics;
         this.alerts = alerts;
         this.settings = settings;
@@ -58,13 +58,13 @@ public class CostSpikes {
     /** Reads the spend, updates the gauges and raises spikes; returns every principal's signal (for tests). */
     public List<Signal> refresh() {
         Instant now = clock.instant();
-        Instant midnight = now.truncatedTo(ChronoUnit.DAYS);
+        Instant midnight = DailyBudgets.startOfDay(now);
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         if (!today.equals(averagesDay)) {
-            previousWeek = spend.between(midnight.minus(7, ChronoUnit.DAYS), midnight);
+            previousWeek = usage.spentByPrincipal(midnight.minus(7, ChronoUnit.DAYS), midnight);
             averagesDay = today;
         }
-        Map<String, BigDecimal> todays = spend.between(midnight, midnight.plus(1, ChronoUnit.DAYS));
+        Map<String, BigDecimal> todays = usage.spentByPrincipal(midnight, midnight.plus(1, ChronoUnit.DAYS));
         Set<String> principals = new HashSet<>(todays.keySet());
         principals.addAll(previousWeek.keySet());
         List<Signal> signals = new ArrayList<>();

@@ -13,7 +13,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -102,5 +104,20 @@ public class UsageStore extends StoreStatements {
                 row.getLong("input_tokens"), row.getLong("cached_input_tokens"), row.getLong("output_tokens"),
                 row.getBigDecimal("cost_usd"))));
         return totals;
+    }
+
+    /**
+     * What each principal's model calls recorded in {@code [from, to)} cost (principals without any are absent): the
+     * cost-spike signal's today and trailing week. One grouped range scan of {@code usage_recorded_idx}.
+     */
+    public Map<String, BigDecimal> spentByPrincipal(Instant from, Instant to) {
+        RowSet<Row> rows = StatementSpans.traced(tracer, "SELECT", "public.usage", () -> await(pool.get()
+                .preparedQuery("SELECT principal, COALESCE(sum(cost_usd), 0) AS spent FROM public.usage "
+                        + "WHERE recorded_at >= $1 AND recorded_at < $2 GROUP BY principal")
+                .execute(Tuple.of(OffsetDateTime.ofInstant(from, ZoneOffset.UTC),
+                        OffsetDateTime.ofInstant(to, ZoneOffset.UTC)))));
+        Map<String, BigDecimal> spent = new HashMap<>();
+        rows.forEach(row -> spent.put(row.getString("principal"), row.getBigDecimal("spent")));
+        return spent;
     }
 }
