@@ -54,9 +54,15 @@ public class ApiException extends RuntimeException {
      */
     public static ApiException tooManyRequests(String limit, String detail, long retryAfterSeconds,
                                                Map<String, String> headers) {
+        return tooManyRequests(detail, retryAfterSeconds, headers, Map.of("limit", limit));
+    }
+
+    /** {@code 429} with problem members ({@code limit} among them) beside the standard ones. */
+    public static ApiException tooManyRequests(String detail, long retryAfterSeconds, Map<String, String> headers,
+                                               Map<String, Object> members) {
         Map<String, String> all = new java.util.LinkedHashMap<>(headers);
         all.put("Retry-After", Long.toString(retryAfterSeconds));
-        return new ApiException(429, "Too Many Requests", detail, all, Map.of("limit", limit));
+        return new ApiException(429, "Too Many Requests", detail, all, members);
     }
 
     public int status() {

@@ -12,6 +12,9 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -25,7 +28,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response api(ApiException e) {
         Problem problem = Problem.of(e.status(), e.title(), e.getMessage());
-        for (var member : new java.util.TreeMap<>(e.members()).entrySet()) {
+        for (var member : new TreeMap<>(e.members()).entrySet()) {
             problem = problem.with(member.getKey(), member.getValue());
         }
         Response.ResponseBuilder builder = Response.status(e.status())
@@ -44,19 +47,15 @@ public class ProblemMappers {
             case CONFLICT -> ApiException.conflict(e.getMessage());
             case UNPROCESSABLE -> new ApiException(422, "Unprocessable Content", e.getMessage());
             case UNAVAILABLE -> ApiException.unavailable(e.getMessage(), e.retryAfterSeconds().orElse(5));
-            case THROTTLED -> {
-                ApiException throttled = ApiException.tooManyRequests(e.limit(), e.getMessage(),
-                        e.retryAfterSeconds().orElse(5), java.util.Map.of());
-                yield e.members().isEmpty() ? throttled : new ApiException(429, throttled.title(), e.getMessage(),
-                        throttled.headers(), limitAndMembers(e));
-            }
-            case FORBIDDEN -> new ApiException(403, "Forbidden", e.getMessage(), java.util.Map.of(), limitAndMembers(e));
+            case THROTTLED -> ApiException.tooManyRequests(e.getMessage(), e.retryAfterSeconds().orElse(5), Map.of(),
+                    limitAndMembers(e));
+            case FORBIDDEN -> new ApiException(403, "Forbidden", e.getMessage(), Map.of(), limitAndMembers(e));
         });
     }
 
     /** {@code limit} and the refusal's other problem members (a budget's spend and reset, who suspended whom). */
-    private static java.util.Map<String, Object> limitAndMembers(RunRejectedException e) {
-        java.util.Map<String, Object> members = new java.util.LinkedHashMap<>(e.members());
+    private static Map<String, Object> limitAndMembers(RunRejectedException e) {
+        Map<String, Object> members = new LinkedHashMap<>(e.members());
         if (e.limit() != null) {
             members.put("limit", e.limit());
         }
