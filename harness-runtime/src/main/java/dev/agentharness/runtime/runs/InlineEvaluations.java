@@ -150,7 +150,9 @@ public class InlineEvaluations {
                 } catch (RuntimeException | StackOverflowError e) {
                     score = Score.fail(evaluator.name(), "the evaluator failed: " + e.getClass().getSimpleName());
                     outcome = "error";
-                    LOG.warnf("evaluator %s failed on run %s: %s", evaluator.name(), run.runId(), e.toString());
+                    // The class only: a message may quote the run.
+                    LOG.warnf("evaluator %s failed on run %s: %s", evaluator.name(), run.runId(),
+                            e.getClass().getName());
                 }
                 scores.add(new EvalScores.NewScore(evaluator.name(), evaluator.grader().kind(), score.value(),
                         score.label(), score.passed(), score.explanation()));
@@ -171,7 +173,7 @@ public class InlineEvaluations {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.warnf("run %s not evaluated: %s", run.runId(), e.toString());
+            LOG.warnf("run %s not evaluated: %s", run.runId(), e.getClass().getName());
         } finally {
             if (acquired) {
                 grading.release();
