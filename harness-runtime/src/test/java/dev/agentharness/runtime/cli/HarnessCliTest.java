@@ -98,7 +98,7 @@ class HarnessCliTest {
                 baseline.toString());
 
         assertEquals(2, run.exitCode(), run.toString());
-        assertTrue(run.err().contains(baseline + ": passing[1]: no case 'gone'"), run.err());
+        assertTrue(run.err().contains(baseline + ": passing[1]: unknown case 'gone'"), run.err());
     }
 
     @Test
