@@ -134,6 +134,18 @@ class HarnessCliTest {
     }
 
     @Test
+    void judgeCasesWithoutAJudgeModelExitTwoNamingTheVariableBeforeAnyRun(@TempDir Path dir) throws Exception {
+        Path dataset = dir.resolve("maya.jsonl");
+        Files.writeString(dataset, "{\"id\": \"polite\", \"input\": \"hello\", "
+                + "\"expect\": {\"judge\": {\"rubric\": \"says \\\"hello\\\"\"}}}\n");
+
+        CliRun run = CliRun.of(NOWHERE, "eval", "run", "--dataset", dataset.toString());
+
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("no judge model is configured: set OPENAI_API_KEY"), run.err());
+    }
+
+    @Test
     void completionPrintsABashScript() {
         CliRun run = CliRun.of(NOWHERE, "completion");
         assertEquals(0, run.exitCode(), run.toString());
