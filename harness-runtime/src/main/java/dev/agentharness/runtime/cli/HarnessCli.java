@@ -11,7 +11,6 @@ import picocli.CommandLine.Command;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /**
@@ -159,18 +158,26 @@ public final class HarnessCli {
         }
     }
 
-    /** The harness-runtime jar's version from its Maven metadata; "development build" from the classes directory. */
+    /**
+     * The version in the packaged jar's manifest ({@code quarkus-run.jar}: {@code Implementation-Title: agent-harness},
+     * {@code Implementation-Version}); "development build" when running from classes.
+     */
     static final class Version implements CommandLine.IVersionProvider {
 
         @Override
         public String[] getVersion() {
             String version = "development build";
-            try (InputStream in = HarnessCli.class.getResourceAsStream(
-                    "/META-INF/maven/dev.agentharness/harness-runtime/pom.properties")) {
-                if (in != null) {
-                    Properties properties = new Properties();
-                    properties.load(in);
-                    version = properties.getProperty("version", version);
+            try {
+                var manifests = ClassLoader.getSystemClassLoader().getResources("META-INF/MANIFEST.MF");
+                while (manifests.hasMoreElements()) {
+                    try (InputStream in = manifests.nextElement().openStream()) {
+                        java.util.jar.Attributes main = new java.util.jar.Manifest(in).getMainAttributes();
+                        if ("agent-harness".equals(main.getValue("Implementation-Title"))
+                                && main.getValue("Implementation-Version") != null) {
+                            version = main.getValue("Implementation-Version");
+                            break;
+                        }
+                    }
                 }
             } catch (IOException e) {
                 // keep the fallback

@@ -47,6 +47,11 @@ class EvalCommandsIT {
         assertTrue(result.output().startsWith("error: harness at http://127.0.0.1:9 unreachable"), result.output());
         assertFalse(result.output().contains("Quarkus"), "no Quarkus boot banner or log line:\n" + result.output());
         assertFalse(result.output().toLowerCase().contains("postgres"), result.output());
+
+        Result version = HarnessCommand.run(Map.of(), "--version");
+        assertEquals(0, version.exitCode(), version.output());
+        assertTrue(version.output().matches("agent-harness \\d+\\.\\d+\\.\\d+\\S* \\(Java .*\\)\\s*"),
+                "the packaged jar's version from its manifest: " + version.output());
     }
 
     @Test
