@@ -13,7 +13,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -48,6 +50,11 @@ public class RunSamples extends StoreStatements {
             + "FROM public.runs WHERE " + FINISHED + ") AS ranked WHERE pick <= $6 ORDER BY agent, pick";
 
     private static final String COUNT = "SELECT count(*) AS finished FROM public.runs WHERE " + FINISHED;
+
+    private static final String RUNS = SELECT_RUN + "WHERE id = ANY($1::text[])";
+
+    private static final String STEPS = "SELECT run_id, seq, kind, payload::text AS payload, created_at "
+            + "FROM public.run_steps WHERE run_id = ANY($1::text[]) ORDER BY run_id, seq";
 
     private static final String[] STATUSES = {"succeeded", "failed", "timed_out"};
 
@@ -94,6 +101,32 @@ public class RunSamples extends StoreStatements {
         RowSet<Row> rows = StatementSpans.traced(tracer, "SELECT", "public.runs",
                 () -> await(pool.get().preparedQuery(COUNT).execute(window(from, to))));
         return rows.iterator().next().getLong("finished");
+    }
+
+    /** The rows of {@code runIds} (absent ones are missing): one statement for a batch of sampled runs. */
+    public List<RunRecord> runs(List<String> runIds) {
+        if (runIds.isEmpty()) {
+            return List.of();
+        }
+        return StatementSpans.traced(tracer, "SELECT", "public.runs",
+                () -> list(RUNS, Tuple.of(runIds.toArray(String[]::new))));
+    }
+
+    /**
+     * The whole journal of each of {@code runIds}, in step order: one statement for a batch (the primary key
+     * {@code (run_id, seq)} serves it), instead of one per run.
+     */
+    public Map<String, List<JournalStep>> journals(List<String> runIds) {
+        Map<String, List<JournalStep>> journals = new HashMap<>();
+        if (runIds.isEmpty()) {
+            return journals;
+        }
+        RowSet<Row> rows = StatementSpans.traced(tracer, "SELECT", "public.run_steps", () -> await(pool.get()
+                .preparedQuery(STEPS).execute(Tuple.of(runIds.toArray(String[]::new)))));
+        rows.forEach(row -> journals.computeIfAbsent(row.getString("run_id"), id -> new ArrayList<>())
+                .add(new JournalStep(row.getInteger("seq"), row.getString("kind"), row.getString("payload"),
+                        row.getOffsetDateTime("created_at"))));
+        return journals;
     }
 
     private static Tuple window(Instant from, Instant to) {
