@@ -63,7 +63,11 @@ public final class NightlyEvaluation {
     /** Stores a run's scores under a source, replacing what that source stored for the run before. */
     @FunctionalInterface
     public interface ScoreSink {
-        void store(String runId, String source, List<Score> scores);
+        void store(String runId, String source, List<GraderScore> scores);
+    }
+
+    /** A score with the kind of the grader that gave it ({@code tools_called}, {@code judge}, {@code completed}…). */
+    public record GraderScore(String kind, Score score) {
     }
 
     /** What one night asks for. */
@@ -82,6 +86,36 @@ public final class NightlyEvaluation {
             }
             ArtifactStore.checkTtl(linkTtl);
         }
+    }
+
+    /**
+     * A window as the settings and {@code --window} take it: {@code 24h}, {@code 90m}, {@code 2d}, {@code 3600s}, or
+     * ISO-8601 ({@code PT24H}, {@code P1D}).
+     *
+     * @throws IllegalArgumentException naming the value when it is none of these or not positive
+     */
+    public static Duration parseWindow(String text) {
+        String value = text == null ? "" : text.strip();
+        Duration window;
+        try {
+            if (value.matches("[0-9]+[smhd]")) {
+                long amount = Long.parseLong(value.substring(0, value.length() - 1));
+                window = switch (value.charAt(value.length() - 1)) {
+                    case 's' -> Duration.ofSeconds(amount);
+                    case 'm' -> Duration.ofMinutes(amount);
+                    case 'h' -> Duration.ofHours(amount);
+                    default -> Duration.ofDays(amount);
+                };
+            } else {
+                window = Duration.parse(value);
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("window '" + value + "' is not a duration: write 24h, 90m, 2d or PT24H");
+        }
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("window '" + value + "' must be positive");
+        }
+        return window;
     }
 
     /** What a night produced: the report, where it is, and whether the webhook got the summary. */
@@ -192,15 +226,19 @@ public final class NightlyEvaluation {
             graders = NightlyDefaults.graders();
         }
         List<Score> results = new ArrayList<>(graders.size());
+        List<GraderScore> stored = new ArrayList<>(graders.size());
         for (Grader grader : graders) {
+            Score score;
             try {
-                results.add(grader.grade(transcript));
+                score = grader.grade(transcript);
             } catch (RuntimeException e) {
                 // A grader never throws by contract; one that does fails its score, not the night.
-                results.add(Score.fail(grader.name(), "the evaluator failed: " + e.getClass().getSimpleName()));
+                score = Score.fail(grader.name(), "the evaluator failed: " + e.getClass().getSimpleName());
             }
+            results.add(score);
+            stored.add(new GraderScore(grader.kind(), score));
         }
-        scores.store(run.runId(), SOURCE, results);
+        scores.store(run.runId(), SOURCE, stored);
         return new NightlyReport.GradedRun(run.runId(), run.agent(), run.status(), traceLink, results, null);
     }
 

@@ -32,6 +32,12 @@ public interface NightlySettings {
     @WithDefault("P7D")
     String linkTtl();
 
+    /**
+     * {@code --seed}: fixes which runs are sampled (the same seed over the same runs, the same sample); unset = a new
+     * random seed every night, written into the report so a night can be repeated.
+     */
+    Optional<Long> seed();
+
     /** Runs listed in the report's "worst runs" (lowest mean score first). */
     @WithDefault("10")
     int worstRuns();
