@@ -48,9 +48,10 @@ public final class NightlyDefaults {
 
         @Override
         public Score grade(RunTranscript run) {
-            List<String> refused = run.toolCalls().stream().filter(call -> !call.ran()).map(RunTranscript.ToolCall::name)
-                    .toList();
-            List<String> unfinished = run.toolCalls().stream().filter(call -> call.ran() && call.output() == null)
+            // A call with an output that did not run had its arguments refused; a call without output never returned.
+            List<String> refused = run.toolCalls().stream().filter(call -> call.output() != null && !call.ran())
+                    .map(RunTranscript.ToolCall::name).toList();
+            List<String> unfinished = run.toolCalls().stream().filter(call -> call.output() == null)
                     .map(RunTranscript.ToolCall::name).toList();
             if (refused.isEmpty() && unfinished.isEmpty()) {
                 return Score.pass(kind(), run.toolCalls().size() + " tool call(s), all accepted and finished");
