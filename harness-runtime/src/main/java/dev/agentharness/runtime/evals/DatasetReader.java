@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.agentharness.api.sandbox.ManifestProblem;
+import dev.agentharness.api.sandbox.ManifestValidation;
+import dev.agentharness.api.sandbox.ManifestValidator;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -166,6 +169,11 @@ public final class DatasetReader {
             } else {
                 manifest = JSON.convertValue(manifestNode, new TypeReference<Map<String, Object>>() {
                 });
+                // The harness validates it again on POST /runs; here so a bad one stops the dataset before any run.
+                ManifestValidation validation = ManifestValidator.validate(manifest);
+                for (ManifestProblem problem : validation.problems()) {
+                    errors.add("manifest." + problem.field() + ": " + problem.message());
+                }
             }
         }
         List<Grader> caseGraders = expectations(node.get("expect"), errors);
