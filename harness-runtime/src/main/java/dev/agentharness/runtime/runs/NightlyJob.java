@@ -9,6 +9,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -65,14 +66,16 @@ public class NightlyJob {
                 .map(url -> new WebhookSender("nightly-webhook", WebhookSender.parse(url,
                         "HARNESS_EVAL_WEBHOOK_URL (or HARNESS_ALERTS_WEBHOOK_URL)"), alerts.maxAttempts(),
                         alerts.retryInitialBackoffMillis(), alerts.requestTimeoutSeconds()));
+        // Every score of the night carries the night's start: the nightly gauges show exactly the latest night.
+        Instant night = clock.instant();
         NightlyEvaluation nightly = new NightlyEvaluation(samples, new NightlyTranscripts(samples), evaluators,
-                this::store, storage.store(), webhook, publicUrl.orElse(""), clock);
+                (runId, source, results) -> store(runId, source, results, night), storage.store(), webhook,
+                publicUrl.orElse(""), clock);
         return nightly.run(options);
     }
 
-    private void store(String runId, String source, List<NightlyEvaluation.GraderScore> results) {
+    private void store(String runId, String source, List<NightlyEvaluation.GraderScore> results, Instant night) {
         scores.upsert(runId, source, results.stream().map(r -> new EvalScores.NewScore(r.score().evaluator(), r.kind(),
-                r.score().value(), r.score().label(), r.score().passed(), r.score().explanation())).toList(),
-                clock.instant());
+                r.score().value(), r.score().label(), r.score().passed(), r.score().explanation())).toList(), night);
     }
 }

@@ -76,6 +76,10 @@ class NightlyJobTest {
     RunSamples samples;
     @Inject
     Storage storage;
+    @Inject
+    MetricsRefresh metricsRefresh;
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
 
     @Test
     void aNightGradesTheWindowsFinishedRunsStoresScoresWritesTheReportPostsTheSummaryAndClaimsNothing()
@@ -90,6 +94,7 @@ class NightlyJobTest {
                 tool("lookup_account", "{\"acct\":1}", "arguments refused: account_id is required", false));
         String timedOut = finished(principal, RunStatus.TIMED_OUT, "Timeout", null);
         String old = finished(principal, RunStatus.SUCCEEDED, null, "Old news.");
+        String maya = finished(principal, "maya", RunStatus.SUCCEEDED, null, "Your card 4111 1111 1111 1111 is blocked.");
         execute("UPDATE public.runs SET completed_at = now() - interval '3 days' WHERE id = $1", Tuple.of(old));
         String queued = "run-" + UUID.randomUUID();
         submissions.submit(newRun(queued, principal));
@@ -106,9 +111,9 @@ class NightlyJobTest {
 
         NightlyReport report = outcome.report();
         Map<String, NightlyReport.GradedRun> ours = new HashMap<>();
-        report.runs().stream().filter(r -> Set.of(good, failed, refused, timedOut, old, queued).contains(r.runId()))
+        report.runs().stream().filter(r -> Set.of(good, failed, refused, timedOut, old, queued, maya).contains(r.runId()))
                 .forEach(r -> ours.put(r.runId(), r));
-        assertEquals(Set.of(good, failed, refused, timedOut), ours.keySet(),
+        assertEquals(Set.of(good, failed, refused, timedOut, maya), ours.keySet(),
                 "finished in the window: not the old one, not the queued one");
         assertTrue(ours.get(good).passed());
         assertFalse(ours.get(failed).passed());
@@ -121,6 +126,15 @@ class NightlyJobTest {
         assertEquals(Map.of("completed", false, "tool_arguments", true, "replied", false), scores(failed));
         assertEquals(Map.of("completed", true, "tool_arguments", false, "replied", true), scores(refused));
         assertEquals(0, count("SELECT count(*) FROM public.eval_scores WHERE run_id = $1", old));
+        // An agent that declares evaluators is graded with them (Maya's built-ins), not with the defaults.
+        assertEquals(Map.of("reply_length", true, "no_card_number", false, "turns", true), scoresByName(maya));
+
+        // The serving harness exports the latest night beside the inline scores (source label).
+        metricsRefresh.refreshEvalScores();
+        io.micrometer.core.instrument.Gauge passRate = meters.find("agentharness.eval.pass_rate")
+                .tags("source", "nightly", "agent", AGENT, "evaluator", "replied").gauge();
+        assertTrue(passRate != null, "a nightly pass-rate gauge for " + AGENT + "/replied");
+        assertTrue(passRate.value() > 0 && passRate.value() < 1, "some replied, some did not: " + passRate.value());
 
         // The report objects, and a link that works for anyone holding it (s3proxy checks the signature).
         String prefix = "reports/nightly/" + today + "/";
@@ -194,8 +208,13 @@ class NightlyJobTest {
 
     /** A run written as a worker elsewhere writes it: submitted, claimed by a fresh worker, completed with its journal. */
     private String finished(String principal, RunStatus status, String reason, String reply, Tool... tools) {
+        return finished(principal, AGENT, status, reason, reply, tools);
+    }
+
+    private String finished(String principal, String agent, RunStatus status, String reason, String reply,
+                            Tool... tools) {
         String runId = "run-" + UUID.randomUUID();
-        submissions.submit(newRun(runId, principal));
+        submissions.submit(newRun(runId, principal, agent));
         String worker = "elsewhere-" + UUID.randomUUID();
         // Claimed exactly as RunQueue claims (status, lease, epoch), but this run only: leftovers of the other test pass
         // on the same database must stay queued.
@@ -218,7 +237,11 @@ class NightlyJobTest {
     }
 
     private static NewRun newRun(String runId, String principal) {
-        return new NewRun(runId, "s-" + runId, principal, AGENT, "gpt-5.4-mini", "What is my balance?",
+        return newRun(runId, principal, AGENT);
+    }
+
+    private static NewRun newRun(String runId, String principal, String agent) {
+        return new NewRun(runId, "s-" + runId, principal, agent, "gpt-5.4-mini", "What is my balance?",
                 "{\"message\":\"What is my balance?\"}", "hash-" + runId, null, 10, null, false, "trace-" + runId);
     }
 
@@ -233,6 +256,13 @@ class NightlyJobTest {
             assertEquals(row.getString("evaluator"), row.getString("kind"), "defaults are stored under their kind");
             scores.put(row.getString("evaluator"), row.getBoolean("passed"));
         }
+        return scores;
+    }
+
+    private Map<String, Boolean> scoresByName(String runId) {
+        Map<String, Boolean> scores = new HashMap<>();
+        execute("SELECT evaluator, passed FROM public.eval_scores WHERE run_id = $1 AND source = 'nightly'",
+                Tuple.of(runId)).forEach(row -> scores.put(row.getString("evaluator"), row.getBoolean("passed")));
         return scores;
     }
 
