@@ -76,8 +76,7 @@ public record Baseline(Path file, String dataset, Set<String> passing) {
         } catch (JsonProcessingException e) {
             var location = e.getLocation();
             String where = location == null ? "" : ":" + location.getLineNr() + ":" + location.getColumnNr();
-            String reason = e.getOriginalMessage() == null ? "malformed" : e.getOriginalMessage().lines().findFirst().orElse("");
-            throw new DatasetException(file + where + ": invalid JSON: " + Text.truncate(reason, Text.LONG));
+            throw new DatasetException(file + where + ": invalid JSON: " + DatasetReader.jacksonReason(e));
         } catch (IOException e) {
             throw new DatasetException(file + ": cannot read: " + e.getClass().getSimpleName());
         }

@@ -135,11 +135,20 @@ public final class DatasetReader {
         } catch (JsonProcessingException e) {
             JsonLocation location = e.getLocation();
             String column = location == null || location.getColumnNr() < 1 ? "" : ":" + location.getColumnNr();
-            String reason = e.getOriginalMessage() == null ? "malformed" : e.getOriginalMessage().lines().findFirst().orElse("");
-            throw new LineError(column + ": invalid JSON: " + Text.truncate(reason, Text.LONG));
+            throw new LineError(column + ": invalid JSON: " + jacksonReason(e));
         } catch (IOException e) {
             throw new LineError(": invalid JSON: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** Jackson's own words without its location details (the line and column are said already). */
+    static String jacksonReason(JsonProcessingException e) {
+        String reason = e.getOriginalMessage() == null ? "malformed" : e.getOriginalMessage().lines().findFirst().orElse("");
+        int marker = reason.indexOf(" (start marker at ");
+        if (marker >= 0) {
+            reason = reason.substring(0, marker);
+        }
+        return Text.truncate(reason.replaceAll(" ?\\[Source: [^\\]]*]", ""), Text.LONG);
     }
 
     /** The case on one line, or {@code null} with {@code errors} ({@code field: problem}) filled. */

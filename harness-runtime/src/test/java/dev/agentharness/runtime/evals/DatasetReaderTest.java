@@ -73,9 +73,10 @@ class DatasetReaderTest {
                 {"id": "a", "input": "hi", "expect": {"status": "succeeded"}}
                 {"id": "b", "input": "hi", "expect": {"status": "succeeded"}
                 """);
-        assertEquals(1, errors.size());
-        assertTrue(errors.getFirst().startsWith("evals/maya.jsonl:2:"), errors.getFirst());
-        assertTrue(errors.getFirst().contains(": invalid JSON: "), errors.getFirst());
+        assertEquals(List.of("evals/maya.jsonl:2:61: invalid JSON: Unexpected end-of-input: expected close marker for Object"),
+                errors);
+        assertEquals(List.of("evals/maya.jsonl:1:13: invalid JSON: Unexpected character ('}' (code 125)): was expecting "
+                + "double-quote to start field name"), errors("{\"id\": \"a\", }"));
     }
 
     @Test
