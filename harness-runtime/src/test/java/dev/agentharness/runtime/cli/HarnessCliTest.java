@@ -98,7 +98,7 @@ class HarnessCliTest {
                 baseline.toString());
 
         assertEquals(2, run.exitCode(), run.toString());
-        assertTrue(run.err().contains(baseline + ": passing[1]: no case 'gone'"), run.err());
+        assertTrue(run.err().contains(baseline + ": passing[1]: unknown case 'gone'"), run.err());
     }
 
     @Test
@@ -131,6 +131,18 @@ class HarnessCliTest {
 
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.err().contains("--in-process needs a model: set OPENAI_API_KEY"), run.err());
+    }
+
+    @Test
+    void judgeCasesWithoutAJudgeModelExitTwoNamingTheVariableBeforeAnyRun(@TempDir Path dir) throws Exception {
+        Path dataset = dir.resolve("maya.jsonl");
+        Files.writeString(dataset, "{\"id\": \"polite\", \"input\": \"hello\", "
+                + "\"expect\": {\"judge\": {\"rubric\": \"says \\\"hello\\\"\"}}}\n");
+
+        CliRun run = CliRun.of(NOWHERE, "eval", "run", "--dataset", dataset.toString());
+
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("no judge model is configured: set OPENAI_API_KEY"), run.err());
     }
 
     @Test
