@@ -4,6 +4,9 @@
 #   deploy/aca/deploy.sh [deploy]          build the image in ACR, create or update the app, shift traffic
 #   deploy/aca/deploy.sh rollback REV      send all traffic back to revision REV (printed by every deploy)
 #   deploy/aca/deploy.sh render            print the YAML that deploy would send (secret values masked)
+#   deploy/aca/deploy.sh nightly           create or update the nightly evaluation job (nightly-job.yaml) on the
+#                                          image IMAGE_TAG (default: the current commit, as deploy built it)
+#   deploy/aca/deploy.sh render-nightly    print the job's YAML that nightly would send (secret values masked)
 #
 # Settings (environment): ACR_NAME (required: a globally unique registry name), RESOURCE_GROUP (agent-harness),
 # LOCATION (eastus2), ENVIRONMENT_NAME (agent-harness-env), APP_NAME (agent-harness),
@@ -25,6 +28,7 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 YAML_TEMPLATE="$SCRIPT_DIR/containerapp.yaml"
+NIGHTLY_TEMPLATE="$SCRIPT_DIR/nightly-job.yaml"
 DOCKERFILE="deploy/docker/harness.Dockerfile"
 
 RESOURCE_GROUP="${RESOURCE_GROUP:-agent-harness}"
@@ -134,7 +138,7 @@ check_secret_values() {
   for name in HARNESS_API_KEYS DATABASE_URL DATABASE_DIRECT_URL OPENAI_API_KEY AZURE_OPENAI_API_KEY \
     R2_ACCOUNT_ID R2_ACCESS_KEY_ID R2_SECRET_ACCESS_KEY R2_BUCKET E2B_API_KEY CLOUDFLARE_SANDBOX_API_KEY \
     HARNESS_STORAGE_SIGNING_KEY HARNESS_STORAGE_SIGNING_KEY_PREVIOUS APPLICATIONINSIGHTS_CONNECTION_STRING \
-    HARNESS_ALERTS_WEBHOOK_URL; do
+    HARNESS_ALERTS_WEBHOOK_URL HARNESS_EVAL_WEBHOOK_URL; do
     case "${!name:-}" in
       *$'\n'* | *$'\r'*) die "$name contains a line break" ;;
     esac
@@ -303,8 +307,40 @@ rollback() {
   log "all traffic on $target"
 }
 
+# The nightly evaluation as a scheduled Container Apps job: the app's image, settings and secrets (the same variables
+# from this shell; on an update, secrets not in the environment keep the job's current values).
+deploy_nightly() {
+  command -v az >/dev/null || die "the Azure CLI (az) is required: https://learn.microsoft.com/cli/azure/install-azure-cli"
+  [ -n "${ACR_NAME:-}" ] || die "set ACR_NAME: the registry deploy built the image in"
+  check_secret_values
+  IMAGE_TAG="${IMAGE_TAG:-$(default_image_tag)}"
+  export IMAGE_TAG
+  ensure_infrastructure
+  local job="${NIGHTLY_JOB_NAME:-$APP_NAME-eval-nightly}" workdir rendered
+  workdir="$(umask 077 && mktemp -d)"
+  trap 'rm -rf "$workdir"' EXIT
+  rendered="$workdir/nightly-job.yaml"
+  if az containerapp job show -n "$job" -g "$RESOURCE_GROUP" -o none 2>/dev/null; then
+    KEEP_SECRETS="$(az containerapp job secret list -n "$job" -g "$RESOURCE_GROUP" --query '[].name' -o tsv | tr '\n' ' ')"
+    export KEEP_SECRETS
+    MASK_SECRETS=false render_yaml <"$NIGHTLY_TEMPLATE" >"$rendered"
+    log "updating job $job (image tag $IMAGE_TAG)"
+    az containerapp job update -n "$job" -g "$RESOURCE_GROUP" --yaml "$rendered" -o none
+  else
+    MASK_SECRETS=false render_yaml <"$NIGHTLY_TEMPLATE" >"$rendered"
+    log "creating job $job (image tag $IMAGE_TAG)"
+    az containerapp job create -n "$job" -g "$RESOURCE_GROUP" --yaml "$rendered" -o none
+  fi
+  rm -f "$rendered"
+  log "job $job scheduled; run it now with: az containerapp job start -n $job -g $RESOURCE_GROUP"
+}
+
 case "${1:-deploy}" in
   deploy) deploy ;;
+  nightly) deploy_nightly ;;
+  render-nightly)
+    MASK_SECRETS="${MASK_SECRETS:-true}" render_yaml <"$NIGHTLY_TEMPLATE"
+    ;;
   rollback)
     [ -n "${2:-}" ] || die "usage: deploy/aca/deploy.sh rollback <revision name>"
     rollback "$2"
@@ -312,5 +348,5 @@ case "${1:-deploy}" in
   render)
     MASK_SECRETS="${MASK_SECRETS:-true}" render_yaml <"$YAML_TEMPLATE"
     ;;
-  *) die "usage: deploy/aca/deploy.sh [deploy | rollback <revision> | render]" ;;
+  *) die "usage: deploy/aca/deploy.sh [deploy | rollback <revision> | render | nightly | render-nightly]" ;;
 esac

@@ -194,3 +194,108 @@ the non-empty ones; empty when none is set (then no ConfigMap and no HARNESS_TEN
 {{- toYaml $file }}
 {{- end }}
 {{- end }}
+
+{{/*
+The harness's environment (its Deployment and the nightly evaluation CronJob run the same program with the same
+configuration): plain settings, then every secret group. Every name is read by
+harness-runtime/src/main/resources/application.properties (EnvironmentNamesTest).
+*/}}
+{{- define "agent-harness.harnessEnv" -}}
+- name: PORT
+  value: {{ .Values.harness.port | quote }}
+- name: HARNESS_DATA_DIR
+  value: /data
+# After SIGTERM runs in flight may finish for this long, then go back to the queue for another replica;
+# the last 15 s of the pod's grace period are for that hand-over and the rest of the shutdown.
+- name: HARNESS_SHUTDOWN_GRACE_SECONDS
+  value: {{ max 0 (sub (int .Values.harness.terminationGracePeriodSeconds) 15) | quote }}
+{{- if include "agent-harness.tenantsFile" . }}
+# Limits per principal and namespace (tenants.*), from the ConfigMap mounted below.
+- name: HARNESS_TENANTS_FILE
+  value: /etc/agent-harness/tenants/tenants.yaml
+{{- end }}
+{{- with .Values.tenants.adminPrincipals }}
+- name: HARNESS_ADMIN_PRINCIPALS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- if .Values.sandbox.provider }}
+- name: SANDBOX_PROVIDER
+  value: {{ .Values.sandbox.provider | quote }}
+{{- end }}
+{{- if eq .Values.sandbox.provider "kubernetes" }}
+- name: SANDBOX_K8S_NAMESPACE
+  value: {{ .Values.sandbox.namespace | quote }}
+- name: SANDBOX_K8S_SERVICE_ACCOUNT
+  value: {{ include "agent-harness.componentName" (dict "ctx" . "component" "sandbox") | quote }}
+{{- with .Values.sandbox.kubernetes.image }}
+- name: SANDBOX_K8S_IMAGE
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.sandbox.kubernetes.runtimeClassName }}
+- name: SANDBOX_K8S_RUNTIME_CLASS
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.sandbox.kubernetes.egressCidrs }}
+- name: SANDBOX_K8S_EGRESS_CIDRS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- end }}
+{{- if eq .Values.sandbox.provider "e2b" }}
+# The reaper destroys only sandboxes carrying this owner: one value per installation sharing an E2B team.
+- name: E2B_SANDBOX_OWNER
+  value: {{ default (printf "%s.%s" .Release.Namespace .Release.Name) .Values.sandbox.e2b.owner | quote }}
+{{- with .Values.sandbox.e2b.template }}
+- name: E2B_TEMPLATE
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- if eq .Values.sandbox.provider "cloudflare" }}
+- name: CLOUDFLARE_SANDBOX_WORKER_URL
+  value: {{ .Values.sandbox.cloudflare.workerUrl | quote }}
+{{- end }}
+{{- if .Values.operator.enabled }}
+# The operator acts for each AgentRun's namespace (Agent-Harness-Namespace): its runs, limits and spend are
+# the namespace's own tenant, ns:<namespace>. Only this principal may do so.
+- name: HARNESS_NAMESPACE_DELEGATES
+  value: {{ .Values.operator.harnessPrincipal | quote }}
+{{- end }}
+{{- if .Values.pricing.models }}
+- name: HARNESS_PRICES_FILE
+  value: /etc/agent-harness/pricing/prices.yaml
+{{- end }}
+{{- range $name, $value := .Values.harness.env }}
+- name: {{ $name }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- with include "agent-harness.secretEnv" (dict "ctx" . "groups" (list "apiKeys" "model" "database" "r2" "e2b" "cloudflare" "storageSigning" "telemetry" "alerts")) | trim }}
+{{- . | nindent 0 }}
+{{- end }}
+{{- end }}
+
+{{/* The harness's configuration files (price table, tenants file) as volume mounts; none when neither is set. */}}
+{{- define "agent-harness.harnessConfigMounts" -}}
+{{- if .Values.pricing.models }}
+- name: pricing
+  mountPath: /etc/agent-harness/pricing
+  readOnly: true
+{{- end }}
+{{- if include "agent-harness.tenantsFile" . }}
+- name: tenants
+  mountPath: /etc/agent-harness/tenants
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* The volumes behind agent-harness.harnessConfigMounts. */}}
+{{- define "agent-harness.harnessConfigVolumes" -}}
+{{- if .Values.pricing.models }}
+- name: pricing
+  configMap:
+    name: {{ include "agent-harness.componentName" (dict "ctx" . "component" "pricing") }}
+{{- end }}
+{{- if include "agent-harness.tenantsFile" . }}
+- name: tenants
+  configMap:
+    name: {{ include "agent-harness.componentName" (dict "ctx" . "component" "tenants") }}
+{{- end }}
+{{- end }}

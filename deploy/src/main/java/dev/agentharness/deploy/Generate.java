@@ -1,6 +1,7 @@
 package dev.agentharness.deploy;
 
 import dev.agentharness.deploy.aca.ContainerAppYaml;
+import dev.agentharness.deploy.aca.NightlyJobYaml;
 import dev.agentharness.deploy.argocd.ArgoCdConfigSnippet;
 import dev.agentharness.deploy.helm.ChartCrdTemplates;
 
@@ -12,6 +13,7 @@ import java.nio.file.Path;
  * <ul>
  *   <li>{@code helm/agent-harness/templates/crds/*.yaml} from the CRDs under {@code crds/};</li>
  *   <li>{@code deploy/aca/containerapp.yaml} from the chart's values.yaml and {@code deploy/aca/settings.yaml};</li>
+ *   <li>{@code deploy/aca/nightly-job.yaml} (the nightly evaluation as an ACA job) from the chart's values.yaml;</li>
  *   <li>{@code examples/argocd/argocd-cm-patch.yaml} from the Lua files beside it.</li>
  * </ul>
  */
@@ -27,6 +29,9 @@ public final class Generate {
                 .forEach(p -> System.out.println("updated " + root.relativize(p)));
         if (ContainerAppYaml.write(chart, root.resolve("deploy/aca/settings.yaml"), root.resolve("deploy/aca/containerapp.yaml"))) {
             System.out.println("updated deploy/aca/containerapp.yaml");
+        }
+        if (NightlyJobYaml.write(chart, root.resolve("deploy/aca/nightly-job.yaml"))) {
+            System.out.println("updated deploy/aca/nightly-job.yaml");
         }
         if (ArgoCdConfigSnippet.write(root.resolve("examples/argocd"))) {
             System.out.println("updated examples/argocd/argocd-cm-patch.yaml");

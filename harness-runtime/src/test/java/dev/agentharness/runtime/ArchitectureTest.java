@@ -57,7 +57,8 @@ class ArchitectureTest {
                 .layer("observability").definedBy(ROOT + ".observability..")
                 .whereLayer("api").mayNotBeAccessedByAnyLayer()
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-                .whereLayer("runs").mayOnlyBeAccessedByLayers("api")
+                // cli: `eval nightly` boots the harness as a job and runs runs/NightlyJob in it.
+                .whereLayer("runs").mayOnlyBeAccessedByLayers("api", "cli")
                 // The sandbox offers its tools to the agent loop (FunctionTool); the loop never names the sandbox.
                 .whereLayer("agent").mayOnlyBeAccessedByLayers("runs", "sandbox")
                 .whereLayer("sandbox").mayOnlyBeAccessedByLayers("runs")
@@ -145,11 +146,13 @@ class ArchitectureTest {
     }
 
     @Test
-    void commandsOtherThanServeAndInProcessNeverBootQuarkus() {
+    void commandsOtherThanServeInProcessAndNightlyNeverBootQuarkus() {
+        // eval nightly boots the harness as a job (runs/HarnessRoles: no HTTP listener, no run worker, no scheduler).
         noClasses().that().resideInAPackage(ROOT + ".cli..")
                 .and().doNotBelongToAnyOf(dev.agentharness.runtime.cli.HarnessMain.class,
                         dev.agentharness.runtime.cli.HarnessCli.class)
                 .and().haveSimpleNameNotStartingWith("InProcessHarness")
+                .and().haveSimpleNameNotStartingWith("EvalNightlyCommand")
                 .should().dependOnClassesThat().belongToAnyOf(io.quarkus.runtime.Quarkus.class)
                 .because("client commands must not start a database or the run dispatcher (cli/HarnessMain)")
                 .check(classes);

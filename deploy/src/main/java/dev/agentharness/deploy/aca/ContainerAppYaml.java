@@ -177,10 +177,15 @@ public final class ContainerAppYaml {
 
     /** requests.cpu/memory → ACA's cpu (cores) and memory (Gi), checked against the consumption plan's pairs. */
     static Resources resources(JsonNode requests) {
+        return resources(requests, "harness.resources.requests");
+    }
+
+    /** Same, naming {@code field} (the values path of {@code requests}) in its message. */
+    static Resources resources(JsonNode requests, String field) {
         Matcher cpu = CPU.matcher(requests.path("cpu").asText());
         Matcher memory = MEMORY.matcher(requests.path("memory").asText());
         if (!cpu.matches() || !memory.matches()) {
-            throw new IllegalArgumentException("harness.resources.requests needs cpu (e.g. 500m or 1) and memory (e.g. 1Gi)"
+            throw new IllegalArgumentException(field + " needs cpu (e.g. 500m or 1) and memory (e.g. 1Gi)"
                     + " for Azure Container Apps, got cpu=" + requests.path("cpu") + " memory=" + requests.path("memory"));
         }
         BigDecimal cores = new BigDecimal(cpu.group(1));
@@ -196,7 +201,7 @@ public final class ContainerAppYaml {
         boolean quarterSteps = cores.multiply(BigDecimal.valueOf(4)).stripTrailingZeros().scale() <= 0;
         if (!quarterSteps || cores.compareTo(new BigDecimal("0.25")) < 0 || cores.compareTo(BigDecimal.valueOf(4)) > 0
                 || gib.compareTo(cores.multiply(BigDecimal.valueOf(2))) != 0) {
-            throw new IllegalArgumentException("harness.resources.requests cpu=" + cores.toPlainString() + " memory="
+            throw new IllegalArgumentException(field + " cpu=" + cores.toPlainString() + " memory="
                     + gib.toPlainString() + "Gi is not an Azure Container Apps consumption size: cpu 0.25 to 4 in steps of "
                     + "0.25 with memory = 2 GiB per vCPU (e.g. 500m/1Gi, 1/2Gi)");
         }
@@ -215,17 +220,17 @@ public final class ContainerAppYaml {
         return repository;
     }
 
-    private static String quote(String value) {
+    static String quote(String value) {
         return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
-    private static Map<String, JsonNode> toMap(JsonNode object) {
+    static Map<String, JsonNode> toMap(JsonNode object) {
         Map<String, JsonNode> map = new LinkedHashMap<>();
         object.properties().forEach(e -> map.put(e.getKey(), e.getValue()));
         return map;
     }
 
-    private static JsonNode read(Path file) {
+    static JsonNode read(Path file) {
         try {
             return YAML.readTree(file.toFile());
         } catch (IOException e) {

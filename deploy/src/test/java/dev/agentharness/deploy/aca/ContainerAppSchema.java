@@ -40,15 +40,27 @@ public final class ContainerAppSchema {
 
     private final Path specs;
     private final Schema schema;
+    private final String file;
+    private final String definition;
     private final Map<String, JsonNode> documents = new HashMap<>();
 
     public ContainerAppSchema(Path specsDir) {
+        this(specsDir, "ContainerApps.json", "ContainerApp");
+    }
+
+    /**
+     * Any definition of the same spec folder, e.g. {@code ("Jobs.json", "Job")} — the Container Apps job, which
+     * {@code az containerapp job create --yaml} sends (Jobs.json is kept beside ContainerApps.json with its source).
+     */
+    public ContainerAppSchema(Path specsDir, String file, String definition) {
         this.specs = specsDir;
+        this.file = file;
+        this.definition = definition;
         // Every IRI under the virtual base is served from the local folder; nothing is fetched from a network.
         SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4,
                 builder -> builder.resourceLoaders(loaders -> loaders.resources(
                         (String iri) -> iri.startsWith(UPSTREAM) ? text(iri) : null)));
-        this.schema = registry.getSchema(SchemaLocation.of(SPEC_DIR + "ContainerApps.json#/definitions/ContainerApp"));
+        this.schema = registry.getSchema(SchemaLocation.of(SPEC_DIR + file + "#/definitions/" + definition));
     }
 
     /** JSON Schema errors of the ARM body, as "instance path: message". */
@@ -60,7 +72,7 @@ public final class ContainerAppSchema {
     /** Keys of the instance that no definition declares at their position. */
     public List<String> undeclaredFields(JsonNode containerApp) {
         List<String> problems = new ArrayList<>();
-        walk(containerApp, new Ref(URI.create(SPEC_DIR + "ContainerApps.json"), "/definitions/ContainerApp"), "$", problems);
+        walk(containerApp, new Ref(URI.create(SPEC_DIR + file), "/definitions/" + definition), "$", problems);
         return problems;
     }
 
@@ -91,7 +103,7 @@ public final class ContainerAppSchema {
                 } else if (additional != null) {
                     walk(instance.get(name), additional, path + "." + name, problems);
                 } else if (!anyKey) {
-                    problems.add(path + "." + name + " is not a field of the ContainerApp definition");
+                    problems.add(path + "." + name + " is not a field of the " + definition + " definition");
                 }
             }
         } else if (instance.isArray()) {

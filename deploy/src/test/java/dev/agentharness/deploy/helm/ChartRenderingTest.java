@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -43,7 +44,7 @@ class ChartRenderingTest {
             "R2_SECRET_ACCESS_KEY", "R2_BUCKET", "E2B_API_KEY", "CLOUDFLARE_SANDBOX_API_KEY",
             "APPLICATIONINSIGHTS_CONNECTION_STRING", "PHOENIX_API_KEY", "OTEL_EXPORTER_OTLP_HEADERS",
             "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "HARNESS_STORAGE_SIGNING_KEY", "HARNESS_STORAGE_SIGNING_KEY_PREVIOUS",
-            "HARNESS_ALERTS_WEBHOOK_URL");
+            "HARNESS_ALERTS_WEBHOOK_URL", "HARNESS_EVAL_WEBHOOK_URL");
     /** Shapes of secret values: an OpenAI/E2B key, a DSN with a password, a private key. */
     private static final Pattern SECRET_LOOKING = Pattern.compile(
             "sk-[A-Za-z0-9_-]{8,}|e2b_[A-Za-z0-9]{8,}|[a-z]+://[^\\s/:@]+:[^\\s/@]+@|-----BEGIN [A-Z ]*PRIVATE KEY");
@@ -234,6 +235,48 @@ class ChartRenderingTest {
         assertEquals("Never", job.getSpec().getTemplate().getSpec().getRestartPolicy());
         assertFalse(job.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken());
         assertTrue(CHART.template(ValuesProfiles.ALL_SECRETS + "migrations: {enabled: false}\n").ofKind("Job").isEmpty());
+    }
+
+    @Test
+    void theNightlyEvaluationIsACronJobWithTheHarnessImageEnvironmentAndSecretsThatServesNothing() {
+        assertTrue(CHART.template(ValuesProfiles.ALL_SECRETS).ofKind("CronJob").isEmpty(), "off by default");
+        HelmChart.Rendered rendered = CHART.template(ValuesProfiles.ALL_SECRETS + ValuesProfiles.NIGHTLY_ON);
+        CronJob cron = (CronJob) TypedKubernetesObjects.parse(rendered.one("CronJob", "ah-agent-harness-eval-nightly"));
+        assertEquals("30 2 * * *", cron.getSpec().getSchedule());
+        assertEquals("Etc/UTC", cron.getSpec().getTimeZone());
+        assertEquals("Forbid", cron.getSpec().getConcurrencyPolicy());
+        assertEquals(5, cron.getSpec().getSuccessfulJobsHistoryLimit());
+        assertEquals(0, cron.getSpec().getJobTemplate().getSpec().getBackoffLimit());
+        PodSpec pod = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
+        assertEquals("Never", pod.getRestartPolicy());
+        assertFalse(pod.getAutomountServiceAccountToken());
+        Container job = pod.getContainers().get(0);
+        assertEquals(List.of("eval", "nightly"), job.getArgs());
+        assertNull(job.getPorts() == null || job.getPorts().isEmpty() ? null : job.getPorts(), "a job listens on nothing");
+        assertNull(job.getReadinessProbe());
+        Deployment harness = (Deployment) TypedKubernetesObjects.parse(rendered.one("Deployment", "ah-agent-harness-harness"));
+        Container server = harness.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(server.getImage(), job.getImage());
+        // Every variable of the harness, secrets by the same references; and the nightly's own settings.
+        assertEquals(server.getEnv(), job.getEnv().subList(0, server.getEnv().size()));
+        assertEquals("36h", env(job, "HARNESS_EVAL_NIGHTLY_WINDOW"));
+        assertEquals("500", env(job, "HARNESS_EVAL_NIGHTLY_SAMPLE"));
+        assertEquals("true", env(job, "HARNESS_EVAL_NIGHTLY_PER_AGENT"));
+        assertEquals("4", env(job, "HARNESS_EVAL_NIGHTLY_CONCURRENCY"));
+        assertEquals(Set.of("tmp", "data"), pod.getVolumes().stream()
+                .map(io.fabric8.kubernetes.api.model.Volume::getName).collect(Collectors.toSet()));
+        assertNotNull(pod.getVolumes().stream().filter(v -> v.getName().equals("data")).findFirst().orElseThrow()
+                .getEmptyDir(), "scratch only, never the harness's volume claim");
+        assertEquals("2Gi", job.getResources().getLimits().get("memory").toString());
+        NetworkPolicy policy = (NetworkPolicy) TypedKubernetesObjects.parse(rendered.one("NetworkPolicy",
+                "ah-agent-harness-eval-nightly"));
+        assertEquals(List.of(), policy.getSpec().getIngress() == null ? List.of() : policy.getSpec().getIngress(),
+                "nothing reaches the job");
+        assertEquals("eval-nightly", policy.getSpec().getPodSelector().getMatchLabels().get("app.kubernetes.io/component"));
+
+        IllegalStateException noDatabase = assertThrows(IllegalStateException.class,
+                () -> CHART.template(ValuesProfiles.NIGHTLY_ON));
+        assertTrue(noDatabase.getMessage().contains("secrets.database.existingSecret"), noDatabase.getMessage());
     }
 
     @Test
@@ -494,7 +537,8 @@ class ChartRenderingTest {
             switch (o) {
                 case Deployment d -> pods.put(owner, d.getSpec().getTemplate().getSpec());
                 case Job j -> pods.put(owner, j.getSpec().getTemplate().getSpec());
-                default -> assertFalse(Set.of("StatefulSet", "DaemonSet", "CronJob", "Pod", "ReplicaSet").contains(o.getKind()),
+                case CronJob c -> pods.put(owner, c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec());
+                default -> assertFalse(Set.of("StatefulSet", "DaemonSet", "Pod", "ReplicaSet").contains(o.getKind()),
                         "a pod-bearing kind the checks do not cover: " + owner);
             }
         }

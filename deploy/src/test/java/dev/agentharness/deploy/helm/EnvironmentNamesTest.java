@@ -74,7 +74,7 @@ class EnvironmentNamesTest {
         pods.forEach((owner, spec) -> {
             for (Container c : spec.getContainers()) {
                 Set<String> known = switch (c.getName()) {
-                    case "harness", "migrate" -> HARNESS;
+                    case "harness", "migrate", "eval-nightly" -> HARNESS;
                     case "operator" -> OPERATOR;
                     default -> throw new AssertionError(owner + ": a container this test does not know: " + c.getName());
                 };

@@ -24,6 +24,21 @@ final class ValuesProfiles {
               telemetry: {existingSecret: telemetry, keys: [{env: APPLICATIONINSIGHTS_CONNECTION_STRING, key: ai}, {env: PHOENIX_API_KEY, key: phoenix}, {env: OTEL_EXPORTER_OTLP_HEADERS, key: otlp}]}
             """;
 
+    /** The nightly evaluation CronJob with every setting changed. */
+    static final String NIGHTLY_ON = """
+            evals:
+              nightly:
+                enabled: true
+                schedule: "30 2 * * *"
+                timeZone: Etc/UTC
+                window: 36h
+                sample: 500
+                perAgent: true
+                concurrency: 4
+                successfulJobsHistoryLimit: 5
+                resources: {requests: {cpu: "1", memory: 2Gi}, limits: {memory: 2Gi}}
+            """;
+
     /** Every metrics object on (one ServiceMonitor set, not also PodMonitors: they would scrape twice). */
     static final String METRICS_ON = """
             metrics:
@@ -40,7 +55,8 @@ final class ValuesProfiles {
     static List<Profile> all() {
         return List.of(
                 new Profile("defaults", ""),
-                new Profile("production: every secret, 3 replicas, ingress with TLS, e2b, pull secret", ALL_SECRETS + """
+                new Profile("production: every secret, 3 replicas, ingress with TLS, e2b, pull secret, nightly evaluation",
+                        ALL_SECRETS + NIGHTLY_ON + """
                         imagePullSecrets: [{name: registry}]
                         harness:
                           replicaCount: 3

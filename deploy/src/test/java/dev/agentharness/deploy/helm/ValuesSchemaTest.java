@@ -57,6 +57,12 @@ class ValuesSchemaTest {
             a cost-spike factor that is no spike            | metrics: {prometheusRule: {costSpike: {factor: 1}}}                        | factor
             a runbook URL that is no URL                    | metrics: {prometheusRule: {runbookBaseUrl: docs/observability.md}}         | runbookBaseUrl
             a dashboard label value with a space            | metrics: {grafanaDashboard: {labelValue: 'one two'}}                       | labelValue
+            an unknown nightly setting                      | evals: {nightly: {enabled: true, hour: 3}}                                 | hour
+            a nightly window that is no duration            | evals: {nightly: {window: 'one day'}}                                      | window
+            a nightly sample of nothing                     | evals: {nightly: {sample: 0}}                                              | sample
+            nightly runs allowed to overlap                 | evals: {nightly: {concurrencyPolicy: Allow}}                               | concurrencyPolicy
+            a nightly schedule that is no cron line         | evals: {nightly: {schedule: 'at three'}}                                   | schedule
+            a foreign variable in the alerts Secret         | secrets: {alerts: {existingSecret: a, keys: [{env: OPENAI_API_KEY, key: k}]}} | env
             an unknown autoscaling metric                   | harness: {autoscaling: {metric: memory}}                                   | metric
             zero runs in flight per pod                     | harness: {autoscaling: {runs: {inFlightPerPod: 0}}}                        | inFlightPerPod
             a tenant limit of the wrong type                | tenants: {defaults: {max_queued: 'ten'}}                                   | max_queued

@@ -82,7 +82,11 @@ public class StorageLinksResource {
             throw ApiException.notFound("this harness stores artifacts in R2/S3; its links point there");
         }
         try {
-            ObjectKeys.checkLinkable(key);
+            if ("PUT".equals(method)) {
+                ObjectKeys.checkUploadable(key);
+            } else {
+                ObjectKeys.checkLinkable(key);
+            }
         } catch (ObjectKeys.InvalidNameException e) {
             throw forbidden("this link is not valid");
         }

@@ -47,6 +47,7 @@ public final class HarnessCli {
         CommandLine eval = new CommandLine(new Eval());
         eval.addSubcommand(new CommandLine(new EvalRunCommand(cli)));
         eval.addSubcommand(new CommandLine(new EvalPromoteCommand(cli)));
+        eval.addSubcommand(new CommandLine(new EvalNightlyCommand(cli)));
         root.addSubcommand(eval);
         root.addSubcommand(new CommandLine(new RunsCommand(cli)));
         root.addSubcommand("completion", new AutoComplete.GenerateCompletion());
@@ -146,7 +147,8 @@ public final class HarnessCli {
     }
 
     @Command(name = "eval", mixinStandardHelpOptions = true, versionProvider = Version.class,
-            description = "Run a golden set against a harness, or promote a run into one.")
+            description = "Run a golden set against a harness, promote a run into one, or grade last night's runs "
+                    + "(nightly).")
     static final class Eval implements Callable<Integer> {
 
         @CommandLine.Spec
@@ -154,7 +156,7 @@ public final class HarnessCli {
 
         @Override
         public Integer call() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "missing command: eval run or eval promote");
+            throw new CommandLine.ParameterException(spec.commandLine(), "missing command: eval run, eval promote or eval nightly");
         }
     }
 

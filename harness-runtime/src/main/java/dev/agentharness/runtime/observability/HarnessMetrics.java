@@ -98,8 +98,11 @@ public class HarnessMetrics {
                 .register(registry).increment();
     }
 
-    /** One (agent, evaluator) of the score gauges: the last 24 h's average score and pass rate. */
-    public record EvalAverage(String agent, String evaluator, double score, double passRate) {
+    /**
+     * One (source, agent, evaluator) of the score gauges: {@code inline} — the last 24 h's average score and pass rate;
+     * {@code nightly} — those of the latest nightly evaluation.
+     */
+    public record EvalAverage(String source, String agent, String evaluator, double score, double passRate) {
     }
 
     /** Replaces the score gauges with {@code averages} (a periodic job reads them from public.eval_scores). */
@@ -107,8 +110,8 @@ public class HarnessMetrics {
         java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> scores = new java.util.ArrayList<>();
         java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> passRates = new java.util.ArrayList<>();
         for (EvalAverage average : averages) {
-            io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("agent", average.agent(),
-                    "evaluator", average.evaluator());
+            io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("source", average.source(),
+                    "agent", average.agent(), "evaluator", average.evaluator());
             scores.add(io.micrometer.core.instrument.MultiGauge.Row.of(tags, average.score()));
             passRates.add(io.micrometer.core.instrument.MultiGauge.Row.of(tags, average.passRate()));
         }

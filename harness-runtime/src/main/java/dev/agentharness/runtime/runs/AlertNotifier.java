@@ -4,23 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentharness.runtime.state.AlertEvents;
-import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Locale;
@@ -59,50 +50,31 @@ public class AlertNotifier {
     private final Optional<URI> webhook;
     private final AlertEvents events;
     private final BlockingQueue<Alert> queue;
-    private final Retry retry;
-    private final HttpClient http;
-    private final Duration requestTimeout;
+    private final WebhookSender sender;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     /** (principal, kind, day) this replica already raised or saw raised: no second INSERT for the same event. */
     private final ConcurrentHashMap<String, Boolean> known = new ConcurrentHashMap<>();
-    private final Thread sender;
+    private final Thread senderThread;
 
     @Inject
     public AlertNotifier(AlertSettings settings, AlertEvents events) {
         this.events = events;
         this.webhook = settings.webhookUrl().filter(url -> !url.isBlank()).map(AlertNotifier::parse);
         this.queue = new ArrayBlockingQueue<>(Math.max(1, settings.queueCapacity()));
-        this.requestTimeout = Duration.ofSeconds(Math.max(1, settings.requestTimeoutSeconds()));
-        this.http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
-        this.retry = Retry.of("alerts-webhook", RetryConfig.<Integer>custom()
-                .maxAttempts(Math.max(1, settings.maxAttempts()))
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(
-                        Math.max(1, settings.retryInitialBackoffMillis()), 2.0))
-                .retryOnResult(AlertNotifier::retryable)
-                .retryExceptions(IOException.class)
-                .build());
+        this.sender = webhook.map(url -> new WebhookSender("alerts-webhook", url, settings.maxAttempts(),
+                settings.retryInitialBackoffMillis(), settings.requestTimeoutSeconds())).orElse(null);
         if (webhook.isPresent()) {
             LOG.infof("alerts go to the webhook at host %s", webhook.get().getHost());
-            this.sender = Thread.ofVirtual().name("alerts-webhook").start(this::sendLoop);
+            this.senderThread = Thread.ofVirtual().name("alerts-webhook").start(this::sendLoop);
         } else {
-            this.sender = null;
+            this.senderThread = null;
         }
     }
 
     /** The URL must be absolute http(s); the message names the variable, never the value (it is a secret). */
     static URI parse(String url) {
-        URI uri;
-        try {
-            uri = URI.create(url.strip());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("HARNESS_ALERTS_WEBHOOK_URL is not a valid URL");
-        }
-        if (uri.getScheme() == null || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))
-                || uri.getHost() == null) {
-            throw new IllegalStateException("HARNESS_ALERTS_WEBHOOK_URL must be an absolute http(s) URL");
-        }
-        return uri;
+        return WebhookSender.parse(url, "HARNESS_ALERTS_WEBHOOK_URL");
     }
 
     public boolean configured() {
@@ -196,34 +168,22 @@ public class AlertNotifier {
         String body = body(alert);
         String host = webhook.get().getHost();
         try {
-            int status = retry.executeCheckedSupplier(() -> post(body));
-            if (status / 100 == 2) {
+            WebhookSender.Outcome outcome = sender.post(body);
+            if (outcome.delivered()) {
                 sent.incrementAndGet();
                 LOG.infof("alert %s for %s sent to webhook host %s", alert.kind(), alert.principal(), host);
-            } else {
+            } else if (outcome.failure() == null) {
                 dropped.incrementAndGet();
                 LOG.warnf("alert %s for %s refused by webhook host %s: HTTP %d", alert.kind(), alert.principal(),
-                        host, status);
+                        host, outcome.status());
+            } else {
+                dropped.incrementAndGet();
+                LOG.warnf("alert %s for %s not delivered to webhook host %s: %s", alert.kind(), alert.principal(),
+                        host, outcome.failure());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (Throwable e) {
-            dropped.incrementAndGet();
-            // The exception's message may hold the URL: only its class is logged.
-            LOG.warnf("alert %s for %s not delivered to webhook host %s: %s", alert.kind(), alert.principal(), host,
-                    e.getClass().getSimpleName());
         }
-    }
-
-    private int post(String body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(webhook.get()).timeout(requestTimeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-    }
-
-    private static boolean retryable(Integer status) {
-        return status == 408 || status == 429 || status >= 500;
     }
 
     /** Slack's incoming-webhook shape: {@code text} (the notification) and one section block with the same words. */
@@ -240,8 +200,8 @@ public class AlertNotifier {
 
     @PreDestroy
     void stop() {
-        if (sender != null) {
-            sender.interrupt();
+        if (senderThread != null) {
+            senderThread.interrupt();
         }
     }
 

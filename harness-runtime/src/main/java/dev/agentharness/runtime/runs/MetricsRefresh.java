@@ -4,6 +4,9 @@ import dev.agentharness.runtime.observability.HarnessMetrics;
 import dev.agentharness.runtime.state.EvalScores;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.state.RunQueue;
 import io.quarkus.scheduler.Scheduled;
@@ -85,11 +88,23 @@ public class MetricsRefresh {
         }
     }
 
-    /** {@code agentharness_eval_score} / {@code _pass_rate}: inline scores of the last 24 h per agent and evaluator. */
+    /**
+     * {@code agentharness_eval_score} / {@code _pass_rate} per source, agent and evaluator: {@code source="inline"} over
+     * the inline scores of the last 24 h, {@code source="nightly"} over the latest night (a night's scores share its
+     * start instant; nights older than a week are not shown).
+     */
     void refreshEvalScores() {
-        metrics.evalScores(evalScores.averagesSince(EvalScores.INLINE, clock.instant().minus(Duration.ofHours(24)))
-                .stream().map(a -> new HarnessMetrics.EvalAverage(a.agent(), a.evaluator(), a.average(),
-                        a.count() == 0 ? 0 : (double) a.passed() / a.count()))
-                .toList());
+        Instant now = clock.instant();
+        List<HarnessMetrics.EvalAverage> averages = new ArrayList<>();
+        evalScores.averagesSince(EvalScores.INLINE, now.minus(Duration.ofHours(24)))
+                .forEach(a -> averages.add(average(EvalScores.INLINE, a)));
+        evalScores.latestNight(now.minus(Duration.ofDays(7)))
+                .forEach(a -> averages.add(average(EvalScores.NIGHTLY, a)));
+        metrics.evalScores(averages);
+    }
+
+    private static HarnessMetrics.EvalAverage average(String source, EvalScores.Average a) {
+        return new HarnessMetrics.EvalAverage(source, a.agent(), a.evaluator(), a.average(),
+                a.count() == 0 ? 0 : (double) a.passed() / a.count());
     }
 }

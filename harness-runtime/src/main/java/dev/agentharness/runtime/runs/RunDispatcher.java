@@ -12,6 +12,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -103,7 +104,14 @@ public class RunDispatcher {
         return new InFlightLimits(tenants.defaults().maxInFlight(), overrides);
     }
 
-    void start(@Observes StartupEvent event) {
+    void start(@Observes StartupEvent event,
+               @ConfigProperty(name = HarnessRoles.PROPERTY, defaultValue = HarnessRoles.SERVE) String role) {
+        if (HarnessRoles.JOB.equals(role)) {
+            // A one-shot job (eval nightly) shares the harness's database: it must never claim, lease, sweep or
+            // release a run. Nothing starts, so nothing of the queue is touched.
+            LOG.info("harness.role=job: the run worker is off (no claims, no lease sweep)");
+            return;
+        }
         claiming = true;
         loop = Thread.ofPlatform().name("run-dispatcher").daemon().start(this::dispatchLoop);
         keepers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("run-keeper-", 0).daemon().factory());

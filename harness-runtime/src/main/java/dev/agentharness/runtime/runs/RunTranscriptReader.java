@@ -58,8 +58,13 @@ public class RunTranscriptReader {
     }
 
     private List<RunStep> steps(String runId) {
+        return steps(runId, journal.all(runId));
+    }
+
+    /** Parses journal rows into steps (also for the nightly's batch reads, {@link NightlyTranscripts}). */
+    static List<RunStep> steps(String runId, List<JournalStep> rows) {
         List<RunStep> steps = new ArrayList<>();
-        for (JournalStep row : journal.all(runId)) {
+        for (JournalStep row : rows) {
             try {
                 steps.add(new RunStep(StepKind.fromWire(row.kind()),
                         (ObjectNode) ToolJson.MAPPER.readTree(row.payloadJson())));

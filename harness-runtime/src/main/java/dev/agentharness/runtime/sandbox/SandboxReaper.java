@@ -36,8 +36,10 @@ public class SandboxReaper {
         this.interval = Duration.ofSeconds(intervalSeconds);
     }
 
-    void start(@Observes StartupEvent event) {
-        if (plane.provider().isEmpty()) {
+    void start(@Observes StartupEvent event,
+               @ConfigProperty(name = "harness.role", defaultValue = "serve") String role) {
+        // A one-shot job (harness.role=job) runs no sandbox: reaping belongs to the serving replicas.
+        if (plane.provider().isEmpty() || "job".equals(role)) {
             return;
         }
         timer = Thread.ofVirtual().name("sandbox-reaper").start(() -> {

@@ -155,6 +155,25 @@ public class EvalScores extends StoreStatements {
         return averages;
     }
 
+    /**
+     * As {@link #averagesSince}, over the latest nightly evaluation evaluated at or after {@code since}: every score of
+     * one night carries the night's start instant ({@code runs/NightlyJob}), so the latest night is the rows at the
+     * greatest {@code evaluated_at} of source {@code nightly}.
+     */
+    public List<Average> latestNight(Instant since) {
+        RowSet<Row> rows = StatementSpans.traced(tracer, "SELECT", "public.eval_scores", () -> await(pool.get()
+                .preparedQuery("SELECT agent, evaluator, avg(value)::float8 AS average, count(*) AS scores, "
+                        + "count(*) FILTER (WHERE passed) AS passed FROM public.eval_scores WHERE source = 'nightly' "
+                        + "AND evaluated_at = (SELECT max(evaluated_at) FROM public.eval_scores "
+                        + "WHERE source = 'nightly' AND evaluated_at >= $1) GROUP BY agent, evaluator "
+                        + "ORDER BY agent, evaluator")
+                .execute(Tuple.of(OffsetDateTime.ofInstant(since, ZoneOffset.UTC)))));
+        List<Average> averages = new ArrayList<>(rows.size());
+        rows.forEach(row -> averages.add(new Average(row.getString("agent"), row.getString("evaluator"),
+                row.getDouble("average"), row.getLong("scores"), row.getLong("passed"))));
+        return averages;
+    }
+
     private static StoredScore score(Row row) {
         return new StoredScore(row.getString("run_id"), row.getString("source"), row.getString("evaluator"),
                 row.getString("kind"), row.getBigDecimal("value").doubleValue(), row.getString("label"),

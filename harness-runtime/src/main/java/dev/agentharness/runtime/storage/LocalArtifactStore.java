@@ -234,7 +234,11 @@ public final class LocalArtifactStore implements ArtifactStore {
             }
         }
         try {
-            ObjectKeys.checkLinkable(key);
+            if ("PUT".equals(method)) {
+                ObjectKeys.checkUploadable(key);
+            } else {
+                ObjectKeys.checkLinkable(key);
+            }
         } catch (ObjectKeys.InvalidNameException e) {
             throw new StorageException("this link is not valid");
         }
@@ -293,7 +297,11 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
 
     private URI link(String method, String key, Duration ttl) {
-        ObjectKeys.checkLinkable(key);
+        if ("PUT".equals(method)) {
+            ObjectKeys.checkUploadable(key);
+        } else {
+            ObjectKeys.checkLinkable(key);
+        }
         ArtifactStore.checkTtl(ttl);
         // Rounded up: a link lives at least its ttl, never a fraction of a second less.
         Instant until = signer.clock().instant().plus(ttl);

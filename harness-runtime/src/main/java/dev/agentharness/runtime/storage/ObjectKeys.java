@@ -24,6 +24,12 @@ public final class ObjectKeys {
      * out as a link ({@link #checkLinkable}) and never mountable (mounts admit inputs/, outputs/, knowledge/ only).
      */
     public static final String CHECKPOINTS = "checkpoints/";
+    /**
+     * Evaluation reports ({@code reports/nightly/<date>/report.html}, …): written by the harness's own jobs, read only
+     * through a presigned GET link that the job hands out. No API route names them (outputs are reached by run id,
+     * inputs by session) and no upload link may name one ({@link #checkUploadable}); never mountable.
+     */
+    public static final String REPORTS = "reports/";
     public static final int MAX_NAME_LENGTH = 255;
 
     /** Ids go into keys verbatim, so they get the same charset the API accepts for session ids. */
@@ -44,6 +50,11 @@ public final class ObjectKeys {
     /** The key of checkpoint file {@code name} of run {@code runId}. */
     public static String checkpoint(String runId, String name) {
         return checkpoints(runId) + checkName(name);
+    }
+
+    /** The key of report file {@code name} (e.g. {@code nightly/2026-12-04/report.html}). */
+    public static String report(String name) {
+        return REPORTS + checkName(name);
     }
 
     /** The key of input file {@code name} of {@code principal}'s session {@code sessionId}. */
@@ -104,8 +115,9 @@ public final class ObjectKeys {
     /** Full keys handed to a store: one of the known prefixes followed by a safe name. */
     public static String checkKey(String key) {
         if (key == null || !(key.startsWith(INPUTS) || key.startsWith(OUTPUTS) || key.startsWith(KNOWLEDGE)
-                || key.startsWith(CHECKPOINTS))) {
-            throw new InvalidNameException("an object key starts with inputs/, outputs/, knowledge/ or checkpoints/");
+                || key.startsWith(CHECKPOINTS) || key.startsWith(REPORTS))) {
+            throw new InvalidNameException("an object key starts with inputs/, outputs/, knowledge/, checkpoints/ or "
+                    + "reports/");
         }
         checkName(key);
         return key;
@@ -123,12 +135,25 @@ public final class ObjectKeys {
         return key;
     }
 
+    /**
+     * Keys an upload link (presigned PUT) may name: linkable ones except reports — a report link is handed to people
+     * to read; a link that could replace a report would let its holder rewrite what others read.
+     */
+    public static String checkUploadable(String key) {
+        checkLinkable(key);
+        if (key.startsWith(REPORTS)) {
+            throw new InvalidNameException("reports are never uploaded through a link");
+        }
+        return key;
+    }
+
     /** A key prefix to list: a known prefix followed by safe directory names, ending with '/'. */
     public static String checkPrefix(String prefix) {
         if (prefix == null || !prefix.endsWith("/")) {
             throw new InvalidNameException("a key prefix ends with '/'");
         }
-        if (prefix.equals(INPUTS) || prefix.equals(OUTPUTS) || prefix.equals(KNOWLEDGE) || prefix.equals(CHECKPOINTS)) {
+        if (prefix.equals(INPUTS) || prefix.equals(OUTPUTS) || prefix.equals(KNOWLEDGE) || prefix.equals(CHECKPOINTS)
+                || prefix.equals(REPORTS)) {
             return prefix;
         }
         checkKey(prefix.substring(0, prefix.length() - 1));

@@ -174,7 +174,7 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
 
     @Override
     public URI presignPut(String key, Duration ttl) {
-        ObjectKeys.checkLinkable(key);
+        ObjectKeys.checkUploadable(key);
         ArtifactStore.checkTtl(ttl);
         return toUri(presigner.presignPutObject(p -> p.signatureDuration(ttl)
                 .putObjectRequest(g -> g.bucket(settings.bucket()).key(key))).url());

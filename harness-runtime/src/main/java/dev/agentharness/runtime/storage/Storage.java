@@ -75,7 +75,11 @@ public class Storage {
         }
     }
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes StartupEvent event,
+                 @ConfigProperty(name = "harness.role", defaultValue = "serve") String role) {
+        if ("job".equals(role)) {
+            return; // the bucket's lifecycle rule is the serving replicas' business, not a one-shot job's
+        }
         Thread.ofVirtual().name("storage-startup").start(this::checkAndApplyLifecycle);
     }
 

@@ -90,6 +90,8 @@ class AgentDefinitionLoaderTest {
         Agent researcher = registry.find("researcher").orElseThrow();
         assertEquals(List.of("billing"), researcher.handoffs());
         assertEquals(List.of("lookup_account"), researcher.tools().stream().map(FunctionTool::name).toList());
+        assertEquals(List.of("looked_up", "short_reply"), registry.evaluators("researcher").stream()
+                .map(dev.agentharness.runtime.evals.InlineEvaluator::name).toList());
     }
 
     @Test

@@ -84,4 +84,18 @@ class ObjectKeysTest {
                 () -> ObjectKeys.checkLinkable("checkpoints/run_1/call_9.tar"));
         assertEquals("checkpoints are never handed out as links", e.getMessage());
     }
+
+    @org.junit.jupiter.api.Test
+    void reportsAreKeysReadableThroughALinkButNeverUploadable() {
+        String key = ObjectKeys.report("nightly/2026-12-04/report.html");
+        assertEquals("reports/nightly/2026-12-04/report.html", key);
+        assertEquals(key, ObjectKeys.checkKey(key));
+        assertEquals(key, ObjectKeys.checkLinkable(key));
+        assertEquals("reports/", ObjectKeys.checkPrefix(ObjectKeys.REPORTS));
+        var upload = assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.checkUploadable(key));
+        assertTrue(upload.getMessage().contains("reports"), upload.getMessage());
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.checkUploadable("checkpoints/r1/c.tar"));
+        assertEquals("outputs/r1/reply.md", ObjectKeys.checkUploadable("outputs/r1/reply.md"));
+        assertThrows(ObjectKeys.InvalidNameException.class, () -> ObjectKeys.report("../outputs/x"));
+    }
 }
