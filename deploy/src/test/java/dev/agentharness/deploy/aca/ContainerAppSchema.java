@@ -1,5 +1,7 @@
 package dev.agentharness.deploy.aca;
 
+import dev.agentharness.deploy.testing.RepositoryFiles;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.Schema;
@@ -37,6 +39,9 @@ public final class ContainerAppSchema {
     private static final String SPEC_DIR = UPSTREAM + "app/resource-manager/Microsoft.App/ContainerApps/stable/2025-07-01/";
     private static final String COMMON_TYPES = UPSTREAM + "common-types/";
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Spec files kept in the repository (with their source URL beside them), read before the shared folder. */
+    private static final Path VENDORED = RepositoryFiles.root().resolve("deploy/src/test/resources/azure-containerapps");
 
     private final Path specs;
     private final Schema schema;
@@ -165,7 +170,9 @@ public final class ContainerAppSchema {
         if (local == null) {
             throw new IllegalStateException("ref outside the spec folder: " + iri);
         }
-        return specs.resolve(local);
+        // Files the shared spec folder may lack (Jobs.json) are vendored with their source in the test resources.
+        Path vendored = VENDORED.resolve(local);
+        return java.nio.file.Files.isRegularFile(vendored) ? vendored : specs.resolve(local);
     }
 
     private JsonNode load(String iri) {

@@ -37,12 +37,11 @@ class NightlyJobYamlTest {
         for (String candidate : List.of("../shared/specs/azure-containerapps", "../../shared/specs/azure-containerapps",
                 "/work/shared/specs/azure-containerapps")) {
             Path dir = ROOT.resolve(candidate).normalize();
-            if (Files.isRegularFile(dir.resolve("Jobs.json"))) {
+            if (Files.isRegularFile(dir.resolve("ContainerApps.json"))) { // Jobs.json itself is vendored in the test resources
                 return dir;
             }
         }
-        throw new IllegalStateException("the Container Apps job ARM schema (shared/specs/azure-containerapps/Jobs.json) "
-                + "is not beside the repository");
+        throw new IllegalStateException("the Container Apps ARM schemas (shared/specs/azure-containerapps) are not beside the repository");
     }
 
     private static final ContainerAppSchema JOB_SCHEMA = new ContainerAppSchema(specs(), "Jobs.json", "Job");
