@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  *   <li>answer with the count and the path.</li>
  * </ol>
  * Whatever a tool answers that is not what the plan expects (no sandbox, a failed command) is
- * reported back verbatim instead of a number: the FAKE never invents a result.
+ * reported back verbatim instead of a number: the FAKE never invents a result. Only tool outputs after the latest
+ * user message count, so each turn of a session runs the plan again for the file its message names.
  */
 public final class AnalystDemoResponder implements Responder {
 
@@ -41,7 +42,7 @@ public final class AnalystDemoResponder implements Responder {
     @Override
     public Reply reply(RecordedRequest request) {
         String input = inputFile(request.latestUserMessage());
-        Optional<String> wrote = request.functionCallOutputFor(WRITE);
+        Optional<String> wrote = request.currentTurnOutputFor(WRITE);
         if (wrote.isEmpty()) {
             ObjectNode arguments = JSON.createObjectNode().put("path", SCRIPT_PATH).put("content", script(input));
             return Reply.functionCall("call_demo_" + WRITE, WRITE, arguments.toString());
@@ -49,7 +50,7 @@ public final class AnalystDemoResponder implements Responder {
         if (!wrote.get().startsWith("Wrote ")) {
             return Reply.message("I could not write the counting script: " + wrote.get());
         }
-        Optional<String> ran = request.functionCallOutputFor(EXEC);
+        Optional<String> ran = request.currentTurnOutputFor(EXEC);
         if (ran.isEmpty()) {
             ObjectNode arguments = JSON.createObjectNode().put("cmd", "sh " + SCRIPT_PATH)
                     .putNull("workdir").put("yield_time_ms", 20_000).putNull("max_output_tokens");
@@ -58,7 +59,7 @@ public final class AnalystDemoResponder implements Responder {
         if (!EXIT_ZERO.matcher(ran.get()).find()) {
             return Reply.message("The counting script failed:\n" + ran.get());
         }
-        Optional<String> read = request.functionCallOutputFor(READ);
+        Optional<String> read = request.currentTurnOutputFor(READ);
         if (read.isEmpty()) {
             ObjectNode arguments = JSON.createObjectNode().put("path", RESULT_PATH);
             return Reply.functionCall("call_demo_" + READ, READ, arguments.toString());
