@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  *       message ({@code inputs/…}, else {@code inputs/notes.txt}) and saves the count under {@code outputs/};</li>
  *   <li>{@code exec_command} it;</li>
  *   <li>{@code read_file} the saved count;</li>
- *   <li>answer with the count and the path.</li>
+ *   <li>answer with the count and the path — as the JSON object
+ *       {@code {"file": …, "words": n, "saved_to": "outputs/word_count.txt"}} when the user message asks for JSON
+ *       (mentions "json"), else as a sentence.</li>
  * </ol>
  * Whatever a tool answers that is not what the plan expects (no sandbox, a failed command) is
  * reported back verbatim instead of a number: the FAKE never invents a result. Only tool outputs after the latest
@@ -30,6 +32,7 @@ public final class AnalystDemoResponder implements Responder {
     static final String SCRIPT_PATH = "count_words.sh";
     static final String RESULT_PATH = "outputs/word_count.txt";
     private static final Pattern INPUT_FILE = Pattern.compile("inputs/[A-Za-z0-9._/-]*[A-Za-z0-9_-]");
+    private static final Pattern JSON_ASKED = Pattern.compile("(?i)\\bjson\\b");
     private static final Pattern EXIT_ZERO = Pattern.compile("(?m)^Process exited with code 0$");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,6 +70,11 @@ public final class AnalystDemoResponder implements Responder {
         String count = read.get().strip();
         if (!count.matches("\\d+")) {
             return Reply.message("I could not read the saved count: " + count);
+        }
+        if (JSON_ASKED.matcher(request.latestUserMessage()).find()) {
+            ObjectNode answer = JSON.createObjectNode().put("file", input).put("words", Long.parseLong(count))
+                    .put("saved_to", RESULT_PATH);
+            return Reply.message(answer.toString());
         }
         return Reply.message(input + " has " + count + " words; the count is saved in " + RESULT_PATH + ".");
     }

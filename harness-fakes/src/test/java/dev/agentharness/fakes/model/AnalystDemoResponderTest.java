@@ -111,4 +111,15 @@ class AnalystDemoResponderTest {
         assertEquals("write_file", call.path("name").asText(), "the earlier turn's outputs do not count");
         assertTrue(arguments(call).path("content").asText().contains("'inputs/other.md'"));
     }
+
+    @Test
+    void answersAsJsonWhenTheMessageAsksForJson() throws Exception {
+        ObjectNode answer = onlyItem(demo.reply(request("Count inputs/a.txt and answer in JSON", "write_file",
+                "Wrote 80 bytes", "exec_command", "7\nProcess exited with code 0", "read_file", "7\n")));
+
+        JsonNode json = JSON.readTree(answer.at("/content/0/text").asText());
+        assertEquals("inputs/a.txt", json.path("file").asText());
+        assertEquals(7, json.path("words").asInt());
+        assertEquals("outputs/word_count.txt", json.path("saved_to").asText());
+    }
 }
