@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.fields;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
@@ -50,6 +51,7 @@ class ArchitectureTest {
                 .layer("state").definedBy(ROOT + ".state..")
                 .layer("storage").definedBy(ROOT + ".storage..")
                 .layer("model").definedBy(ROOT + ".model..")
+                .layer("evals").definedBy(ROOT + ".evals..")
                 .layer("security").definedBy(ROOT + ".security..")
                 .layer("observability").definedBy(ROOT + ".observability..")
                 .whereLayer("api").mayNotBeAccessedByAnyLayer()
@@ -62,7 +64,10 @@ class ArchitectureTest {
                 .whereLayer("state").mayOnlyBeAccessedByLayers("runs", "cli")
                 // Bucket mounts move objects between the store and a sandbox.
                 .whereLayer("storage").mayOnlyBeAccessedByLayers("runs", "sandbox")
-                .whereLayer("model").mayOnlyBeAccessedByLayers("runs", "agent", "sandbox")
+                // evals: the judge is one model call (evals/ModelJudge).
+                .whereLayer("model").mayOnlyBeAccessedByLayers("runs", "agent", "sandbox", "evals")
+                // Graders are declared with agents (inline evaluators) and run after runs; the CLI runs datasets.
+                .whereLayer("evals").mayOnlyBeAccessedByLayers("runs", "agent", "cli")
                 // Links are unsigned in dev mode (no API keys), which storage learns from security's key parser; runs
                 // names a namespace's tenant the way security authenticates it (TenantDelegation: ns:<namespace>).
                 .whereLayer("security").mayOnlyBeAccessedByLayers("api", "storage", "runs")
@@ -110,6 +115,16 @@ class ArchitectureTest {
                         "io.vertx.pgclient..")
                 .because("what they need of a run comes through a small interface (sandbox/RunLiveness) "
                         + "that runs implements")
+                .check(classes);
+    }
+
+    @Test
+    void evalsUsesOnlyTheModelAndTheApiRecords() {
+        classes().that().resideInAPackage(ROOT + ".evals..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(ROOT + ".evals..", ROOT + ".model..",
+                        "dev.agentharness.api..", "java..", "com.fasterxml.jackson..", "com.jayway.jsonpath..", "")
+                .because("graders read a run's transcript and nothing else: the same graders serve the golden set "
+                        + "over HTTP, inline evaluators in the harness and the nightly job")
                 .check(classes);
     }
 
