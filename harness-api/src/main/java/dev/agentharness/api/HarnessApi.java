@@ -40,6 +40,15 @@ public interface HarnessApi {
     RunResponse getRun(@PathParam("id") String runId);
 
     /**
+     * What the run did, built from its journal, for grading: input, tool calls with arguments and outputs, handoffs,
+     * guardrails, reply, usage, latency. The run's owner only (another principal's run is a 404, like
+     * {@code GET /runs/{id}}); signed links in any string are redacted.
+     */
+    @GET
+    @Path("runs/{id}/transcript")
+    RunTranscript getTranscript(@PathParam("id") String runId);
+
+    /**
      * Runs of the caller changed at or after {@code updated_since} (ISO-8601), oldest change first
      * (ties in {@code updated_at} by run id). Start with {@code updated_since}, then pass the page's
      * {@code next_cursor} back as {@code cursor} (one or the other, not both): the cursor is an opaque

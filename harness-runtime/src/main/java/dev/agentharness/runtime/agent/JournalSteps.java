@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentharness.api.RunTranscript;
 import dev.agentharness.runtime.model.ConversationItem;
 import dev.agentharness.runtime.model.ConversationItem.AssistantMessage;
 import dev.agentharness.runtime.model.ConversationItem.FunctionCall;
 import dev.agentharness.runtime.model.ModelResponse;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The payload of each journal step kind, built and read in one place. Payloads hold everything replay needs (model
@@ -151,5 +154,69 @@ public final class JournalSteps {
         }
         return new RunStep(kind, JSON.objectNode().put("status", status).put("reason", reason).put("message", message)
                 .put("at", at.toString()));
+    }
+
+    // Readers for the run's transcript (RunTranscripts): what a finished run did, in grading terms.
+
+    /**
+     * Every tool call whose start was recorded, in journal order (the order the model made them, across agents), with
+     * its output when one was recorded. Arguments are the model's JSON object; arguments that are not one are kept
+     * under {@code _raw} so a grader still sees what the model sent.
+     */
+    public static List<RunTranscript.ToolCall> toolCalls(List<RunStep> steps) {
+        Map<String, RunStep> outputs = new LinkedHashMap<>();
+        for (RunStep step : steps) {
+            if (step.kind() == StepKind.TOOL_OUTPUT && step.text("call_id") != null) {
+                outputs.put(step.text("call_id"), step);
+            }
+        }
+        List<RunTranscript.ToolCall> calls = new ArrayList<>();
+        for (RunStep step : steps) {
+            if (step.kind() != StepKind.TOOL_STARTED) {
+                continue;
+            }
+            RunStep output = outputs.get(step.text("call_id"));
+            calls.add(new RunTranscript.ToolCall(step.text("agent"), step.text("call_id"), step.text("tool"),
+                    arguments(step.text("arguments")), output == null ? null : output.text("output"),
+                    output != null && output.payload().path("body_ran").asBoolean(true)));
+        }
+        return calls;
+    }
+
+    private static Map<String, Object> arguments(String json) {
+        if (json == null || json.isBlank()) {
+            return Map.of();
+        }
+        try {
+            JsonNode node = ToolJson.MAPPER.readTree(json);
+            if (node instanceof ObjectNode) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> fields = ToolJson.MAPPER.convertValue(node, LinkedHashMap.class);
+                return fields;
+            }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            // not a JSON object: kept raw below
+        }
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("_raw", json);
+        return raw;
+    }
+
+    /** Every recorded handoff, in order. */
+    public static List<RunTranscript.Handoff> handoffs(List<RunStep> steps) {
+        return steps.stream().filter(step -> step.kind() == StepKind.HANDOFF)
+                .map(step -> new RunTranscript.Handoff(step.text("from_agent"), step.text("to_agent"))).toList();
+    }
+
+    /** Every guardrail check recorded, in order. */
+    public static List<RunTranscript.GuardrailCheck> guardrails(List<RunStep> steps) {
+        return steps.stream().filter(step -> step.kind() == StepKind.GUARDRAIL)
+                .map(step -> new RunTranscript.GuardrailCheck(step.text("name"), step.text("stage"),
+                        step.payload().path("triggered").asBoolean(false))).toList();
+    }
+
+    /** The model responses recorded: the run's turns as its journal tells them. */
+    public static int turns(List<RunStep> steps) {
+        return (int) steps.stream().filter(step -> step.kind() == StepKind.MODEL_RESPONSE).count();
     }
 }

@@ -5,6 +5,7 @@ import dev.agentharness.api.HealthResponse;
 import dev.agentharness.api.RunPage;
 import dev.agentharness.api.RunRequest;
 import dev.agentharness.api.RunResponse;
+import dev.agentharness.api.RunTranscript;
 import dev.agentharness.api.SessionResponse;
 import dev.agentharness.api.UsageReport;
 import dev.agentharness.runtime.runs.HealthReport;
@@ -60,6 +61,11 @@ public class RunsResource implements HarnessApi {
     @Override
     public RunResponse getRun(String runId) {
         return queries.run(runId, caller.principal());
+    }
+
+    @Override
+    public RunTranscript getTranscript(String runId) {
+        return queries.transcript(runId, caller.principal());
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.agentharness.runtime.runs;
 
 import dev.agentharness.api.RunPage;
 import dev.agentharness.api.RunResponse;
+import dev.agentharness.api.RunTranscript;
 import dev.agentharness.api.SessionResponse;
 import dev.agentharness.runtime.state.FeedPosition;
 import dev.agentharness.runtime.state.RunRecord;
@@ -32,9 +33,11 @@ public class RunQueries {
     private final SessionStore sessions;
     private final RunService views;
     private final RunOutcomeMetrics outcomeMetrics;
+    private final RunTranscriptReader transcripts;
 
     public RunQueries(RunReads runs, RunCompletions completions, SessionStore sessions, RunService views,
-                      RunDispatcher dispatcher, RunOutcomeMetrics outcomeMetrics) {
+                      RunDispatcher dispatcher, RunOutcomeMetrics outcomeMetrics, RunTranscriptReader transcripts) {
+        this.transcripts = transcripts;
         this.outcomeMetrics = outcomeMetrics;
         this.dispatcher = dispatcher;
         this.runs = runs;
@@ -49,6 +52,11 @@ public class RunQueries {
 
     public RunResponse run(String runId, String principal) {
         return views.view(runId, principal).orElseThrow(() -> runNotFound(runId));
+    }
+
+    /** What the run did so far (its journal), for grading; the owner's only. */
+    public RunTranscript transcript(String runId, String principal) {
+        return transcripts.read(runId, principal).orElseThrow(() -> runNotFound(runId));
     }
 
     /**

@@ -197,6 +197,12 @@ public final class FakeHarness implements HarnessApi {
         return run;
     }
 
+    /** The operator never reads transcripts (they are for graders). */
+    @Override
+    public dev.agentharness.api.RunTranscript getTranscript(String runId) {
+        throw problem(404, "run '" + runId + "' not found");
+    }
+
     @Override
     public SessionResponse getSession(String sessionId) {
         throw problem(404, "session '" + sessionId + "' not found");
