@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Port 0: the fake picks a free port and prints it ("fake-model listening on http://127.0.0.1:<port>").
+# Port 0: the fake picks a free port and prints its base URL ("fake-model listening on http://127.0.0.1:<port>/v1").
 "$JAVA" -cp "$FAKES_JAR:harness-fakes/target/lib/*" dev.agentharness.fakes.FakeModelServer --port 0 \
   > "$WORK/fake-model.log" 2>&1 &
 fake_pid=$!
@@ -47,7 +47,9 @@ fi
 echo "FAKE model server at $fake_url (deterministic: harness-fakes DemoResponder)"
 
 # The in-process harness reads its model from the environment, like `serve`; never a real key or database here.
-export OPENAI_API_KEY=fake-eval-key OPENAI_BASE_URL="$fake_url/v1"
+export OPENAI_API_KEY=fake-eval-key OPENAI_BASE_URL="$fake_url"
+# The harness's own log lines (boot, runs, embedded PostgreSQL) would bury the table: warnings and errors only.
+export QUARKUS_LOG_CONSOLE_LEVEL=${QUARKUS_LOG_CONSOLE_LEVEL:-WARN}
 unset DATABASE_URL AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY 2>/dev/null || true
 
 worst=0
