@@ -48,6 +48,8 @@ echo "FAKE model server at $fake_url (deterministic: harness-fakes DemoResponder
 
 # The in-process harness reads its model from the environment, like `serve`; never a real key or database here.
 export OPENAI_API_KEY=fake-eval-key OPENAI_BASE_URL="$fake_url"
+# Prices, so the cases' max_cost_usd ceilings measure something (the FAKE's token counts are deterministic).
+export MODEL_PRICE_INPUT_PER_MTOK=${MODEL_PRICE_INPUT_PER_MTOK:-0.75} MODEL_PRICE_OUTPUT_PER_MTOK=${MODEL_PRICE_OUTPUT_PER_MTOK:-4.5}
 # The harness's own log lines (boot, runs, embedded PostgreSQL) would bury the table: warnings and errors only.
 export QUARKUS_LOG_CONSOLE_LEVEL=${QUARKUS_LOG_CONSOLE_LEVEL:-WARN}
 unset DATABASE_URL AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY 2>/dev/null || true

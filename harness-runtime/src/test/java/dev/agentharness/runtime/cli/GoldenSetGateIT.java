@@ -66,6 +66,8 @@ class GoldenSetGateIT {
         Map<String, String> env = new HashMap<>();
         env.put("OPENAI_API_KEY", "fake-eval-key");
         env.put("OPENAI_BASE_URL", model.baseUrl());
+        env.put("MODEL_PRICE_INPUT_PER_MTOK", "0.75");
+        env.put("MODEL_PRICE_OUTPUT_PER_MTOK", "4.5");
         env.put("SANDBOX_PROVIDER", "");
         env.put("HARNESS_AGENTS_DIR", "");
         return env;
