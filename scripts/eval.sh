@@ -35,7 +35,7 @@ trap cleanup EXIT
   > "$WORK/fake-model.log" 2>&1 &
 fake_pid=$!
 fake_url=
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   fake_url=$(sed -n 's/^fake-model listening on \(http:[^ ]*\)$/\1/p' "$WORK/fake-model.log")
   [ -n "$fake_url" ] && break
   kill -0 "$fake_pid" 2>/dev/null || break
