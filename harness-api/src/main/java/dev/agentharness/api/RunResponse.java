@@ -13,6 +13,9 @@ import java.util.List;
  * {@code progress} says how far it got and whether it moved replicas ({@link RunProgress}); always present.
  * {@code sampled_to_phoenix} says whether the finished run's spans were sent to Arize Phoenix; absent when the harness
  * has no Phoenix pipeline (and while the run is not finished).
+ * {@code evaluations} are the verdicts of the evaluators graded on the finished run ({@link EvaluationResult}): always
+ * present, empty until they ran — inline evaluators run asynchronously after the run completed, so a run is terminal
+ * first and gains its evaluations a moment later.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RunResponse(
@@ -34,7 +37,29 @@ public record RunResponse(
         @JsonProperty("completed_at") OffsetDateTime completedAt,
         @JsonProperty("updated_at") OffsetDateTime updatedAt,
         @JsonProperty("progress") RunProgress progress,
-        @JsonProperty("sampled_to_phoenix") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean sampledToPhoenix) {
+        @JsonProperty("sampled_to_phoenix") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean sampledToPhoenix,
+        @JsonProperty("evaluations") List<EvaluationResult> evaluations) {
+
+    public RunResponse {
+        evaluations = evaluations == null ? List.of() : List.copyOf(evaluations);
+    }
+
+    /** A run without evaluations (yet). */
+    public RunResponse(String runId, String sessionId, String agent, String model, RunStatus status, String reason,
+                       String reply, boolean usedSandbox, String artifactUrl, String artifactError,
+                       List<ArtifactRef> artifacts, Usage usage, String traceId, OffsetDateTime createdAt,
+                       OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime updatedAt,
+                       RunProgress progress, Boolean sampledToPhoenix) {
+        this(runId, sessionId, agent, model, status, reason, reply, usedSandbox, artifactUrl, artifactError, artifacts,
+                usage, traceId, createdAt, startedAt, completedAt, updatedAt, progress, sampledToPhoenix, List.of());
+    }
+
+    /** The same run with its evaluations. */
+    public RunResponse withEvaluations(List<EvaluationResult> results) {
+        return new RunResponse(runId, sessionId, agent, model, status, reason, reply, usedSandbox, artifactUrl,
+                artifactError, artifacts, usage, traceId, createdAt, startedAt, completedAt, updatedAt, progress,
+                sampledToPhoenix, results);
+    }
 
     /** A run without a Phoenix decision. */
     public RunResponse(String runId, String sessionId, String agent, String model, RunStatus status, String reason,
@@ -43,6 +68,6 @@ public record RunResponse(
                        OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime updatedAt,
                        RunProgress progress) {
         this(runId, sessionId, agent, model, status, reason, reply, usedSandbox, artifactUrl, artifactError, artifacts,
-                usage, traceId, createdAt, startedAt, completedAt, updatedAt, progress, null);
+                usage, traceId, createdAt, startedAt, completedAt, updatedAt, progress, null, List.of());
     }
 }

@@ -72,6 +72,10 @@ public class AgentRunStatus {
     @JsonPropertyDescription("True once the operator asked the harness to cancel the run (spec.cancel).")
     private Boolean cancelRequested;
 
+    @JsonPropertyDescription("The evaluators' verdicts on the finished run (inline evaluators of its agent, the nightly "
+            + "job): passed and failed counts and one line per evaluator. Set shortly after the run finished.")
+    private RunEvaluation evaluation;
+
     public Optional<Condition> condition(String type) {
         return conditions == null ? Optional.empty()
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
@@ -195,6 +199,14 @@ public class AgentRunStatus {
 
     public void setUsedSandbox(Boolean usedSandbox) {
         this.usedSandbox = usedSandbox;
+    }
+
+    public RunEvaluation getEvaluation() {
+        return evaluation;
+    }
+
+    public void setEvaluation(RunEvaluation evaluation) {
+        this.evaluation = evaluation;
     }
 
     public String getTraceId() {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.agentharness.runtime.evals.GraderConfigException;
+import dev.agentharness.runtime.evals.Graders;
+import dev.agentharness.runtime.evals.InlineEvaluator;
 import dev.agentharness.runtime.model.ModelSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +38,9 @@ import java.util.stream.Stream;
  * tools: [lookup_account]         # names from the ToolRegistry
  * handoffs: [maya]                # agent names, resolved after every file is read
  * model_settings: {temperature: 0.2, top_p: 1.0, max_output_tokens: 800}
+ * evaluators:                     # optional: graded after each finished run (evals/Graders, the dataset's kinds)
+ *   - {name: short_reply, reply_max_length: 1200}
+ *   - {name: helpful, judge: {rubric: "…", threshold: 0.7}, sample: 0.1}
  * </pre>
  */
 public final class AgentDefinitionLoader {
@@ -42,7 +48,8 @@ public final class AgentDefinitionLoader {
     public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]*");
 
     private static final Set<String> FIELDS = new TreeSet<>(
-            List.of("name", "instructions", "model", "handoff_description", "tools", "handoffs", "model_settings"));
+            List.of("name", "instructions", "model", "handoff_description", "tools", "handoffs", "model_settings",
+                    "evaluators"));
     private static final Set<String> SETTINGS_FIELDS = new TreeSet<>(List.of("temperature", "top_p", "max_output_tokens"));
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
@@ -50,13 +57,24 @@ public final class AgentDefinitionLoader {
             .build();
 
     /** A parsed file whose handoffs are not resolved yet. */
-    private record Definition(String file, Agent agent) {
+    private record Definition(String file, Agent agent, List<InlineEvaluator> evaluators) {
+    }
+
+    /** An agent read from a file, with the evaluators declared for its runs. */
+    public record Loaded(Agent agent, List<InlineEvaluator> evaluators) {
     }
 
     private final ToolRegistry tools;
+    private final Graders graders;
 
+    /** Judge evaluators are read but cannot judge (no model): for validation and tests. */
     public AgentDefinitionLoader(ToolRegistry tools) {
+        this(tools, Graders.withoutJudge());
+    }
+
+    public AgentDefinitionLoader(ToolRegistry tools, Graders graders) {
         this.tools = tools;
+        this.graders = graders;
     }
 
     /**
@@ -66,6 +84,11 @@ public final class AgentDefinitionLoader {
      * @throws AgentDefinitionException for the first bad file
      */
     public List<Agent> load(Path directory, Collection<Agent> existing) {
+        return loadWithEvaluators(directory, existing).stream().map(Loaded::agent).toList();
+    }
+
+    /** {@link #load}, with each agent's {@code evaluators}. */
+    public List<Loaded> loadWithEvaluators(Path directory, Collection<Agent> existing) {
         if (!Files.isDirectory(directory)) {
             throw new AgentDefinitionException(directory + ": agents directory does not exist or is not a directory");
         }
@@ -74,13 +97,15 @@ public final class AgentDefinitionLoader {
         List<Definition> definitions = new ArrayList<>();
         for (Path file : agentFiles(directory)) {
             String label = label(directory, file);
-            Agent agent = parse(label, read(label, file));
+            JsonNode root = read(label, file);
+            Agent agent = parse(label, root);
+            List<InlineEvaluator> evaluators = evaluators(label, root.get("evaluators"));
             String previous = definedBy.putIfAbsent(agent.name(), label);
             if (previous != null) {
                 throw new AgentDefinitionException(label + ": name: duplicate agent name '" + agent.name()
                         + "' (already defined by " + previous + ")");
             }
-            definitions.add(new Definition(label, agent));
+            definitions.add(new Definition(label, agent, evaluators));
         }
         for (Definition definition : definitions) {
             List<String> handoffs = definition.agent().handoffs();
@@ -91,7 +116,35 @@ public final class AgentDefinitionLoader {
                 }
             }
         }
-        return definitions.stream().map(Definition::agent).toList();
+        return definitions.stream().map(d -> new Loaded(d.agent(), d.evaluators())).toList();
+    }
+
+    /** {@code evaluators:} through {@link Graders#parseEvaluator}: an error names the file and the field. */
+    private List<InlineEvaluator> evaluators(String file, JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new AgentDefinitionException(file + ": evaluators: must be a list of {name, <grader kind>: <config>, "
+                    + "sample}");
+        }
+        List<InlineEvaluator> evaluators = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            InlineEvaluator evaluator;
+            try {
+                evaluator = graders.parseEvaluator(node.get(i), "evaluators[" + i + "]");
+            } catch (GraderConfigException e) {
+                throw new AgentDefinitionException(file + ": " + e.getMessage(), e);
+            }
+            for (InlineEvaluator earlier : evaluators) {
+                if (earlier.name().equals(evaluator.name())) {
+                    throw new AgentDefinitionException(file + ": evaluators[" + i + "].name: evaluator '"
+                            + evaluator.name() + "' is declared twice (scores are stored by name)");
+                }
+            }
+            evaluators.add(evaluator);
+        }
+        return List.copyOf(evaluators);
     }
 
     private static List<Path> agentFiles(Path directory) {

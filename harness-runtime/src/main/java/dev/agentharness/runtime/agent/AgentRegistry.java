@@ -1,5 +1,7 @@
 package dev.agentharness.runtime.agent;
 
+import dev.agentharness.runtime.evals.Graders;
+import dev.agentharness.runtime.evals.InlineEvaluator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,18 +15,39 @@ import org.jboss.logging.Logger;
  * {@code harness.agents.dir}. Built eagerly at startup so a bad agent file stops the boot with an
  * {@link AgentDefinitionException} instead of failing runs later ({@code runs/AgentWiring} produces it, with
  * the tools of the other packages: the agent loop does not know the sandbox).
+ *
+ * <p>It also holds each agent's inline evaluators ({@link #evaluators}): graded after every finished run that started
+ * with the agent, never by the loop. Beside the agents rather than in {@link Agent}, which is the loop's view of an
+ * agent (and a handoff target's evaluators are not the run's).
  */
 public class AgentRegistry implements AgentLookup {
 
     private static final Logger LOG = Logger.getLogger(AgentRegistry.class);
 
     private final Map<String, Agent> agents = new LinkedHashMap<>();
+    private final Map<String, List<InlineEvaluator>> evaluators = new LinkedHashMap<>();
 
+    /** Judge evaluators are read but cannot judge: for tests and tools that only validate. */
     public AgentRegistry(ToolRegistry tools, Optional<Path> agentsDir) {
+        this(tools, agentsDir, Graders.withoutJudge());
+    }
+
+    /** @param graders builds the evaluators declared in agent files (its judge grades judge evaluators) */
+    public AgentRegistry(ToolRegistry tools, Optional<Path> agentsDir, Graders graders) {
         List<Agent> all = new ArrayList<>(BuiltInAgents.all(tools));
-        agentsDir.ifPresent(dir -> all.addAll(new AgentDefinitionLoader(tools).load(dir, List.copyOf(all))));
+        all.forEach(agent -> evaluators.put(agent.name(), BuiltInAgents.evaluators(agent.name(), graders)));
+        agentsDir.ifPresent(dir -> new AgentDefinitionLoader(tools, graders).loadWithEvaluators(dir, List.copyOf(all))
+                .forEach(loaded -> {
+                    all.add(loaded.agent());
+                    evaluators.put(loaded.agent().name(), loaded.evaluators());
+                }));
         all.forEach(agent -> agents.put(agent.name(), agent));
         LOG.infof("Agents available: %s", String.join(", ", agents.keySet()));
+    }
+
+    /** The evaluators graded after each finished run that started with {@code agent}; empty for none or unknown. */
+    public List<InlineEvaluator> evaluators(String agent) {
+        return evaluators.getOrDefault(agent, List.of());
     }
 
     @Override

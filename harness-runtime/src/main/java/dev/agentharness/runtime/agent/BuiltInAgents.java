@@ -1,5 +1,10 @@
 package dev.agentharness.runtime.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentharness.runtime.evals.GraderConfigException;
+import dev.agentharness.runtime.evals.Graders;
+import dev.agentharness.runtime.evals.InlineEvaluator;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The agents that ship with the harness. */
@@ -44,5 +49,36 @@ public final class BuiltInAgents {
         return new Agent(BILLING, "Tier-2 billing specialist: refunds, invoices, failed payments, plan changes.",
                 instructions, List.of(tools.require(SupportTools.LOOKUP_ACCOUNT)), List.of(),
                 List.of(), List.of(), null, null);
+    }
+
+    /**
+     * Maya's inline evaluators, written as an agent file would declare them. All deterministic: they cost nothing and
+     * run after every run. A judge is not among them by default (it is a model call per graded run); add one to an
+     * agent file, sampled, e.g. {@code {name: helpful, judge: {rubric: "…"}, sample: 0.05}}.
+     * <ul>
+     *   <li>{@code reply_length}: a support answer stays under 1,200 characters;
+     *   <li>{@code no_card_number}: the reply never holds a card-number-like run of 13–19 digits (spaces/dashes
+     *       allowed) — a regex that matches only where no such run follows, anchored at the start;
+     *   <li>{@code turns}: at most 6 model turns (lookup, draft, answer, plus a handoff and its turns).
+     * </ul>
+     */
+    static final List<String> MAYA_EVALUATORS = List.of(
+            "{\"name\": \"reply_length\", \"reply_max_length\": 1200}",
+            "{\"name\": \"no_card_number\", \"reply_regex\": \"\\\\A(?![\\\\s\\\\S]*\\\\b(?:\\\\d[ -]?){12,18}\\\\d\\\\b)\"}",
+            "{\"name\": \"turns\", \"max_turns\": 6}");
+
+    /** The inline evaluators of the built-in agent {@code agent} (none for an agent without any). */
+    public static List<InlineEvaluator> evaluators(String agent, Graders graders) {
+        List<String> declarations = MAYA.equals(agent) ? MAYA_EVALUATORS : List.of();
+        List<InlineEvaluator> evaluators = new ArrayList<>();
+        for (int i = 0; i < declarations.size(); i++) {
+            try {
+                JsonNode declaration = ToolJson.MAPPER.readTree(declarations.get(i));
+                evaluators.add(graders.parseEvaluator(declaration, agent + ".evaluators[" + i + "]"));
+            } catch (GraderConfigException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("built-in evaluator of " + agent + " is invalid: " + e.getMessage(), e);
+            }
+        }
+        return List.copyOf(evaluators);
     }
 }

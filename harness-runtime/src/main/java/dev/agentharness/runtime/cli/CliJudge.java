@@ -13,8 +13,9 @@ import java.util.Optional;
 
 /**
  * The judge of {@code eval run}, on the model the environment configures exactly as the harness reads it
- * ({@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code AZURE_OPENAI_*}; the judge's model is {@code EVAL_JUDGE_MODEL},
- * else {@code MODEL}). Built lazily: a dataset without a {@code judge} expectation starts no Vert.x and needs no key.
+ * ({@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code AZURE_OPENAI_*}; the judge's model is
+ * {@code HARNESS_EVALS_JUDGE_MODEL}, as for the harness's inline judge, else {@code MODEL}).
+ * Built lazily: a dataset without a {@code judge} expectation starts no Vert.x and needs no key.
  */
 final class CliJudge implements JudgeProvider, AutoCloseable {
 
@@ -46,7 +47,7 @@ final class CliJudge implements JudgeProvider, AutoCloseable {
             } else {
                 vertx = Vertx.vertx();
                 client = new ResponsesApiClient(config, vertx);
-                String model = env.getOrDefault("EVAL_JUDGE_MODEL", config.azure() ? config.azureDeployment()
+                String model = env.getOrDefault("HARNESS_EVALS_JUDGE_MODEL", config.azure() ? config.azureDeployment()
                         : config.defaultModel());
                 judge = JudgeProvider.model(client, model, ModelSettings.DEFAULTS).judge();
             }

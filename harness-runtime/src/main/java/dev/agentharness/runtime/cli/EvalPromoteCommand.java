@@ -58,7 +58,7 @@ final class EvalPromoteCommand implements Callable<Integer> {
             throw new UsageException("--id '" + id + "' must match " + DatasetReader.CASE_ID.pattern());
         }
         DatasetReader reader = new DatasetReader(Graders.withoutJudge());
-        if (Files.exists(dataset) && reader.read(dataset).find(id).isPresent()) {
+        if (Files.exists(dataset) && existingIds(reader).contains(id)) {
             throw new UsageException(dataset + " already has a case '" + id + "': choose another with --id");
         }
         HarnessClient client = new HarnessClient(cli.target(target), cli.apiKey());
@@ -83,6 +83,15 @@ final class EvalPromoteCommand implements Callable<Integer> {
                 + "must hold, loosen the rest: exact tool arguments, reply words), run `agent-harness eval run "
                 + "--dataset " + dataset + "`, and add '" + id + "' to the baseline once it passes.");
         return HarnessCli.OK;
+    }
+
+    /** The ids the dataset has now; none when it does not read (yet): the check of the appended file decides. */
+    private java.util.Set<String> existingIds(DatasetReader reader) throws java.io.IOException {
+        try {
+            return reader.read(dataset).cases().stream().map(c -> c.id()).collect(java.util.stream.Collectors.toSet());
+        } catch (dev.agentharness.runtime.evals.DatasetException e) {
+            return java.util.Set.of(); // e.g. only comments so far
+        }
     }
 
     /** The inputs of the session's runs before this one, oldest first; none for a run without a session. */

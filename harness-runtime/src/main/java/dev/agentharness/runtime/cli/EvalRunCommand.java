@@ -2,6 +2,7 @@ package dev.agentharness.runtime.cli;
 
 import dev.agentharness.runtime.client.HarnessClient;
 import dev.agentharness.runtime.client.HttpRunTarget;
+import dev.agentharness.runtime.evals.Baseline;
 import dev.agentharness.runtime.evals.CaseResult;
 import dev.agentharness.runtime.evals.Dataset;
 import dev.agentharness.runtime.evals.DatasetException;
@@ -96,13 +97,13 @@ final class EvalRunCommand implements Callable<Integer> {
     /** Everything read and checked before the first run. */
     private Plan plan(CliJudge judges) throws DatasetException {
         Dataset read = new DatasetReader(new Graders(judges)).read(dataset);
-        List<String> passing = baseline == null ? null : BaselineFiles.read(baseline, read);
+        List<String> passing = baseline == null ? null : List.copyOf(Baseline.read(baseline, read).passing());
         if (read.needsJudge() && judges.judge().isEmpty()) {
             throw new UsageException(judges.unavailableReason());
         }
         List<EvalCase> cases = agent == null ? read.cases()
                 : read.cases().stream().map(evalCase -> evalCase.withAgent(agent)).toList();
-        Path baselineOut = updateBaseline ? (baseline == null ? BaselineFiles.defaultFor(dataset) : baseline) : null;
+        Path baselineOut = updateBaseline ? (baseline == null ? Baseline.defaultFile(dataset) : baseline) : null;
         return new Plan(read, cases, passing, baselineOut, concurrency, reportDir,
                 Duration.ofSeconds(runTimeoutSeconds));
     }
@@ -131,7 +132,7 @@ final class EvalRunCommand implements Callable<Integer> {
                     cli.err().println("error: not updating the baseline: " + errored + " cases could not be run");
                     return HarnessCli.FAILED;
                 }
-                BaselineFiles.write(updateBaseline, dataset, report.passingIds());
+                Baseline.write(updateBaseline, dataset, report.passingIds());
                 cli.out().println("baseline " + updateBaseline + " updated: " + report.passingIds().size() + " of "
                         + cases.size() + " cases pass");
                 return HarnessCli.OK;

@@ -54,6 +54,14 @@ public final class HarnessCli {
         root.setOut(new PrintWriter(cli.out(), true));
         root.setErr(new PrintWriter(cli.err(), true));
         root.setExecutionExceptionHandler((exception, commandLine, parseResult) -> handle(exception, cli));
+        root.setParameterExceptionHandler((exception, args) -> {
+            CommandLine command = exception.getCommandLine();
+            PrintWriter err = command.getErr();
+            err.println("error: " + exception.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(exception, err);
+            command.usage(err);
+            return USAGE;
+        });
         return root;
     }
 

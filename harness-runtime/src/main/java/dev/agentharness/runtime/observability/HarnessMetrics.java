@@ -38,6 +38,8 @@ public class HarnessMetrics {
     private final AtomicLong objectStoreUp = new AtomicLong();
     private final io.micrometer.core.instrument.MultiGauge spendToday;
     private final io.micrometer.core.instrument.MultiGauge spendAverage;
+    private final io.micrometer.core.instrument.MultiGauge evalScore;
+    private final io.micrometer.core.instrument.MultiGauge evalPassRate;
 
     @Inject
     public HarnessMetrics(MeterRegistry registry) {
@@ -59,11 +61,59 @@ public class HarnessMetrics {
                 .description("A principal's average daily model spend over the 7 UTC days before today, from "
                         + "public.usage (aggregate with max()); same principals as the today gauge")
                 .register(registry);
+        evalScore = io.micrometer.core.instrument.MultiGauge.builder("agentharness.eval.score")
+                .description("Average inline evaluation score (0..1) per agent and evaluator over the last 24 h, from "
+                        + "public.eval_scores (the same on every replica: aggregate with max())")
+                .register(registry);
+        evalPassRate = io.micrometer.core.instrument.MultiGauge.builder("agentharness.eval.pass_rate")
+                .description("Share of inline evaluations that passed per agent and evaluator over the last 24 h, "
+                        + "from public.eval_scores (aggregate with max())")
+                .register(registry);
         // Present before the first refresh (principal="other", 0), so the alert's names are always scraped.
         principalSpend(java.util.Map.of("other", new double[] {0, 0}));
         // Label-less counters exist from the start, so rate() and the dashboard see 0 rather than no series.
         leasesExpired(0);
         runsRecovered(0);
+        Counter.builder("agentharness.evaluations.skipped")
+                .description("Finished runs not evaluated inline because the evaluation queue was full")
+                .register(registry);
+    }
+
+    // ---- evaluations ----
+
+    /**
+     * One inline evaluation of a run: {@code result} is {@code passed}, {@code failed} or {@code error} (the evaluator
+     * threw; scored as failed). Agents and evaluators come from configuration (agent files), a closed set.
+     */
+    public void evaluated(String agent, String evaluator, String result) {
+        Counter.builder("agentharness.evaluations").description("Inline evaluations of finished runs, by result")
+                .tag("agent", agent).tag("evaluator", evaluator).tag("result", result)
+                .register(registry).increment();
+    }
+
+    /** A finished run was not evaluated: the bounded evaluation queue was full (never waited for). */
+    public void evaluationSkipped() {
+        Counter.builder("agentharness.evaluations.skipped")
+                .description("Finished runs not evaluated inline because the evaluation queue was full")
+                .register(registry).increment();
+    }
+
+    /** One (agent, evaluator) of the score gauges: the last 24 h's average score and pass rate. */
+    public record EvalAverage(String agent, String evaluator, double score, double passRate) {
+    }
+
+    /** Replaces the score gauges with {@code averages} (a periodic job reads them from public.eval_scores). */
+    public void evalScores(java.util.List<EvalAverage> averages) {
+        java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> scores = new java.util.ArrayList<>();
+        java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> passRates = new java.util.ArrayList<>();
+        for (EvalAverage average : averages) {
+            io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("agent", average.agent(),
+                    "evaluator", average.evaluator());
+            scores.add(io.micrometer.core.instrument.MultiGauge.Row.of(tags, average.score()));
+            passRates.add(io.micrometer.core.instrument.MultiGauge.Row.of(tags, average.passRate()));
+        }
+        evalScore.register(scores, true);
+        evalPassRate.register(passRates, true);
     }
 
     // ---- live ----

@@ -2,6 +2,10 @@ package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.agent.ToolRegistry;
+import dev.agentharness.runtime.evals.Graders;
+import dev.agentharness.runtime.evals.JudgeProvider;
+import dev.agentharness.runtime.model.ModelClient;
+import dev.agentharness.runtime.model.ModelSettings;
 import dev.agentharness.runtime.sandbox.SandboxTools;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,10 +30,18 @@ public class AgentWiring {
         return ToolRegistry.builtIn().with(SandboxTools.declarable());
     }
 
+    /**
+     * The agents and their inline evaluators; judge evaluators ask {@code harness.evals.inline.judge-model} (default: the
+     * harness's default model) through the harness's model client, when they grade.
+     */
     @Produces
     @Singleton
     @Startup
-    AgentRegistry agents(@ConfigProperty(name = "harness.agents.dir") Optional<String> agentsDir) {
-        return new AgentRegistry(harnessTools(), agentsDir.filter(dir -> !dir.isBlank()).map(Path::of));
+    AgentRegistry agents(@ConfigProperty(name = "harness.agents.dir") Optional<String> agentsDir, ModelClient model,
+                         @ConfigProperty(name = "harness.model.default") String defaultModel,
+                         InlineEvalSettings evals) {
+        Graders graders = new Graders(JudgeProvider.model(model, evals.judgeModel().orElse(defaultModel),
+                ModelSettings.DEFAULTS));
+        return new AgentRegistry(harnessTools(), agentsDir.filter(dir -> !dir.isBlank()).map(Path::of), graders);
     }
 }

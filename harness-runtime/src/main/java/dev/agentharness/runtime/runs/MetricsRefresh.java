@@ -1,6 +1,9 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.observability.HarnessMetrics;
+import dev.agentharness.runtime.state.EvalScores;
+import java.time.Clock;
+import java.time.Duration;
 import dev.agentharness.runtime.state.Database;
 import dev.agentharness.runtime.state.RunQueue;
 import io.quarkus.scheduler.Scheduled;
@@ -24,10 +27,14 @@ public class MetricsRefresh {
     private final Database database;
     private final HealthReport health;
     private final CostSpikes costSpikes;
+    private final EvalScores evalScores;
+    private final Clock clock;
 
     @Inject
     public MetricsRefresh(HarnessMetrics metrics, RunQueue queue, Database database, HealthReport health,
-                          CostSpikes costSpikes) {
+                          CostSpikes costSpikes, EvalScores evalScores, Clock clock) {
+        this.evalScores = evalScores;
+        this.clock = clock;
         this.costSpikes = costSpikes;
         this.metrics = metrics;
         this.queue = queue;
@@ -71,5 +78,18 @@ public class MetricsRefresh {
         } catch (RuntimeException e) {
             LOG.debugf("per-principal spend not refreshed: %s", e.getMessage());
         }
+        try {
+            refreshEvalScores();
+        } catch (RuntimeException e) {
+            LOG.debugf("evaluation score gauges not refreshed: %s", e.getMessage());
+        }
+    }
+
+    /** {@code agentharness_eval_score} / {@code _pass_rate}: inline scores of the last 24 h per agent and evaluator. */
+    void refreshEvalScores() {
+        metrics.evalScores(evalScores.averagesSince(EvalScores.INLINE, clock.instant().minus(Duration.ofHours(24)))
+                .stream().map(a -> new HarnessMetrics.EvalAverage(a.agent(), a.evaluator(), a.average(),
+                        a.count() == 0 ? 0 : (double) a.passed() / a.count()))
+                .toList());
     }
 }

@@ -123,6 +123,8 @@ public class RunExecutor {
     /** Decides (as its pipeline does when the run's span ends) whether the run goes to Phoenix: recorded on the run. */
     private final PhoenixExport phoenix;
     private final RunOutcomeMetrics outcomeMetrics;
+    /** Grades finished runs off their path, once the completion committed and the run's spans ended. */
+    private final InlineEvaluations evaluations;
 
     @Inject
     public RunExecutor(SessionStore sessions, AgentRegistry agents, ModelClient model,
@@ -131,7 +133,8 @@ public class RunExecutor {
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
                        ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten,
                        PhoenixExport phoenix, RunOutcomeMetrics outcomeMetrics, PriceTable prices,
-                       DailyBudgets dailyBudgets) {
+                       DailyBudgets dailyBudgets, InlineEvaluations evaluations) {
+        this.evaluations = evaluations;
         this.dailyBudgets = dailyBudgets;
         this.prices = prices;
         this.phoenix = phoenix;
@@ -175,6 +178,7 @@ public class RunExecutor {
         runSpans.put(run.runId(), spans);
         boolean endRoot = true;
         RunWaiters.Finished outcome = RunWaiters.Finished.UNKNOWN;
+        List<RunStep> finishedJournal = null;
         // Opened outside the try so that the lines its catch writes carry the run's keys too.
         RunLogContext logged = RunLogContext.enter(run.runId(), Span.fromContext(span.context()).getSpanContext(),
                 run.traceId());
@@ -199,7 +203,8 @@ public class RunExecutor {
                         recorded.reply());
                 spans.endTree();
                 stepsWritten.stepsWritten(run.runId()); // the terminal step: streams here end now
-                outcomeMetrics.finished(outcome.run(), steps.steps()); // once per run: this replica recorded its end
+                finishedJournal = steps.steps();
+                outcomeMetrics.finished(outcome.run(), finishedJournal); // once per run: this replica recorded its end
                 LOG.infof("run %s: %s%s", completion.status().wire(), run.agent(),
                         completion.reason() == null ? "" : " (" + completion.reason() + ")");
             } else {
@@ -216,6 +221,10 @@ public class RunExecutor {
             }
             waiters.finished(run.runId(), outcome);
             logged.close();
+            if (finishedJournal != null) {
+                // After the commit and the root span's end: returns at once, whatever the evaluators do.
+                evaluations.finished(outcome.run(), finishedJournal, Span.fromContext(span.context()).getSpanContext());
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import dev.agentharness.runtime.state.ArtifactIndex;
 import dev.agentharness.runtime.observability.HarnessMetrics;
 import dev.agentharness.runtime.sandbox.SandboxPlane;
 import dev.agentharness.runtime.state.Database;
+import dev.agentharness.runtime.state.EvalScores;
 import dev.agentharness.runtime.state.DatabaseException;
 import dev.agentharness.runtime.storage.ArtifactLinks;
 import dev.agentharness.runtime.storage.ReplyArtifacts;
@@ -79,6 +80,8 @@ public class RunService {
     private final PriceTable prices;
     /** The kill switch and the daily budget, checked before a run is written. */
     private final SpendAdmission admission;
+    /** The evaluations shown with a finished run (GET /runs/{id}, GET /runs). */
+    private final EvalScores evalScores;
 
     /** How long a caller over a run quota waits before trying again: runs finish in seconds to minutes. */
     static final int QUOTA_RETRY_AFTER_SECONDS = 5;
@@ -88,7 +91,9 @@ public class RunService {
                       ModelClient model, RunDispatcher dispatcher, RunWaiters waiters, RunLimits limits,
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
                       String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links,
-                      HarnessMetrics metrics, TenantPolicies tenants, PriceTable prices, SpendAdmission admission) {
+                      HarnessMetrics metrics, TenantPolicies tenants, PriceTable prices, SpendAdmission admission,
+                      EvalScores evalScores) {
+        this.evalScores = evalScores;
         this.admission = admission;
         this.prices = prices;
         this.metrics = metrics;
@@ -299,8 +304,11 @@ public class RunService {
         }
     }
 
+    /** {@code GET /runs/{id}}: the run with its evaluations (graded after it finished; empty until then). */
     public Optional<RunResponse> view(String runId, String principal) {
-        return runs.find(runId, principal).map(this::view);
+        return runs.find(runId, principal).map(run -> run.status().terminal()
+                ? view(run).withEvaluations(RunViews.evaluations(evalScores.forRun(run.runId())))
+                : view(run));
     }
 
     public RunResponse view(RunRecord run) {
@@ -314,7 +322,10 @@ public class RunService {
     public List<RunResponse> views(List<RunRecord> page) {
         Map<String, ArtifactIndex.RunArtifacts> artifacts = artifactIndex.ofRuns(page.stream()
                 .filter(run -> run.status().terminal()).map(RunRecord::runId).toList());
+        Map<String, List<EvalScores.StoredScore>> scores = evalScores.forRuns(page.stream()
+                .filter(run -> run.status().terminal()).map(RunRecord::runId).toList());
         return page.stream().map(run -> run.status().terminal() ? view(run, artifacts.get(run.runId()))
+                .withEvaluations(RunViews.evaluations(scores.getOrDefault(run.runId(), List.of())))
                 : RunViews.of(run, ArtifactIndex.RunArtifacts.NONE, null)).toList();
     }
 

@@ -42,7 +42,12 @@ public class RunTranscriptReader {
     }
 
     public RunTranscript of(RunRecord run) {
-        return redacted(RunTranscripts.of(facts(run), steps(run.runId())));
+        return transcript(run, steps(run.runId()));
+    }
+
+    /** The transcript of {@code run} from a journal already in hand (the replica that ran it), redacted alike. */
+    public static RunTranscript transcript(RunRecord run, List<RunStep> journal) {
+        return redacted(RunTranscripts.of(facts(run), journal));
     }
 
     static RunTranscripts.RunFacts facts(RunRecord run) {

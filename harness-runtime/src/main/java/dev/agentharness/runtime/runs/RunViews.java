@@ -1,11 +1,14 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.api.ArtifactRef;
+import dev.agentharness.api.EvaluationResult;
 import dev.agentharness.api.RunProgress;
 import dev.agentharness.api.RunResponse;
 import dev.agentharness.api.Usage;
 import dev.agentharness.runtime.state.ArtifactIndex;
+import dev.agentharness.runtime.state.EvalScores;
 import dev.agentharness.runtime.state.RunRecord;
+import java.util.List;
 
 /** How stored runs look on the wire. */
 final class RunViews {
@@ -37,5 +40,11 @@ final class RunViews {
                 run.updatedAt(),
                 new RunProgress(run.turns(), run.stepCount(), run.lastStep(), run.attempts(), run.recoveries()),
                 run.sampledToPhoenix());
+    }
+
+    /** Stored scores as the API shows them: inline first, then nightly, each by evaluator name. */
+    static List<EvaluationResult> evaluations(List<EvalScores.StoredScore> scores) {
+        return scores.stream().map(score -> new EvaluationResult(score.evaluator(), score.value(), score.label(),
+                score.passed(), score.explanation(), score.source(), score.evaluatedAt())).toList();
     }
 }

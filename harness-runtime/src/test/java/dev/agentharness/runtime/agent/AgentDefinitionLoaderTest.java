@@ -101,7 +101,7 @@ class AgentDefinitionLoaderTest {
 
     @Test
     void anUnknownFieldIsNamed() throws IOException {
-        assertEquals("agents/a.yaml: temperature: unknown field (known: handoff_description, handoffs, instructions,"
+        assertEquals("agents/a.yaml: temperature: unknown field (known: evaluators, handoff_description, handoffs, instructions,"
                         + " model, model_settings, name, tools)",
                 failureFor("a.yaml", "name: a\ninstructions: x\ntemperature: 0.3\n"));
     }

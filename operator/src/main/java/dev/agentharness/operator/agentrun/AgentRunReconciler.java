@@ -9,6 +9,7 @@ import dev.agentharness.crds.v1alpha1.AgentRunSpec;
 import dev.agentharness.crds.v1alpha1.AgentRunStatus;
 import dev.agentharness.crds.v1alpha1.ArtifactReference;
 import dev.agentharness.crds.v1alpha1.ConditionStatus;
+import dev.agentharness.crds.v1alpha1.RunEvaluation;
 import dev.agentharness.crds.v1alpha1.RunProgress;
 import dev.agentharness.crds.v1alpha1.RunUsage;
 import dev.agentharness.crds.v1alpha1.SandboxManifest;
@@ -203,8 +204,17 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
 
     private UpdateControl<AgentRun> decide(AgentRun run, AgentRunStatus status, Context<AgentRun> context, Instant now) {
         if (finished(status)) {
-            feed.untrack(ResourceID.fromResource(run));
-            return afterFinish(run, status, context, now, observeGeneration(run, status));
+            boolean changed = observeGeneration(run, status);
+            if (evaluationDeadline(status).filter(now::isBefore).isPresent()) {
+                RunEvaluation evaluation = feed.latest(ResourceID.fromResource(run))
+                        .filter(latest -> status.getRunId().equals(latest.runId()))
+                        .map(latest -> EvaluationSummary.of(latest.evaluations())).orElse(null);
+                if (evaluation != null) {
+                    status.setEvaluation(evaluation);
+                    changed = true;
+                }
+            }
+            return awaitEvaluations(run, status, afterFinish(run, status, context, now, changed), now);
         }
         if (status.getRunId() == null) {
             ResourceID id = ResourceID.fromResource(run);
@@ -416,8 +426,10 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             status.setReply(reply.text());
             status.setReplyTruncated(reply.truncated() ? Boolean.TRUE : null);
             status.setArtifacts(artifacts(current.artifacts()));
+            status.setEvaluation(EvaluationSummary.of(current.evaluations()));
             Instant completed = current.completedAt() != null ? current.completedAt().toInstant() : now;
-            return finishAt(run, status, context, now, completed, verdict.phase(), verdict.reason(), verdict.message());
+            return awaitEvaluations(run, status, finishAt(run, status, context, now, completed, verdict.phase(),
+                    verdict.reason(), verdict.message()), now);
         }
         setReason(run, status, now, verdict.phase(), verdict.reason(), verdict.message());
         UpdateControl<AgentRun> control = UpdateControl.patchStatus(run);
@@ -501,6 +513,37 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                 + " and ttlSecondsAfterFinished=" + ttl + " has passed");
         context.getClient().resource(run).delete();
         return UpdateControl.noUpdate();
+    }
+
+    // ---- evaluations, after the end ----
+
+    /**
+     * Until when a finished AgentRun waits for its run's evaluations: the harness grades a run asynchronously after it
+     * finished and then moves its {@code updated_at}, so the feed — one bulk request per namespace, already polling —
+     * carries the run again with them. The AgentRun stays tracked until they arrive or {@code evaluationWait} after the
+     * run's end, whichever comes first: a bounded wait with no request of its own, never a poll forever (an agent
+     * without evaluators simply never gets {@code status.evaluation}). Empty when it does not wait.
+     */
+    private Optional<Instant> evaluationDeadline(AgentRunStatus status) {
+        if (status.getEvaluation() != null || status.getRunId() == null || status.getCompletionTime() == null
+                || settings.evaluationWait().isZero()) {
+            return Optional.empty();
+        }
+        return Optional.of(Instant.parse(status.getCompletionTime()).plus(settings.evaluationWait()));
+    }
+
+    /** Keeps a finished run in the feed while its evaluations are awaited, and looks again at the deadline. */
+    private UpdateControl<AgentRun> awaitEvaluations(AgentRun run, AgentRunStatus status,
+                                                     UpdateControl<AgentRun> control, Instant now) {
+        ResourceID id = ResourceID.fromResource(run);
+        Optional<Instant> deadline = evaluationDeadline(status).filter(now::isBefore);
+        if (deadline.isEmpty()) {
+            feed.untrack(id);
+            return control;
+        }
+        feed.track(id, status.getRunId());
+        long wait = positive(Duration.between(now, deadline.get())).toMillis();
+        return control.rescheduleAfter(control.getScheduleDelay().map(delay -> Math.min(delay, wait)).orElse(wait));
     }
 
     private static boolean observeGeneration(AgentRun run, AgentRunStatus status) {

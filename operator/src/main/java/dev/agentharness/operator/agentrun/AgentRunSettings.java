@@ -15,10 +15,21 @@ import java.time.Duration;
  * @param progressInterval      least time between two progress-only status writes of one AgentRun ({@link StatusPacing})
  * @param throttleMaxWait       longest wait after the harness held a namespace back (429/402 at a limit, 403 suspended);
  *                              its {@code Retry-After} when shorter
+ * @param evaluationWait        how long after a run finished the feed keeps following it for its evaluations (graded
+ *                              asynchronously by the harness); 0 = not at all
  */
 public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
                                Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax,
-                               int submitConcurrency, Duration progressInterval, Duration throttleMaxWait) {
+                               int submitConcurrency, Duration progressInterval, Duration throttleMaxWait,
+                               Duration evaluationWait) {
+
+    /** Evaluations followed for two minutes after a run finished. */
+    public AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
+                            Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax, int submitConcurrency,
+                            Duration progressInterval, Duration throttleMaxWait) {
+        this(pollInterval, sandboxManifestGrace, timeoutGrace, cleanupGiveUpAfter, retryInitial, retryMax,
+                submitConcurrency, progressInterval, throttleMaxWait, Duration.ofMinutes(2));
+    }
 
     /** Without a throttle bound of its own: ten minutes. */
     public AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
@@ -37,6 +48,10 @@ public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGr
         if (progressInterval.isNegative()) {
             throw new IllegalArgumentException("HARNESS_PROGRESS_INTERVAL (agentharness.operator.progress-interval) "
                     + "must not be negative, got " + progressInterval + "; 0S writes every change at once");
+        }
+        if (evaluationWait == null || evaluationWait.isNegative()) {
+            throw new IllegalArgumentException("HARNESS_EVALUATION_WAIT (agentharness.operator.evaluation-wait) "
+                    + "must not be negative, got " + evaluationWait + "; 0S does not wait for evaluations");
         }
     }
 }

@@ -286,6 +286,7 @@ public class HarnessRunFeed extends ExternalResourceCachingEventSource<RunRespon
         }
         return new RunResponse(run.runId(), run.sessionId(), run.agent(), run.model(), run.status(), run.reason(),
                 run.reply(), run.usedSandbox(), null, run.artifactError(), run.artifacts(), run.usage(), run.traceId(),
-                run.createdAt(), run.startedAt(), run.completedAt(), run.updatedAt(), run.progress());
+                run.createdAt(), run.startedAt(), run.completedAt(), run.updatedAt(), run.progress(),
+                run.sampledToPhoenix(), run.evaluations());
     }
 }

@@ -64,6 +64,13 @@ public interface OperatorConfig {
     @WithDefault("10M")
     Duration throttleMaxWait();
 
+    /**
+     * How long after a run finished its AgentRun keeps following it in the feed for its evaluations (the harness grades
+     * finished runs asynchronously); {@code 0S} does not wait for them.
+     */
+    @WithDefault("2M")
+    Duration evaluationWait();
+
     LeaderElection leaderElection();
 
     interface Harness {

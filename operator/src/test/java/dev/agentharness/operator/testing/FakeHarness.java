@@ -274,6 +274,15 @@ public final class FakeHarness implements HarnessApi {
                 run.startedAt() == null ? now : run.startedAt(), now, terminal(run.progress(), "run_succeeded")));
     }
 
+    /** Evaluators graded the finished run: like the harness, its {@code updated_at} moves, so the feed carries it. */
+    public synchronized RunResponse evaluate(String runId, dev.agentharness.api.EvaluationResult... results) {
+        RunResponse run = getRun(runId);
+        return put(new RunResponse(run.runId(), run.sessionId(), run.agent(), run.model(), run.status(), run.reason(),
+                run.reply(), run.usedSandbox(), run.artifactUrl(), run.artifactError(), run.artifacts(), run.usage(),
+                run.traceId(), run.createdAt(), run.startedAt(), run.completedAt(), now(), run.progress(),
+                run.sampledToPhoenix(), List.of(results)));
+    }
+
     public synchronized RunResponse fail(String runId, String reason) {
         return finish(runId, RunStatus.FAILED, reason, null);
     }
