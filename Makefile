@@ -5,7 +5,7 @@ export JAVA_HOME
 MVNW := ./mvnw -B -ntp
 RUNTIME_JAR := harness-runtime/target/quarkus-app/quarkus-run.jar
 
-.PHONY: build run test demo demo-api bench bench-peer bench-progress bench-operator bench-observability backup-rehearsal generate clean
+.PHONY: build run test eval demo demo-api bench bench-peer bench-progress bench-operator bench-observability backup-rehearsal generate clean
 
 ## Build everything without running tests.
 build:
@@ -18,6 +18,11 @@ run: build
 ## Run every test of every module.
 test:
 	$(MVNW) verify
+
+## The golden sets (evals/*.jsonl) against the FAKE model with their baselines, as CI runs them (scripts/eval.sh,
+## docs/evals.md): exits non-zero when a baseline case regressed; reports in target/evals/<set>/.
+eval:
+	scripts/eval.sh
 
 ## The main job on embedded defaults: an embedded Kubernetes API server, the harness and the operator; applies
 ## examples/ and prints every AgentRun's status. FAKE model unless OPENAI_API_KEY is set. DEMO_ARGS=--keep keeps it up.

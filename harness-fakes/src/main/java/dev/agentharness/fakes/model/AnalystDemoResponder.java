@@ -16,10 +16,13 @@ import java.util.regex.Pattern;
  *       message ({@code inputs/…}, else {@code inputs/notes.txt}) and saves the count under {@code outputs/};</li>
  *   <li>{@code exec_command} it;</li>
  *   <li>{@code read_file} the saved count;</li>
- *   <li>answer with the count and the path.</li>
+ *   <li>answer with the count and the path — as the JSON object
+ *       {@code {"file": …, "words": n, "saved_to": "outputs/word_count.txt"}} when the user message asks for JSON
+ *       (mentions "json"), else as a sentence.</li>
  * </ol>
  * Whatever a tool answers that is not what the plan expects (no sandbox, a failed command) is
- * reported back verbatim instead of a number: the FAKE never invents a result.
+ * reported back verbatim instead of a number: the FAKE never invents a result. Only tool outputs after the latest
+ * user message count, so each turn of a session runs the plan again for the file its message names.
  */
 public final class AnalystDemoResponder implements Responder {
 
@@ -29,6 +32,7 @@ public final class AnalystDemoResponder implements Responder {
     static final String SCRIPT_PATH = "count_words.sh";
     static final String RESULT_PATH = "outputs/word_count.txt";
     private static final Pattern INPUT_FILE = Pattern.compile("inputs/[A-Za-z0-9._/-]*[A-Za-z0-9_-]");
+    private static final Pattern JSON_ASKED = Pattern.compile("(?i)\\bjson\\b");
     private static final Pattern EXIT_ZERO = Pattern.compile("(?m)^Process exited with code 0$");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,7 +45,7 @@ public final class AnalystDemoResponder implements Responder {
     @Override
     public Reply reply(RecordedRequest request) {
         String input = inputFile(request.latestUserMessage());
-        Optional<String> wrote = request.functionCallOutputFor(WRITE);
+        Optional<String> wrote = request.currentTurnOutputFor(WRITE);
         if (wrote.isEmpty()) {
             ObjectNode arguments = JSON.createObjectNode().put("path", SCRIPT_PATH).put("content", script(input));
             return Reply.functionCall("call_demo_" + WRITE, WRITE, arguments.toString());
@@ -49,7 +53,7 @@ public final class AnalystDemoResponder implements Responder {
         if (!wrote.get().startsWith("Wrote ")) {
             return Reply.message("I could not write the counting script: " + wrote.get());
         }
-        Optional<String> ran = request.functionCallOutputFor(EXEC);
+        Optional<String> ran = request.currentTurnOutputFor(EXEC);
         if (ran.isEmpty()) {
             ObjectNode arguments = JSON.createObjectNode().put("cmd", "sh " + SCRIPT_PATH)
                     .putNull("workdir").put("yield_time_ms", 20_000).putNull("max_output_tokens");
@@ -58,7 +62,7 @@ public final class AnalystDemoResponder implements Responder {
         if (!EXIT_ZERO.matcher(ran.get()).find()) {
             return Reply.message("The counting script failed:\n" + ran.get());
         }
-        Optional<String> read = request.functionCallOutputFor(READ);
+        Optional<String> read = request.currentTurnOutputFor(READ);
         if (read.isEmpty()) {
             ObjectNode arguments = JSON.createObjectNode().put("path", RESULT_PATH);
             return Reply.functionCall("call_demo_" + READ, READ, arguments.toString());
@@ -66,6 +70,11 @@ public final class AnalystDemoResponder implements Responder {
         String count = read.get().strip();
         if (!count.matches("\\d+")) {
             return Reply.message("I could not read the saved count: " + count);
+        }
+        if (JSON_ASKED.matcher(request.latestUserMessage()).find()) {
+            ObjectNode answer = JSON.createObjectNode().put("file", input).put("words", Long.parseLong(count))
+                    .put("saved_to", RESULT_PATH);
+            return Reply.message(answer.toString());
         }
         return Reply.message(input + " has " + count + " words; the count is saved in " + RESULT_PATH + ".");
     }

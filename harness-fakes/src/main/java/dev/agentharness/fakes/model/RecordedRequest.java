@@ -87,6 +87,41 @@ public record RecordedRequest(String path, Map<String, List<String>> headers, Js
                 .findFirst();
     }
 
+    /**
+     * The output of the first {@code function_call_output} answering a call to tool {@code toolName} made after the
+     * latest user message: what this turn of a session has found so far. Earlier turns' outputs (the session's
+     * history) do not count, so a follow-up message is worked on afresh.
+     */
+    public Optional<String> currentTurnOutputFor(String toolName) {
+        List<JsonNode> items = inputItems();
+        int turnStart = 0;
+        for (int i = items.size() - 1; i >= 0; i--) {
+            if ("user".equals(items.get(i).path("role").asText())) {
+                turnStart = i + 1;
+                break;
+            }
+        }
+        List<JsonNode> turn = items.subList(turnStart, items.size());
+        Map<String, String> outputs = new LinkedHashMap<>();
+        for (JsonNode item : turn) {
+            if ("function_call_output".equals(item.path("type").asText())) {
+                JsonNode output = item.path("output");
+                outputs.put(item.path("call_id").asText(), output.isTextual() ? output.asText() : output.toString());
+            }
+        }
+        return turn.stream()
+                .filter(item -> "function_call".equals(item.path("type").asText()))
+                .filter(call -> toolName.equals(call.path("name").asText()))
+                .map(call -> outputs.get(call.path("call_id").asText()))
+                .filter(output -> output != null)
+                .findFirst();
+    }
+
+    /** How many user messages the input holds: 1 on a session's first turn, n on its n-th. */
+    public int userMessageCount() {
+        return (int) inputItems().stream().filter(item -> "user".equals(item.path("role").asText())).count();
+    }
+
     /** The text of the last user message in the input, or "" when there is none. */
     public String latestUserMessage() {
         List<JsonNode> items = inputItems();

@@ -97,4 +97,29 @@ class AnalystDemoResponderTest {
 
         assertEquals("lookup_account", onlyItem(demo.reply(request)).path("name").asText());
     }
+
+    @Test
+    void aFollowUpTurnRunsThePlanAgainForTheFileItNames() throws Exception {
+        RecordedRequest firstTurnDone = request("Count inputs/notes.txt", "write_file", "Wrote 80 bytes",
+                "exec_command", "12\nProcess exited with code 0", "read_file", "12");
+        ObjectNode body = (ObjectNode) firstTurnDone.body().deepCopy();
+        ((ArrayNode) body.path("input")).addObject().put("role", "assistant").put("content", "12 words");
+        ((ArrayNode) body.path("input")).addObject().put("role", "user").put("content", "now inputs/other.md");
+
+        ObjectNode call = onlyItem(demo.reply(new RecordedRequest("/v1/responses", Map.of(), body, Instant.now())));
+
+        assertEquals("write_file", call.path("name").asText(), "the earlier turn's outputs do not count");
+        assertTrue(arguments(call).path("content").asText().contains("'inputs/other.md'"));
+    }
+
+    @Test
+    void answersAsJsonWhenTheMessageAsksForJson() throws Exception {
+        ObjectNode answer = onlyItem(demo.reply(request("Count inputs/a.txt and answer in JSON", "write_file",
+                "Wrote 80 bytes", "exec_command", "7\nProcess exited with code 0", "read_file", "7\n")));
+
+        JsonNode json = JSON.readTree(answer.at("/content/0/text").asText());
+        assertEquals("inputs/a.txt", json.path("file").asText());
+        assertEquals(7, json.path("words").asInt());
+        assertEquals("outputs/word_count.txt", json.path("saved_to").asText());
+    }
 }

@@ -54,7 +54,7 @@ class RunEventsSubmitTest {
     void submitsLikeTheJsonPostThenStreamsTheRunFromItsFirstStepToItsEnd() throws Exception {
         String token = ConversationRouter.token();
         router.route(token, FakeModelServer.mayaDemo());
-        String body = "{\"message\":\"ACME-1002 here (" + token + "): invoices stopped arriving\"}";
+        String body = "{\"message\":\"ACME-1002 here (" + token + "): status emails stopped arriving\"}";
 
         String runId;
         try (SseClient stream = SseClient.post(base.resolve("/runs"), Map.of("Idempotency-Key", "sse-" + token), body)) {

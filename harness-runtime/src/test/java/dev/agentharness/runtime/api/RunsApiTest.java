@@ -59,7 +59,7 @@ class RunsApiTest {
     void mayaLooksTheAccountUpDraftsAReplyAndAnswersSynchronously() {
         String token = ConversationRouter.token();
         router.route(token, FakeModelServer.mayaDemo());
-        String message = "Hi, ACME-1002 here (" + token + "): our invoices stopped arriving by email.";
+        String message = "Hi, ACME-1002 here (" + token + "): our status emails stopped arriving.";
 
         Response response = given().contentType("application/json")
                 .body("{\"message\":\"" + message + "\"}")

@@ -97,7 +97,7 @@ class RunSpansTest {
         String token = ConversationRouter.token();
         router.route(token, FakeModelServer.mayaDemo());
 
-        Run run = run("{\"message\":\"Hi, ACME-1002 here (" + token + "): our invoices stopped arriving.\","
+        Run run = run("{\"message\":\"Hi, ACME-1002 here (" + token + "): our status emails stopped arriving.\","
                 + "\"save_artifact\":true}");
 
         SpanData root = run.named("agent.run");
