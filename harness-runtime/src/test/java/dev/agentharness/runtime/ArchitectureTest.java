@@ -52,6 +52,7 @@ class ArchitectureTest {
                 .layer("storage").definedBy(ROOT + ".storage..")
                 .layer("model").definedBy(ROOT + ".model..")
                 .layer("evals").definedBy(ROOT + ".evals..")
+                .layer("client").definedBy(ROOT + ".client..")
                 .layer("security").definedBy(ROOT + ".security..")
                 .layer("observability").definedBy(ROOT + ".observability..")
                 .whereLayer("api").mayNotBeAccessedByAnyLayer()
@@ -64,10 +65,15 @@ class ArchitectureTest {
                 .whereLayer("state").mayOnlyBeAccessedByLayers("runs", "cli")
                 // Bucket mounts move objects between the store and a sandbox.
                 .whereLayer("storage").mayOnlyBeAccessedByLayers("runs", "sandbox")
-                // evals: the judge is one model call (evals/ModelJudge).
-                .whereLayer("model").mayOnlyBeAccessedByLayers("runs", "agent", "sandbox", "evals")
-                // Graders are declared with agents (inline evaluators) and run after runs; the CLI runs datasets.
-                .whereLayer("evals").mayOnlyBeAccessedByLayers("runs", "agent", "cli")
+                // evals: the judge is one model call (evals/ModelJudge); cli builds the judge's model client from the
+                // environment (cli/CliJudge) and reads the model configuration --in-process needs.
+                .whereLayer("model").mayOnlyBeAccessedByLayers("runs", "agent", "sandbox", "evals", "cli")
+                // Graders are declared with agents (inline evaluators) and run after runs; the CLI runs datasets;
+                // client/HttpRunTarget is the RunTarget of `eval run`.
+                .whereLayer("evals").mayOnlyBeAccessedByLayers("runs", "agent", "cli", "client")
+                // The plain HTTP client of the harness API serves the command line only: the harness never calls
+                // itself over HTTP.
+                .whereLayer("client").mayOnlyBeAccessedByLayers("cli")
                 // Links are unsigned in dev mode (no API keys), which storage learns from security's key parser; runs
                 // names a namespace's tenant the way security authenticates it (TenantDelegation: ns:<namespace>).
                 .whereLayer("security").mayOnlyBeAccessedByLayers("api", "storage", "runs")
@@ -125,6 +131,27 @@ class ArchitectureTest {
                         "dev.agentharness.api..", "java..", "com.fasterxml.jackson..", "com.jayway.jsonpath..", "")
                 .because("graders read a run's transcript and nothing else: the same graders serve the golden set "
                         + "over HTTP, inline evaluators in the harness and the nightly job")
+                .check(classes);
+    }
+
+    @Test
+    void theClientIsAPlainHttpClientOfTheApi() {
+        classes().that().resideInAPackage(ROOT + ".client..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(ROOT + ".client..", ROOT + ".evals..",
+                        "dev.agentharness.api..", "java..", "com.fasterxml.jackson..", "")
+                .because("the command line talks to a harness like any client does (java.net.http, the API "
+                        + "records): no Quarkus, no database, nothing of the server")
+                .check(classes);
+    }
+
+    @Test
+    void commandsOtherThanServeAndInProcessNeverBootQuarkus() {
+        noClasses().that().resideInAPackage(ROOT + ".cli..")
+                .and().doNotBelongToAnyOf(dev.agentharness.runtime.cli.HarnessMain.class,
+                        dev.agentharness.runtime.cli.HarnessCli.class)
+                .and().haveSimpleNameNotStartingWith("InProcessHarness")
+                .should().dependOnClassesThat().belongToAnyOf(io.quarkus.runtime.Quarkus.class)
+                .because("client commands must not start a database or the run dispatcher (cli/HarnessMain)")
                 .check(classes);
     }
 

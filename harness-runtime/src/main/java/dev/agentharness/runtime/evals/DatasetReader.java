@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.agentharness.api.sandbox.ManifestProblem;
+import dev.agentharness.api.sandbox.ManifestValidation;
+import dev.agentharness.api.sandbox.ManifestValidator;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -132,11 +135,20 @@ public final class DatasetReader {
         } catch (JsonProcessingException e) {
             JsonLocation location = e.getLocation();
             String column = location == null || location.getColumnNr() < 1 ? "" : ":" + location.getColumnNr();
-            String reason = e.getOriginalMessage() == null ? "malformed" : e.getOriginalMessage().lines().findFirst().orElse("");
-            throw new LineError(column + ": invalid JSON: " + Text.truncate(reason, Text.LONG));
+            throw new LineError(column + ": invalid JSON: " + jacksonReason(e));
         } catch (IOException e) {
             throw new LineError(": invalid JSON: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** Jackson's own words without its location details (the line and column are said already). */
+    static String jacksonReason(JsonProcessingException e) {
+        String reason = e.getOriginalMessage() == null ? "malformed" : e.getOriginalMessage().lines().findFirst().orElse("");
+        int marker = reason.indexOf(" (start marker at ");
+        if (marker >= 0) {
+            reason = reason.substring(0, marker);
+        }
+        return Text.truncate(reason.replaceAll(" ?\\[Source: [^\\]]*]", ""), Text.LONG);
     }
 
     /** The case on one line, or {@code null} with {@code errors} ({@code field: problem}) filled. */
@@ -166,6 +178,11 @@ public final class DatasetReader {
             } else {
                 manifest = JSON.convertValue(manifestNode, new TypeReference<Map<String, Object>>() {
                 });
+                // The harness validates it again on POST /runs; here so a bad one stops the dataset before any run.
+                ManifestValidation validation = ManifestValidator.validate(manifest);
+                for (ManifestProblem problem : validation.problems()) {
+                    errors.add("manifest." + problem.field() + ": " + problem.message());
+                }
             }
         }
         List<Grader> caseGraders = expectations(node.get("expect"), errors);

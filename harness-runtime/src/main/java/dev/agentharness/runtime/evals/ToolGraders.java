@@ -73,7 +73,7 @@ final class ToolGraders {
     }
 
     static String describe(RunTranscript.ToolCall call) {
-        return call.name() + "(" + Text.truncate(arguments(call).toString(), 80) + ")";
+        return call.name() + "(" + Text.truncate(Text.redacted(arguments(call)).toString(), 80) + ")";
     }
 
     record Called(String name, List<CallPattern> patterns) implements Grader {

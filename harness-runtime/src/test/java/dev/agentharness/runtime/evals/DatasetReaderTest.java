@@ -27,7 +27,7 @@ class DatasetReaderTest {
         Dataset dataset = reader.parse(FILE, """
                 # refunds
                 {"id": "refund-1", "input": "Refund ACME-1001", "tags": ["billing"], "agent": "maya", "model": "gpt-x", \
-                "history": ["hi"], "manifest": {"entries": {}}, "provenance": "bug 12", \
+                "history": ["hi"], "manifest": {"entries": {"notes.txt": {"type": "file", "content": "hi"}}}, "provenance": "bug 12", \
                 "expect": {"status": "succeeded", "tools_called": ["lookup_account"], "reply_contains": "refund"}}
 
                    # indented comment
@@ -73,9 +73,10 @@ class DatasetReaderTest {
                 {"id": "a", "input": "hi", "expect": {"status": "succeeded"}}
                 {"id": "b", "input": "hi", "expect": {"status": "succeeded"}
                 """);
-        assertEquals(1, errors.size());
-        assertTrue(errors.getFirst().startsWith("evals/maya.jsonl:2:"), errors.getFirst());
-        assertTrue(errors.getFirst().contains(": invalid JSON: "), errors.getFirst());
+        assertEquals(List.of("evals/maya.jsonl:2:61: invalid JSON: Unexpected end-of-input: expected close marker for Object"),
+                errors);
+        assertEquals(List.of("evals/maya.jsonl:1:13: invalid JSON: Unexpected character ('}' (code 125)): was expecting "
+                + "double-quote to start field name"), errors("{\"id\": \"a\", }"));
     }
 
     @Test
@@ -160,6 +161,14 @@ class DatasetReaderTest {
         assertEquals(List.of("evals/maya.jsonl:1: id: required", "evals/maya.jsonl:1: input: required",
                         "evals/maya.jsonl:1: expect: must be an object with at least one grader (" + String.join(", ", Graders.KINDS) + ")"),
                 errors("{\"expect\": {}}"));
+    }
+
+    @Test
+    void a_bad_manifest_is_named_with_the_harness_own_validation() {
+        List<String> errors = errors("{\"id\": \"a\", \"input\": \"hi\", \"manifest\": {\"entries\": {\"x\": {\"type\": \"tarball\"}}}, "
+                + "\"expect\": {\"status\": \"succeeded\"}}");
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.getFirst().startsWith("evals/maya.jsonl:1: manifest.entries"), errors.getFirst());
     }
 
     @Test

@@ -164,6 +164,20 @@ class GradersTest {
     }
 
     @Test
+    void reply_json_filters_run_on_jackson_without_json_smart() throws Exception {
+        RunTranscript run = Transcripts.run().reply("{\"items\": [{\"sku\": \"A-1\", \"tags\": [\"x\"]}, {\"sku\": \"B-2\", \"tags\": []}]}").build();
+        passes(grade("reply_json", "{\"$.items[?(@.sku == 'B-2')].sku\": [\"B-2\"], \"$.items[?(@.tags[0] == 'x')].sku\": [\"A-1\"], "
+                        + "\"$.items.length()\": 2, \"$..sku\": [\"A-1\", \"B-2\"]}", run),
+                "$..sku = [\"A-1\",\"B-2\"]; $.items.length() = 2; $.items[?(@.sku == 'B-2')].sku = [\"B-2\"]; "
+                        + "$.items[?(@.tags[0] == 'x')].sku = [\"A-1\"]");
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertConfigError("reply_json", "{\"$.items[?(@.tags == ['x'])]\": {\"$exists\": true}}",
+                    "expect.reply_json[\"$.items[?(@.tags == ['x'])]\"]", "array and object literals inside JsonPath "
+                            + "filters are not supported; compare single values (e.g. [?(@.tags[0] == 'x')])");
+        }
+    }
+
+    @Test
     void max_cost_usd() throws Exception {
         passes(grade("max_cost_usd", "0.01", Transcripts.run().build()), "cost $0.0042 ≤ $0.01");
         fails(grade("max_cost_usd", "0.001", Transcripts.run().build()), "expected a cost of at most $0.001; found $0.0042");
