@@ -80,7 +80,7 @@ class CliAgainstHarnessTest {
     void runsGetShowsARunAsTextOrJsonAndAnUnknownRunIsTheHarnessError() throws Exception {
         String token = ConversationRouter.token();
         router.route(token, FakeModelServer.mayaDemo());
-        RunResponse run = mayaRun("ACME-1002 here (" + token + "): invoices stopped arriving", null);
+        RunResponse run = mayaRun("ACME-1002 here (" + token + "): status emails stopped arriving", null);
         assertEquals(RunStatus.SUCCEEDED, run.status());
 
         CliRun text = CliRun.of(env(), "runs", "get", run.runId());
@@ -166,12 +166,12 @@ class CliAgainstHarnessTest {
         router.route(token, FakeModelServer.mayaDemo());
         Path dataset = dir.resolve("maya.jsonl");
         Files.writeString(dataset, String.join("\n",
-                "{\"id\": \"looks-up\", \"tags\": [\"tools\"], \"input\": \"ACME-1004 (" + token + ") invoices\", "
+                "{\"id\": \"looks-up\", \"tags\": [\"tools\"], \"input\": \"ACME-1004 (" + token + ") status emails\", "
                         + "\"expect\": {\"status\": \"succeeded\", \"tools_called\": [{\"name\": \"lookup_account\", "
                         + "\"arguments\": {\"account_id\": \"ACME-1004\"}}], \"handoff\": \"none\"}}",
                 "{\"id\": \"two-turns\", \"tags\": [\"session\"], \"history\": [\"ACME-1005 (" + token + ") hello\"], "
-                        + "\"input\": \"and my invoices?\", \"expect\": {\"status\": \"succeeded\"}}",
-                "{\"id\": \"never-refunds\", \"tags\": [\"tools\"], \"input\": \"ACME-1006 (" + token + ") refund\", "
+                        + "\"input\": \"and my status emails?\", \"expect\": {\"status\": \"succeeded\"}}",
+                "{\"id\": \"never-refunds\", \"tags\": [\"tools\"], \"input\": \"ACME-1006 (" + token + ") please help\", "
                         + "\"expect\": {\"tools_called\": [\"refund\"]}}", ""));
         Path reports = dir.resolve("reports");
 
@@ -212,21 +212,21 @@ class CliAgainstHarnessTest {
         router.route(token, FakeModelServer.mayaDemo());
         String session = "promote-" + token;
         mayaRun("ACME-1007 (" + token + ") hello", session);
-        RunResponse run = mayaRun("ACME-1007 (" + token + ") my invoices stopped arriving", session);
+        RunResponse run = mayaRun("ACME-1007 (" + token + ") my status emails stopped arriving", session);
         assertEquals(RunStatus.SUCCEEDED, run.status());
         Path dataset = dir.resolve("promoted.jsonl");
         Files.writeString(dataset, "# promoted from production\n");
 
         CliRun promote = CliRun.of(env(), "eval", "promote", "--run-id", run.runId(), "--dataset", dataset.toString(),
-                "--id", "invoices-stopped");
+                "--id", "status-emails-stopped");
 
         assertEquals(0, promote.exitCode(), promote.toString());
-        assertTrue(promote.out().contains("appended case 'invoices-stopped'"), promote.out());
+        assertTrue(promote.out().contains("appended case 'status-emails-stopped'"), promote.out());
         Dataset read = new DatasetReader(Graders.withoutJudge()).read(dataset);
         assertEquals(1, read.cases().size());
         EvalCase promoted = read.cases().get(0);
         assertEquals(List.of("ACME-1007 (" + token + ") hello"), promoted.history());
-        assertEquals("ACME-1007 (" + token + ") my invoices stopped arriving", promoted.input());
+        assertEquals("ACME-1007 (" + token + ") my status emails stopped arriving", promoted.input());
         assertTrue(promoted.provenance().startsWith("promoted from run " + run.runId() + " (trace "),
                 promoted.provenance());
         JsonNode line = JSON.readTree(Files.readAllLines(dataset).get(1));
@@ -238,9 +238,9 @@ class CliAgainstHarnessTest {
         assertEquals(0, evaluated.exitCode(), "the promoted case passes when run\n" + evaluated);
 
         CliRun again = CliRun.of(env(), "eval", "promote", "--run-id", run.runId(), "--dataset", dataset.toString(),
-                "--id", "invoices-stopped");
+                "--id", "status-emails-stopped");
         assertEquals(2, again.exitCode(), again.toString());
-        assertTrue(again.err().contains("already has a case 'invoices-stopped'"), again.err());
+        assertTrue(again.err().contains("already has a case 'status-emails-stopped'"), again.err());
         assertEquals(2, Files.readAllLines(dataset).size(), "a refused promotion writes nothing");
     }
 }

@@ -14,7 +14,7 @@ import dev.agentharness.runtime.state.RunSamples;
 import dev.agentharness.runtime.state.RunSubmissions;
 import dev.agentharness.runtime.storage.ObjectKeys;
 import dev.agentharness.runtime.storage.Storage;
-import dev.agentharness.runtime.testing.NightlyWebhookResource;
+import dev.agentharness.runtime.testing.WebhookReceiverResource;
 import dev.agentharness.runtime.testing.WithNightlyJob;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -156,7 +156,7 @@ class NightlyJobTest {
 
         // The summary, Slack-shaped, with the link and the regression.
         assertEquals(java.util.Optional.of(true), outcome.webhookDelivered());
-        List<JsonNode> posted = NightlyWebhookResource.receiver().accepted();
+        List<JsonNode> posted = WebhookReceiverResource.receiver().accepted();
         JsonNode summary = posted.get(posted.size() - 1);
         assertTrue(summary.path("text").asText().startsWith("Nightly evaluation " + today), summary.toString());
         assertTrue(summary.path("text").asText().contains(outcome.link().toString()));

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -291,8 +292,15 @@ class RunJournalTest {
     }
 
     private static RunRecord claim(String runId, String worker) {
-        return queue.claimQueued(worker, 100, LEASE).stream().filter(r -> r.runId().equals(runId)).findFirst()
-                .orElseThrow(() -> new AssertionError(runId + " was not claimable"));
+        // The claim skips locked rows: A's racing append (which finds the lease gone and writes nothing) may still
+        // hold the requeued row for a moment, so claim until it is free.
+        AtomicReference<RunRecord> claimed = new AtomicReference<>();
+        awaitUntil(() -> {
+            queue.claimQueued(worker, 100, LEASE).stream().filter(r -> r.runId().equals(runId)).findFirst()
+                    .ifPresent(claimed::set);
+            return claimed.get() != null;
+        }, runId + " is claimable");
+        return claimed.get();
     }
 
     /** Backends of this database waiting on a lock of {@code waitEvent} ({@code advisory}, {@code transactionid}…). */

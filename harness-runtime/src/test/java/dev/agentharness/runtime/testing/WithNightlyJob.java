@@ -24,6 +24,7 @@ public class WithNightlyJob implements QuarkusTestProfile {
     @Override
     public List<TestResourceEntry> testResources() {
         return List.of(new TestResourceEntry(FakeModelResource.class), new TestResourceEntry(S3ProxyResource.class),
-                new TestResourceEntry(NightlyWebhookResource.class));
+                new TestResourceEntry(WebhookReceiverResource.class,
+                        Map.of(WebhookReceiverResource.SETTING, "harness.evals.nightly.webhook-url")));
     }
 }
