@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make eval: the golden sets (evals/*.jsonl) against the FAKE model, as CI runs them. Builds the jars if they are
-# missing, starts the FAKE model server (harness-fakes) on a free port, runs `eval run --in-process` for Maya's set and
-# — when bubblewrap works here — the sandboxed analyst's set with the local sandbox provider, stops the fake and says
-# where the reports are. Exit code: the worst of the runs (0 ok, 1 a baseline case regressed, 2 bad input, 3 target
+# missing, starts the FAKE model server (harness-fakes) and one harness (`serve`, embedded defaults) on free ports,
+# runs `eval run --target` for Maya's set and — when bubblewrap works here — the sandboxed analyst's set (local
+# sandbox provider), stops both and says where the reports are. Exit code: the worst of the runs (0 ok, 1 a baseline case regressed, 2 bad input, 3 target
 # unreachable); a set that cannot run here (no bubblewrap) is skipped with a message, not failed.
 #   EVAL_REPORT_DIR (default target/evals)  EVAL_CONCURRENCY (default 4)  EVAL_ARGS (extra arguments for every run)
 set -euo pipefail
@@ -23,8 +23,10 @@ fi
 
 WORK=$(mktemp -d /tmp/agent-harness-eval.XXXXXX)
 fake_pid=
+harness_pid=
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
+  if [ -n "$harness_pid" ]; then kill "$harness_pid" 2>/dev/null || true; wait "$harness_pid" 2>/dev/null || true; fi
   if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
@@ -46,22 +48,48 @@ if [ -z "$fake_url" ]; then
 fi
 echo "FAKE model server at $fake_url (deterministic: harness-fakes DemoResponder)"
 
-# The in-process harness reads its model from the environment, like `serve`; never a real key or database here.
+# The harness reads its model from the environment; never a real key or database here.
 export OPENAI_API_KEY=fake-eval-key OPENAI_BASE_URL="$fake_url"
 # Prices, so the cases' max_cost_usd ceilings measure something (the FAKE's token counts are deterministic).
 export MODEL_PRICE_INPUT_PER_MTOK=${MODEL_PRICE_INPUT_PER_MTOK:-0.75} MODEL_PRICE_OUTPUT_PER_MTOK=${MODEL_PRICE_OUTPUT_PER_MTOK:-4.5}
-# The harness's own log lines (boot, runs, embedded PostgreSQL) would bury the table: warnings and errors only.
-export QUARKUS_LOG_CONSOLE_LEVEL=${QUARKUS_LOG_CONSOLE_LEVEL:-WARN}
 unset DATABASE_URL AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY 2>/dev/null || true
 
+# One harness serves both sets (a boot — JVM, Quarkus, embedded PostgreSQL — costs more than a whole set): `serve`
+# on its embedded defaults in a fresh data directory, on a free loopback port, with a key of its own; the sets run
+# against it with `eval run --target`, the path a user takes against any harness. (`--in-process` boots one per
+# command: GoldenSetGateIT and EvalCommandsIT run that path.)
+sandbox=no
+if command -v bwrap >/dev/null 2>&1 && bwrap --ro-bind / / --dev /dev --proc /proc true >/dev/null 2>&1; then
+  sandbox=yes
+fi
+key="eval-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+harness_env=()
+if [ "$sandbox" = yes ]; then
+  harness_env=(SANDBOX_PROVIDER=local HARNESS_AGENTS_DIR="$PWD/examples/agents")
+fi
+env "${harness_env[@]}" "$JAVA" -Dharness.data-dir="$WORK/data" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=0 \
+  -Dharness.api-keys="eval:$key" -jar "$RUNTIME_JAR" > "$WORK/harness.log" 2>&1 &
+harness_pid=$!
+harness_url=
+for _ in $(seq 1 1200); do
+  harness_url=$(sed -n 's|.*Listening on: \(http://127\.0\.0\.1:[0-9]*\).*|\1|p' "$WORK/harness.log" | head -n 1)
+  [ -n "$harness_url" ] && break
+  kill -0 "$harness_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$harness_url" ]; then
+  echo "the harness did not start; its log:"; cat "$WORK/harness.log"; exit 3
+fi
+echo "harness at $harness_url (embedded defaults, data in $WORK/data, sandbox provider: $([ "$sandbox" = yes ] && echo local || echo none))"
+
 worst=0
-run_set() { # name, then environment assignments for the harness
-  local name=$1; shift
+run_set() { # name
+  local name=$1
   local code=0
   echo
   echo "== eval run: evals/$name.jsonl (baseline evals/$name.baseline.json)"
   # shellcheck disable=SC2086 # EVAL_ARGS is a list of arguments on purpose
-  env "$@" "$JAVA" -jar "$RUNTIME_JAR" eval run --in-process --dataset "evals/$name.jsonl" \
+  HARNESS_API_KEY="$key" "$JAVA" -jar "$RUNTIME_JAR" eval run --target "$harness_url" --dataset "evals/$name.jsonl" \
     --baseline "evals/$name.baseline.json" --concurrency "$CONCURRENCY" --report-dir "$REPORTS/$name" \
     ${EVAL_ARGS:-} || code=$?
   echo "evals/$name.jsonl: exit $code; reports in $REPORTS/$name/ (report.md, report.html, junit.xml, results.json)"
@@ -69,9 +97,9 @@ run_set() { # name, then environment assignments for the harness
   return 0
 }
 
-run_set maya SANDBOX_PROVIDER=
-if command -v bwrap >/dev/null 2>&1 && bwrap --ro-bind / / --dev /dev --proc /proc true >/dev/null 2>&1; then
-  run_set analyst SANDBOX_PROVIDER=local HARNESS_AGENTS_DIR="$PWD/examples/agents"
+run_set maya
+if [ "$sandbox" = yes ]; then
+  run_set analyst
 else
   echo
   echo "== evals/analyst.jsonl SKIPPED: bubblewrap (bwrap) is missing or cannot create a sandbox here;"
