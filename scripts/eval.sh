@@ -63,12 +63,13 @@ if command -v bwrap >/dev/null 2>&1 && bwrap --ro-bind / / --dev /dev --proc /pr
   sandbox=yes
 fi
 key="eval-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-harness_env=()
+# The key through the environment, not a -D flag: a command line is readable by every user (ps).
+harness_env=(HARNESS_API_KEYS="eval:$key")
 if [ "$sandbox" = yes ]; then
-  harness_env=(SANDBOX_PROVIDER=local HARNESS_AGENTS_DIR="$PWD/examples/agents")
+  harness_env+=(SANDBOX_PROVIDER=local HARNESS_AGENTS_DIR="$PWD/examples/agents")
 fi
 env "${harness_env[@]}" "$JAVA" -Dharness.data-dir="$WORK/data" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=0 \
-  -Dharness.api-keys="eval:$key" -jar "$RUNTIME_JAR" > "$WORK/harness.log" 2>&1 &
+  -jar "$RUNTIME_JAR" > "$WORK/harness.log" 2>&1 &
 harness_pid=$!
 harness_url=
 for _ in $(seq 1 1200); do
