@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentharness.runtime.evals.Score;
+import dev.agentharness.runtime.evals.reports.HtmlReport;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -203,13 +204,13 @@ public record NightlyReport(LocalDate date, Instant from, Instant to, long popul
                 .append("body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}")
                 .append("td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}td.n{text-align:right}")
                 .append(".bad{color:#b00020}.ok{color:#1b5e20}</style></head><body>\n")
-                .append("<h1>Nightly evaluation ").append(date).append("</h1>\n<p>").append(escape(header()))
+                .append("<h1>Nightly evaluation ").append(date).append("</h1>\n<p>").append(HtmlReport.esc(header()))
                 .append("</p>\n<table><tr><th>agent</th><th>evaluator</th><th>graded</th><th>passed</th>")
                 .append("<th>pass rate</th><th>mean score</th><th>previous night</th></tr>\n");
         for (Stat stat : stats()) {
             Double before = previousPassRates.get(stat.key());
             boolean dropped = before != null && before - stat.passRate() >= REGRESSION_DROP - 1e-9;
-            h.append("<tr><td>").append(escape(stat.agent())).append("</td><td>").append(escape(stat.evaluator()))
+            h.append("<tr><td>").append(HtmlReport.esc(stat.agent())).append("</td><td>").append(HtmlReport.esc(stat.evaluator()))
                     .append("</td><td class=\"n\">").append(stat.graded()).append("</td><td class=\"n\">")
                     .append(stat.passed()).append("</td><td class=\"n ").append(dropped ? "bad" : "ok").append("\">")
                     .append(percent(stat.passRate())).append("</td><td class=\"n\">").append(format(stat.meanScore()))
@@ -217,16 +218,16 @@ public record NightlyReport(LocalDate date, Instant from, Instant to, long popul
         }
         h.append("</table>\n<h2>Regressions against the previous night</h2>\n<ul>");
         for (Regression r : regressions()) {
-            h.append("<li class=\"bad\">").append(escape(r.key())).append(": ").append(percent(r.before()))
+            h.append("<li class=\"bad\">").append(HtmlReport.esc(r.key())).append(": ").append(percent(r.before()))
                     .append(" → ").append(percent(r.now())).append("</li>");
         }
         h.append("</ul>\n<h2>Worst runs</h2>\n<table><tr><th>run</th><th>agent</th><th>status</th><th>mean</th>")
                 .append("<th>what failed</th></tr>\n");
         for (GradedRun run : worst()) {
-            h.append("<tr><td><a href=\"").append(escape(run.traceLink())).append("\">").append(escape(run.runId()))
-                    .append("</a></td><td>").append(escape(run.agent())).append("</td><td>").append(escape(run.status()))
+            h.append("<tr><td><a href=\"").append(HtmlReport.esc(run.traceLink())).append("\">").append(HtmlReport.esc(run.runId()))
+                    .append("</a></td><td>").append(HtmlReport.esc(run.agent())).append("</td><td>").append(HtmlReport.esc(run.status()))
                     .append("</td><td class=\"n\">").append(format(run.meanScore())).append("</td><td>")
-                    .append(escape(failures(run))).append("</td></tr>\n");
+                    .append(HtmlReport.esc(failures(run))).append("</td></tr>\n");
         }
         return h.append("</table>\n</body></html>\n").toString();
     }
@@ -262,23 +263,5 @@ public record NightlyReport(LocalDate date, Instant from, Instant to, long popul
 
     private static String cell(String text) {
         return text == null ? "" : text.replace("|", "\\|").replace("\n", " ");
-    }
-
-    static String escape(String text) {
-        if (text == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

@@ -119,8 +119,8 @@ public final class HtmlReport {
         html.append("</table>\n");
     }
 
-    /** Text and attribute values alike. */
-    static String esc(String value) {
+    /** Text and attribute values alike (also the nightly report's). */
+    public static String esc(String value) {
         if (value == null) {
             return "";
         }
