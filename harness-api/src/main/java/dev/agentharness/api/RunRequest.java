@@ -11,6 +11,8 @@ import java.util.Map;
  * @param maxCostUsd the run's budget in US dollars: before every model call the run ends {@code failed} with reason
  *                   {@code BudgetExceeded} once what it has spent (or is certain to spend on the next call) exceeds it
  * @param maxTokens  the same bound on input + output tokens
+ * @param agentVersion pins the agent's version ({@code sha256:…}, a registered version of the caller's agent); absent:
+ *                   the agent's active version. The run records the version it used either way.
  */
 public record RunRequest(
         @JsonProperty("message") String message,
@@ -23,13 +25,22 @@ public record RunRequest(
         @JsonProperty("timeout_seconds") Integer timeoutSeconds,
         @JsonProperty("metadata") Map<String, String> metadata,
         @JsonProperty("max_cost_usd") Double maxCostUsd,
-        @JsonProperty("max_tokens") Long maxTokens) {
+        @JsonProperty("max_tokens") Long maxTokens,
+        @JsonProperty("agent_version") String agentVersion) {
+
+    /** A request that takes the agent's active version. */
+    public RunRequest(String message, String sessionId, String agent, String model, Boolean saveArtifact,
+                      Map<String, Object> manifest, Integer maxTurns, Integer timeoutSeconds,
+                      Map<String, String> metadata, Double maxCostUsd, Long maxTokens) {
+        this(message, sessionId, agent, model, saveArtifact, manifest, maxTurns, timeoutSeconds, metadata, maxCostUsd,
+                maxTokens, null);
+    }
 
     /** A request without a per-run budget. */
     public RunRequest(String message, String sessionId, String agent, String model, Boolean saveArtifact,
                       Map<String, Object> manifest, Integer maxTurns, Integer timeoutSeconds,
                       Map<String, String> metadata) {
-        this(message, sessionId, agent, model, saveArtifact, manifest, maxTurns, timeoutSeconds, metadata, null, null);
+        this(message, sessionId, agent, model, saveArtifact, manifest, maxTurns, timeoutSeconds, metadata, null, null, null);
     }
 
     public static RunRequest of(String message) {

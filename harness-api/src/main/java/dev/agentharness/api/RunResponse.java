@@ -16,6 +16,7 @@ import java.util.List;
  * {@code evaluations} are the verdicts of the evaluators graded on the finished run ({@link EvaluationResult}): always
  * present, empty until they ran — inline evaluators run asynchronously after the run completed, so a run is terminal
  * first and gains its evaluations a moment later.
+ * {@code agent_version} is the version of the agent the run started with ({@code sha256:…}; docs/agents.md).
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RunResponse(
@@ -38,10 +39,29 @@ public record RunResponse(
         @JsonProperty("updated_at") OffsetDateTime updatedAt,
         @JsonProperty("progress") RunProgress progress,
         @JsonProperty("sampled_to_phoenix") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean sampledToPhoenix,
-        @JsonProperty("evaluations") List<EvaluationResult> evaluations) {
+        @JsonProperty("evaluations") List<EvaluationResult> evaluations,
+        @JsonProperty("agent_version") String agentVersion) {
 
     public RunResponse {
         evaluations = evaluations == null ? List.of() : List.copyOf(evaluations);
+    }
+
+    /** A run whose agent version is not known to the caller. */
+    public RunResponse(String runId, String sessionId, String agent, String model, RunStatus status, String reason,
+                       String reply, boolean usedSandbox, String artifactUrl, String artifactError,
+                       List<ArtifactRef> artifacts, Usage usage, String traceId, OffsetDateTime createdAt,
+                       OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime updatedAt,
+                       RunProgress progress, Boolean sampledToPhoenix, List<EvaluationResult> evaluations) {
+        this(runId, sessionId, agent, model, status, reason, reply, usedSandbox, artifactUrl, artifactError, artifacts,
+                usage, traceId, createdAt, startedAt, completedAt, updatedAt, progress, sampledToPhoenix, evaluations,
+                null);
+    }
+
+    /** The same run with the agent version it used. */
+    public RunResponse withAgentVersion(String version) {
+        return new RunResponse(runId, sessionId, agent, model, status, reason, reply, usedSandbox, artifactUrl,
+                artifactError, artifacts, usage, traceId, createdAt, startedAt, completedAt, updatedAt, progress,
+                sampledToPhoenix, evaluations, version);
     }
 
     /** A run without evaluations (yet). */
@@ -58,7 +78,7 @@ public record RunResponse(
     public RunResponse withEvaluations(List<EvaluationResult> results) {
         return new RunResponse(runId, sessionId, agent, model, status, reason, reply, usedSandbox, artifactUrl,
                 artifactError, artifacts, usage, traceId, createdAt, startedAt, completedAt, updatedAt, progress,
-                sampledToPhoenix, results);
+                sampledToPhoenix, results, agentVersion);
     }
 
     /** A run without a Phoenix decision. */

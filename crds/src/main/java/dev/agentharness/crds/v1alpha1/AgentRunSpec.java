@@ -48,13 +48,16 @@ public class AgentRunSpec {
             + " && (has(self.ttlSecondsAfterFinished) ? has(oldSelf.ttlSecondsAfterFinished)"
             + " && self.ttlSecondsAfterFinished == oldSelf.ttlSecondsAfterFinished : !has(oldSelf.ttlSecondsAfterFinished))"
             + " && (has(self.runNonce) ? has(oldSelf.runNonce) && self.runNonce == oldSelf.runNonce : !has(oldSelf.runNonce))"
-            + " && (has(self.budget) ? has(oldSelf.budget) && self.budget == oldSelf.budget : !has(oldSelf.budget))";
+            + " && (has(self.budget) ? has(oldSelf.budget) && self.budget == oldSelf.budget : !has(oldSelf.budget))"
+            + " && (has(self.agentVersion) ? has(oldSelf.agentVersion) && self.agentVersion == oldSelf.agentVersion"
+            + " : !has(oldSelf.agentVersion))";
+    public static final String AGENT_VERSION_PATTERN = "^sha256:[0-9a-f]{64}$";
     public static final String IMMUTABLE_MESSAGE = "spec is immutable except spec.cancel: to run again, "
             + "create an AgentRun with a new name or re-create this one with a new spec.runNonce";
 
     @Required
     @Pattern(AGENT_PATTERN)
-    @JsonPropertyDescription("Name of the harness agent to run, e.g. maya (built in) or an agent defined in YAML.")
+    @JsonPropertyDescription("The agent to run: an Agent of this namespace (its active version, or spec.agentVersion), a harness built-in (maya) or an agent file of the harness.")
     private String agent;
 
     @Required
@@ -103,6 +106,19 @@ public class AgentRunSpec {
     @JsonPropertyDescription("What the run may spend: maxCostUsd (US dollars) and/or maxTokens; past it the run ends "
             + "Failed with reason BudgetExceeded.")
     private AgentRunBudget budget;
+
+    @Pattern(AGENT_VERSION_PATTERN)
+    @JsonPropertyDescription("Pin a version of the Agent named in spec.agent (sha256:…, one its status or the harness "
+            + "listed); without it the run gets the Agent's active version. status.agentVersion records the one used.")
+    private String agentVersion;
+
+    public String getAgentVersion() {
+        return agentVersion;
+    }
+
+    public void setAgentVersion(String agentVersion) {
+        this.agentVersion = agentVersion;
+    }
 
     public String getAgent() {
         return agent;

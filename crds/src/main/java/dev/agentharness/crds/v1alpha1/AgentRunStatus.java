@@ -69,6 +69,9 @@ public class AgentRunStatus {
     @JsonPropertyDescription("The run's OpenTelemetry trace id.")
     private String traceId;
 
+    @JsonPropertyDescription("The exact version of the agent that answered (sha256: of its spec; docs/agents.md).")
+    private String agentVersion;
+
     @JsonPropertyDescription("True once the operator asked the harness to cancel the run (spec.cancel).")
     private Boolean cancelRequested;
 
@@ -207,6 +210,14 @@ public class AgentRunStatus {
 
     public void setEvaluation(RunEvaluation evaluation) {
         this.evaluation = evaluation;
+    }
+
+    public String getAgentVersion() {
+        return agentVersion;
+    }
+
+    public void setAgentVersion(String agentVersion) {
+        this.agentVersion = agentVersion;
     }
 
     public String getTraceId() {

@@ -8,12 +8,12 @@ import java.util.TreeMap;
  * A minimal JSON writer with sorted object keys and no whitespace — enough for the digest of a
  * manifest, without pulling a JSON library into the API module.
  */
-final class CanonicalJson {
+public final class CanonicalJson {
 
     private CanonicalJson() {
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(value, out);
         return out.toString();
