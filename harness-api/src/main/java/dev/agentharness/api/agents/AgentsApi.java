@@ -2,7 +2,6 @@ package dev.agentharness.api.agents;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -52,18 +51,4 @@ public interface AgentsApi {
     @Path("agents/{name}/active")
     @Consumes(MediaType.APPLICATION_JSON)
     AgentView activateAgent(@PathParam("name") String name, AgentActivation activation);
-
-    /**
-     * Starts a golden-set evaluation of one version: {@code 202} with the evaluation ({@code status: running}) and
-     * {@code Location}; the same version + dataset + baseline + threshold again answers the existing one ({@code 200}),
-     * unless it ended in {@code error}.
-     */
-    @POST
-    @Path("agents/{name}/evaluations")
-    @Consumes(MediaType.APPLICATION_JSON)
-    Response evaluateAgent(@PathParam("name") String name, AgentEvaluationRequest request);
-
-    @GET
-    @Path("agents/{name}/evaluations/{id}")
-    AgentEvaluation getAgentEvaluation(@PathParam("name") String name, @PathParam("id") String evaluationId);
 }
