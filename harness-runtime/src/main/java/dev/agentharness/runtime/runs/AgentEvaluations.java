@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.agentharness.api.agents.AgentEvaluation;
 import dev.agentharness.api.agents.AgentEvaluationRequest;
-import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.evals.Baseline;
 import dev.agentharness.runtime.evals.CaseResult;
 import dev.agentharness.runtime.evals.Dataset;
@@ -24,7 +23,6 @@ import dev.agentharness.runtime.model.ModelClient;
 import dev.agentharness.runtime.model.ModelSettings;
 import dev.agentharness.runtime.state.AgentEvaluationStore;
 import dev.agentharness.runtime.state.AgentEvaluationStore.StoredEvaluation;
-import dev.agentharness.runtime.state.AgentVersions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -41,6 +39,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -97,8 +96,7 @@ public class AgentEvaluations {
     }
 
     private final AgentEvaluationStore store;
-    private final AgentVersions versions;
-    private final AgentRegistry agents;
+    private final TenantAgents tenantAgents;
     private final RunService runs;
     private final RunTranscriptReader transcripts;
     private final RunLimits limits;
@@ -109,13 +107,12 @@ public class AgentEvaluations {
     private final Clock clock;
 
     @Inject
-    public AgentEvaluations(AgentEvaluationStore store, AgentVersions versions, AgentRegistry agents, RunService runs,
+    public AgentEvaluations(AgentEvaluationStore store, TenantAgents tenantAgents, RunService runs,
                             RunTranscriptReader transcripts, RunLimits limits, AgentEvaluationSettings settings,
                             ModelClient model, @ConfigProperty(name = "harness.model.default") String defaultModel,
                             InlineEvalSettings evals, Clock clock) {
         this.store = store;
-        this.versions = versions;
-        this.agents = agents;
+        this.tenantAgents = tenantAgents;
         this.runs = runs;
         this.transcripts = transcripts;
         this.limits = limits;
@@ -165,38 +162,38 @@ public class AgentEvaluations {
                     + "\"<JSONL>\"}");
         }
         if (request.version() == null || !VERSION.matcher(request.version()).matches()) {
-            throw RunRejectedException.unprocessable("field 'version': required, a version of the agent "
+            throw unprocessable("version", "required, a version of the agent "
                     + "(sha256:<64 hex>)");
         }
         double threshold = request.threshold() == null ? 1.0 : request.threshold();
         if (!(threshold >= 0 && threshold <= 1)) {
-            throw RunRejectedException.unprocessable("field 'threshold': must be a pass rate in [0, 1]");
+            throw unprocessable("threshold", "must be a pass rate in [0, 1]");
         }
         requireVersion(principal, name, request.version());
         if (request.dataset() == null || request.dataset().isBlank()) {
-            throw RunRejectedException.unprocessable("field 'dataset': required, the golden set as JSONL text");
+            throw unprocessable("dataset", "required, the golden set as JSONL text");
         }
         byte[] datasetBytes = request.dataset().getBytes(StandardCharsets.UTF_8);
         if (datasetBytes.length > MAX_DATASET_BYTES) {
-            throw RunRejectedException.unprocessable("field 'dataset': " + datasetBytes.length + " bytes; at most "
+            throw unprocessable("dataset", datasetBytes.length + " bytes; at most "
                     + MAX_DATASET_BYTES + " (1 MiB)");
         }
         byte[] baselineBytes = request.baseline() == null ? null : request.baseline().getBytes(StandardCharsets.UTF_8);
         if (baselineBytes != null && baselineBytes.length > MAX_BASELINE_BYTES) {
-            throw RunRejectedException.unprocessable("field 'baseline': " + baselineBytes.length + " bytes; at most "
+            throw unprocessable("baseline", baselineBytes.length + " bytes; at most "
                     + MAX_BASELINE_BYTES + " (1 MiB)");
         }
         Dataset dataset;
         try {
             dataset = new DatasetReader(graders).parse(DATASET, request.dataset());
         } catch (DatasetException e) {
-            throw RunRejectedException.unprocessable("field 'dataset': " + errors(e));
+            throw unreadable("dataset", e);
         }
         if (dataset.cases().isEmpty()) {
-            throw RunRejectedException.unprocessable("field 'dataset': no cases (only blank or # lines)");
+            throw unprocessable("dataset", "no cases (only blank or # lines)");
         }
         if (dataset.cases().size() > settings.maxCases()) {
-            throw RunRejectedException.unprocessable("field 'dataset': " + dataset.cases().size() + " cases; at most "
+            throw unprocessable("dataset", dataset.cases().size() + " cases; at most "
                     + settings.maxCases() + " (HARNESS_AGENT_EVALUATION_MAX_CASES)");
         }
         List<String> baselinePassing = null;
@@ -204,11 +201,11 @@ public class AgentEvaluations {
             try {
                 baselinePassing = List.copyOf(Baseline.parse(BASELINE, request.baseline(), dataset, false).passing());
             } catch (DatasetException e) {
-                throw RunRejectedException.unprocessable("field 'baseline': " + errors(e));
+                throw unreadable("baseline", e);
             }
         }
         if (dataset.needsJudge() && judges.judge().isEmpty()) {
-            throw RunRejectedException.unprocessable("field 'dataset': has judge expectations and this harness has no "
+            throw unprocessable("dataset", "has judge expectations and this harness has no "
                     + "judge model (" + judges.unavailableReason() + ")");
         }
         // Every case runs against the agent under evaluation, whatever agent a line names (as eval run --agent).
@@ -219,21 +216,7 @@ public class AgentEvaluations {
 
     /** 404 unless {@code version} is one of the tenant's stored versions, or the built-in/file agent's current one. */
     private void requireVersion(String principal, String name, String version) {
-        if (agents.find(name).isPresent()) {
-            String current = agents.version(name).orElse(null);
-            if (!version.equals(current)) {
-                throw RunRejectedException.notFound("agent '" + printable(name) + "' has no version " + version
-                        + "; its current version is " + current);
-            }
-            return;
-        }
-        if (versions.agent(principal, name).isEmpty()) {
-            throw RunRejectedException.notFound("no agent '" + printable(name) + "'");
-        }
-        if (versions.find(principal, name, version).isEmpty()) {
-            throw RunRejectedException.notFound("agent '" + printable(name) + "' has no version " + version
-                    + " (register it with PUT /agents/" + printable(name) + ")");
-        }
+        tenantAgents.version(principal, name, version);
     }
 
     private void execute(String id, Plan plan) {
@@ -244,6 +227,13 @@ public class AgentEvaluations {
             EvalReport report = new EvalRunner(target, clock, settings.concurrency())
                     .run("agent " + plan.agent() + " " + plan.version(), "harness", plan.cases(),
                             plan.baselinePassing());
+            if (target.transientFailures() > 0) {
+                String why = report.results().stream().filter(result -> result.error() != null).findFirst()
+                        .map(CaseResult::error).orElse("");
+                finishWithError(id, plan, target.transientFailures() + " of " + plan.cases().size()
+                        + " cases could not run (" + why + "); ask again");
+                return;
+            }
             Verdict verdict = verdict(report, plan.threshold());
             boolean recorded = store.finish(id, verdict.status(), json(verdict.result()), clock.instant());
             LOG.infof("agent evaluation %s %s: %d of %d cases passed%s", id, verdict.status(),
@@ -348,6 +338,19 @@ public class AgentEvaluations {
     private Result staleResult(int cases) {
         return new Result(cases, null, null, null, null, "the evaluation stopped: no heartbeat for "
                 + settings.staleAfter() + " (the replica running it stopped); ask again to start a new one");
+    }
+
+    /** 422 naming {@code field} in the detail and as the problem member {@code field}. */
+    private static RunRejectedException unprocessable(String field, String message) {
+        return RunRejectedException.unprocessable("field '" + field + "': " + message, Map.of("field", field));
+    }
+
+    /** 422 for a dataset or baseline that does not parse: every error also as a {@code problems} member. */
+    private static RunRejectedException unreadable(String field, DatasetException e) {
+        List<Map<String, String>> problems = e.errors().stream().limit(MAX_ERRORS_SHOWN)
+                .map(error -> Map.of("field", field, "message", error)).toList();
+        return RunRejectedException.unprocessable("field '" + field + "': " + errors(e),
+                Map.of("field", field, "problems", problems));
     }
 
     private static String errors(DatasetException e) {

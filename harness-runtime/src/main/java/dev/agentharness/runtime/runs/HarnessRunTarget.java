@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The eval runner's target inside the harness: every case becomes real runs of the caller's principal, pinned to the
@@ -30,6 +31,10 @@ final class HarnessRunTarget implements RunTarget {
     private final String evaluationId;
     private final Duration runTimeout;
     private final Clock clock;
+    private final AtomicInteger transientFailures = new AtomicInteger();
+
+    private static final int RETRIES = 3;
+    private static final Duration MAX_RETRY_WAIT = Duration.ofSeconds(30);
 
     HarnessRunTarget(RunService runs, RunTranscriptReader transcripts, String principal, String agent, String version,
                      String evaluationId, Duration runTimeout, Clock clock) {
@@ -59,12 +64,7 @@ final class HarnessRunTarget implements RunTarget {
     private RunRecord runTurn(EvalCase evalCase, String message, String session) throws EvalTargetException {
         RunRequest request = new RunRequest(message, session, agent, evalCase.model(), null, evalCase.manifest(), null,
                 null, Map.of("eval_case", evalCase.id(), "agent_evaluation", evaluationId), null, null, version);
-        RunRecord run;
-        try {
-            run = runs.submit(principal, null, request).run();
-        } catch (RunRejectedException e) {
-            throw new EvalTargetException("the harness refused the run: " + e.getMessage(), e);
-        }
+        RunRecord run = submit(request);
         Instant deadline = clock.instant().plus(runTimeout);
         while (!run.status().terminal()) {
             if (Thread.currentThread().isInterrupted()) {
@@ -76,6 +76,42 @@ final class HarnessRunTarget implements RunTarget {
             run = runs.awaitResult(run, principal);
         }
         return run;
+    }
+
+    /**
+     * Submits one turn; a refusal that says "later" (a quota, a budget window, the database) is tried again after its
+     * {@code Retry-After} (at most {@link #MAX_RETRY_WAIT} each, {@link #RETRIES} times), then counted as transient.
+     */
+    private RunRecord submit(RunRequest request) throws EvalTargetException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return runs.submit(principal, null, request).run();
+            } catch (RunRejectedException e) {
+                boolean later = e.kind() == RunRejectedException.Kind.THROTTLED
+                        || e.kind() == RunRejectedException.Kind.UNAVAILABLE;
+                if (!later || attempt >= RETRIES) {
+                    if (later) {
+                        transientFailures.incrementAndGet();
+                    }
+                    throw new EvalTargetException("the harness refused the run: " + e.getMessage(), e);
+                }
+                Duration wait = Duration.ofSeconds(e.retryAfterSeconds().orElse(1));
+                try {
+                    Thread.sleep(wait.compareTo(MAX_RETRY_WAIT) > 0 ? MAX_RETRY_WAIT : wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new EvalTargetException("interrupted while waiting to submit a run", interrupted);
+                }
+            }
+        }
+    }
+
+    /**
+     * How many cases could not run because the harness said "later" (throttled or unavailable) even after retries: an
+     * evaluation with any such case is an {@code error} (ask again), never a verdict about the version.
+     */
+    int transientFailures() {
+        return transientFailures.get();
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.agentharness.runtime.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentharness.fakes.FakeModelServer;
-import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.runs.AgentEvaluations;
 import dev.agentharness.runtime.state.AgentEvaluationStore;
 import dev.agentharness.runtime.testing.FakeModelResource;
@@ -38,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,9 +56,6 @@ class AgentEvaluationsApiTest {
             "session.follow-up-other-account", "handoff.refund-double-charge");
 
     @Inject
-    AgentRegistry agents;
-
-    @Inject
     AgentEvaluationStore store;
 
     @BeforeEach
@@ -66,8 +63,10 @@ class AgentEvaluationsApiTest {
         FakeModelResource.server().responder(FakeModelServer.mayaDemo());
     }
 
-    private String mayaVersion() {
-        return agents.version("maya").orElseThrow();
+    /** The built-in agent's version, as GET /agents/maya shows it (the digest of its spec). */
+    private static String mayaVersion() {
+        return given().auth().oauth2(ALICE_KEY_1).get("/agents/maya").then().statusCode(200).extract()
+                .path("active_version");
     }
 
     /** The golden set's lines with these ids, plus a unique comment line so each test has its own dataset digest. */
@@ -233,6 +232,51 @@ class AgentEvaluationsApiTest {
                 "the stale row was closed as error when a new one started");
     }
 
+    /** Registers a version of the caller's agent {@code name} offering {@code tools}; answers the version. */
+    private static String register(String name, List<String> tools) {
+        Map<String, Object> spec = Map.of("instructions", "You are first-line support for ACME Cloud.",
+                "tools", tools, "inputGuardrails", List.of("no_card_numbers"));
+        return given().auth().oauth2(ALICE_KEY_1).contentType("application/json").body(spec).put("/agents/" + name)
+                .then().statusCode(201).extract().path("version");
+    }
+
+    @Test
+    void aTenantAgentsVersionPassesOrFailsByWhatItCanDo_andTheRunsArePinnedToIt() {
+        String name = "support-" + UUID.randomUUID().toString().substring(0, 8);
+        String capable = register(name, List.of("lookup_account", "draft_reply"));
+        // The FAKE model decides by the tools offered: without lookup_account no account is ever looked up.
+        String broken = register(name, List.of("draft_reply"));
+        String dataset = goldenLines(List.of("tools.lookup-priya-open-ticket", "tools.demo-card-declined"));
+
+        Response good = post(ALICE_KEY_1, name, request(capable, dataset, null, null));
+        good.then().statusCode(202);
+        JsonPath passed = finished(ALICE_KEY_1, name, good.jsonPath().getString("id"));
+        assertEquals("passed", passed.getString("status"), passed.prettify());
+        assertEquals(capable, passed.getString("version"));
+        assertEquals(name, passed.getString("agent"));
+
+        Response bad = post(ALICE_KEY_1, name, request(broken, dataset, null, null));
+        bad.then().statusCode(202);
+        JsonPath failed = finished(ALICE_KEY_1, name, bad.jsonPath().getString("id"));
+        assertEquals("failed", failed.getString("status"), failed.prettify());
+        assertEquals(0, failed.getInt("passed"));
+        assertEquals(List.of("tools.lookup-priya-open-ticket", "tools.demo-card-declined"),
+                failed.getList("failed_cases.id"));
+        String explanation = failed.getString("failed_cases[0].explanation");
+        assertTrue(explanation.contains("lookup_account"), explanation);
+        JsonPath run = given().auth().oauth2(ALICE_KEY_1).get("/runs/" + failed.getString("failed_cases[0].run_id"))
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(name, run.getString("agent"));
+        assertEquals(broken, run.getString("agent_version"), "the case ran the version under evaluation");
+
+        Object active = given().auth().oauth2(ALICE_KEY_1).get("/agents/" + name).then().statusCode(200)
+                .extract().path("active_version");
+        assertNull(active, "an evaluation never activates a version");
+        given().auth().oauth2(WithApiKeys.BOB_KEY).contentType("application/json")
+                .body(request(capable, dataset, null, null)).post("/agents/" + name + "/evaluations")
+                .then().statusCode(404);
+    }
+
     @Test
     void badRequestsAreRefusedBeforeAnythingRuns() {
         // A namespace of its own: a principal with no runs, so "nothing ran" is an empty run list.
@@ -241,15 +285,19 @@ class AgentEvaluationsApiTest {
         String good = goldenLines(List.of("tools.lookup-priya-open-ticket"));
 
         String badLine = "{\"id\": \"bad\", \"input\": \"hi\", \"expect\": {\"tools_called\": 7}}";
-        refused(namespace, "maya", request(version, good + badLine + "\n", null, null), 422, "dataset:3:",
-                "tools_called");
+        Response bad = refused(namespace, "maya", request(version, good + badLine + "\n", null, null), 422,
+                "dataset:3:", "tools_called");
+        assertEquals("dataset", bad.jsonPath().getString("field"));
+        assertTrue(bad.jsonPath().getString("problems[0].message").startsWith("dataset:3: expect.tools_called"),
+                bad.asString());
         refused(namespace, "maya", request(version, "{not json\n", null, null), 422, "dataset:1:");
         refused(namespace, "maya", request(version, null, null, null), 422, "dataset");
         refused(namespace, "maya", request(version, "# nothing\n", null, null), 422, "no cases");
         refused(namespace, "nobody", request(version, good, null, null), 404, "nobody");
         refused(namespace, "maya", request("sha256:" + "0".repeat(63) + "1", good, null, null), 404, "version");
         refused(namespace, "maya", request("v1", good, null, null), 422, "'version'");
-        refused(namespace, "maya", request(version, good, null, 1.5), 422, "'threshold'");
+        assertEquals("threshold", refused(namespace, "maya", request(version, good, null, 1.5), 422, "'threshold'")
+                .jsonPath().getString("field"));
         refused(namespace, "maya", request(version, good, "{\"dataset\": \"x.jsonl\", \"passing\": [\"gone\"]}", null),
                 422, "baseline", "passing[0]", "gone");
         String huge = good + "#" + "x".repeat(AgentEvaluations.MAX_DATASET_BYTES) + "\n";
@@ -264,7 +312,7 @@ class AgentEvaluationsApiTest {
         assertTrue(runs.isEmpty(), "nothing ran: " + runs);
     }
 
-    private static void refused(String namespace, String agent, Map<String, Object> body, int status,
+    private static Response refused(String namespace, String agent, Map<String, Object> body, int status,
                                 String... detailParts) {
         Response response = given().auth().oauth2(OPERATOR_KEY).header("Agent-Harness-Namespace", namespace)
                 .contentType("application/json").body(body).post("/agents/" + agent + "/evaluations");
@@ -275,5 +323,6 @@ class AgentEvaluationsApiTest {
             assertTrue(detail.contains(part), "'" + part + "' in: " + detail);
         }
         assertFalse(detail.length() > 4000, "a refusal stays readable");
+        return response;
     }
 }
