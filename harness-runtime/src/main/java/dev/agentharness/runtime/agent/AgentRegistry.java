@@ -55,6 +55,22 @@ public class AgentRegistry implements AgentLookup {
         return Optional.ofNullable(agents.get(name));
     }
 
+    /**
+     * The agent's version. (Minimal stand-in for helper A1's: the digest of its instructions, tools and handoffs;
+     * A1's digest of the whole spec in the registered format replaces it on merge.)
+     */
+    public Optional<String> version(String name) {
+        return find(name).map(agent -> dev.agentharness.api.agents.AgentSpecValidation.versionOf(Map.of(
+                "instructions", agent.instructions(), "tools", agent.tools().stream().map(FunctionTool::name).toList(),
+                "handoffs", agent.handoffs())));
+    }
+
+    /** {@code builtin} or {@code file}. (Stand-in for helper A1's.) */
+    public Optional<String> source(String name) {
+        return find(name).map(agent -> BuiltInAgents.all(ToolRegistry.builtIn()).stream()
+                .anyMatch(builtIn -> builtIn.name().equals(name)) ? "builtin" : "file");
+    }
+
     /** Built-ins first, then declarative agents in file order. */
     public List<String> names() {
         return List.copyOf(agents.keySet());

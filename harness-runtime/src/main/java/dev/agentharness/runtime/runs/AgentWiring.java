@@ -44,4 +44,14 @@ public class AgentWiring {
                 ModelSettings.DEFAULTS));
         return new AgentRegistry(harnessTools(), agentsDir.filter(dir -> !dir.isBlank()).map(Path::of), graders);
     }
+
+    /** Tenant agent versions → loop agents. (Stand-in producer until helper A1's lands.) */
+    @Produces
+    @Singleton
+    dev.agentharness.runtime.agent.AgentSpecs agentSpecs(ModelClient model,
+                                                         @ConfigProperty(name = "harness.model.default") String defaultModel,
+                                                         InlineEvalSettings evals) {
+        return new dev.agentharness.runtime.agent.AgentSpecs(harnessTools(), new Graders(JudgeProvider.model(model,
+                evals.judgeModel().orElse(defaultModel), ModelSettings.DEFAULTS)));
+    }
 }
