@@ -63,8 +63,8 @@ public class AgentRegistry implements AgentLookup {
     }
 
     private void put(Agent agent, List<InlineEvaluator> evaluators, Map<String, Object> spec, String source) {
-        agents.put(agent.name(), new Entry(agent, List.copyOf(evaluators), spec, AgentSpecValidation.versionOf(spec),
-                source));
+        agents.put(agent.name(), new Entry(agent, List.copyOf(evaluators), java.util.Collections.unmodifiableMap(spec),
+                AgentSpecValidation.versionOf(spec), source));
     }
 
     /** The evaluators graded after each finished run that started with {@code agent}; empty for none or unknown. */

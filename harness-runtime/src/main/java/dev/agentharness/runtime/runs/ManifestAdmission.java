@@ -19,18 +19,31 @@ final class ManifestAdmission {
     }
 
     static void admit(Map<String, Object> manifest, SandboxPlane sandboxes) {
+        admit(manifest, sandboxes, "field 'manifest'", "remove 'manifest'");
+    }
+
+    /**
+     * The manifest an agent brings ({@code sandboxManifest} of its spec), the run's when the request has none: refused
+     * alike, naming the agent's field.
+     */
+    static void admitAgentManifest(String agent, Map<String, Object> manifest, SandboxPlane sandboxes) {
+        admit(manifest, sandboxes, "agent '" + agent + "' sandboxManifest",
+                "run an agent version without 'sandboxManifest'");
+    }
+
+    private static void admit(Map<String, Object> manifest, SandboxPlane sandboxes, String field, String remedy) {
         if (sandboxes == null || sandboxes.provider().isEmpty()) {
             throw RunRejectedException.unprocessable(
-                    "field 'manifest': no sandbox provider is configured on this harness, so a run cannot get a "
-                            + "sandbox; remove 'manifest' or configure a sandbox provider (SANDBOX_PROVIDER)");
+                    field + ": no sandbox provider is configured on this harness, so a run cannot get a "
+                            + "sandbox; " + remedy + " or configure a sandbox provider (SANDBOX_PROVIDER)");
         }
         ManifestValidation validation = ManifestValidator.validate(manifest);
         if (!validation.valid()) {
-            throw RunRejectedException.invalid("field 'manifest': " + validation.summary());
+            throw RunRejectedException.invalid(field + ": " + validation.summary());
         }
         List<ManifestProblem> unsupported = sandboxes.unsupported(validation.manifest());
         if (!unsupported.isEmpty()) {
-            throw RunRejectedException.unprocessable("field 'manifest': the "
+            throw RunRejectedException.unprocessable(field + ": the "
                     + sandboxes.provider().get().name() + " sandbox provider cannot provision it: "
                     + unsupported.stream().map(ManifestProblem::toString).collect(Collectors.joining("; ")));
         }

@@ -1,73 +1,53 @@
 package dev.agentharness.runtime.runs;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.api.sandbox.ManifestValidation;
 import dev.agentharness.api.sandbox.ManifestValidator;
-import dev.agentharness.runtime.agent.Agent;
 import dev.agentharness.runtime.agent.AgentDefinitionException;
 import dev.agentharness.runtime.agent.AgentLookup;
 import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.agent.AgentSpecs;
 import dev.agentharness.runtime.evals.InlineEvaluator;
-import dev.agentharness.runtime.state.AgentVersions;
 import dev.agentharness.runtime.state.RunRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The agents of a run, by version. At submission ({@link #resolve}): a built-in or file agent is its registry entry
- * and version (no query); a tenant's agent (registered with {@code PUT /agents/{name}}) is the pinned
- * {@code agent_version} or else its active version, and so is every tenant agent reachable through its handoffs — the
- * run records them all ({@code runs.agent_version}, {@code runs.agent_versions}). At execution ({@link #of}) the run's
- * agents are built from exactly those recorded versions, whatever is active by then, so a resumed run replays the
- * same prompts. Versions are immutable: built agents are cached by (principal, name, version).
+ * The agents of a run, by version. At submission ({@link #resolve}, through {@link TenantAgents#resolve}): a built-in or
+ * file agent is its registry entry and version (no query); a tenant's agent (registered with {@code PUT /agents/{name}})
+ * is the pinned {@code agent_version} or else its active version, and so is every tenant agent reachable through its
+ * handoffs — the run records them all ({@code runs.agent_version}, {@code runs.agent_versions}). At execution
+ * ({@link #of}) the run's agents are built from exactly those recorded versions, whatever is active by then, so a
+ * resumed run replays the same prompts ({@link TenantAgents#built} caches them by (principal, name, version)).
  */
 @ApplicationScoped
 public class RunAgents {
 
-    /** How many built tenant agent versions this replica keeps. */
-    static final int CACHED_VERSIONS = 1_000;
-
     private final AgentRegistry registry;
-    private final AgentVersions versions;
-    private final AgentSpecs specs;
-    private final Cache<VersionKey, AgentSpecs.Built> built = Caffeine.newBuilder()
-            .maximumSize(CACHED_VERSIONS).build();
+    private final TenantAgents tenants;
     private volatile Map<String, String> registryVersions;
 
-    private record VersionKey(String principal, String name, String version) {
-    }
-
     @Inject
-    public RunAgents(AgentRegistry registry, AgentVersions versions, AgentSpecs specs) {
+    public RunAgents(AgentRegistry registry, TenantAgents tenants) {
         this.registry = registry;
-        this.versions = versions;
-        this.specs = specs;
+        this.tenants = tenants;
     }
 
     /**
      * What a submission resolved.
      *
-     * @param agentVersion  the version the run starts with (null only for a registry agent without a version)
-     * @param agentVersions the tenant agents the run may use, the starting one included ({name: version}); empty for a
-     *                      built-in or file agent
-     * @param lookup        every agent the run may use, by name (built-in and file agents, then these versions)
+     * @param agentVersion    the version the run starts with
+     * @param agentVersions   the tenant agents the run may use, the starting one included ({name: version}); empty for a
+     *                        built-in or file agent
+     * @param lookup          every agent the run may use, by name (these versions, then built-in and file agents)
+     * @param sandboxManifest the starting agent's {@code sandboxManifest}, null when it has none
      */
     public record Resolved(String agent, String agentVersion, Map<String, String> agentVersions, AgentLookup lookup,
-                           AgentSpecs.Built tenantAgent) {
-
-        /** The manifest the starting agent brings ({@code sandboxManifest}), null when it has none. */
-        public Map<String, Object> sandboxManifest() {
-            return tenantAgent == null ? null : tenantAgent.sandboxManifest();
-        }
+                           Map<String, Object> sandboxManifest) {
     }
 
     /** Whether {@code name} is a built-in or file agent: such a run needs no query to resolve. */
@@ -83,66 +63,19 @@ public class RunAgents {
      *                              agent does not have, 409 for a tenant agent without an active version
      */
     public Resolved resolve(String principal, String name, String pinned) {
-        if (inRegistry(name)) {
-            String version = registry.version(name).orElse(null);
-            if (pinned != null && !pinned.equals(version)) {
-                throw RunRejectedException.unprocessable("field 'agent_version': agent '" + name + "' is "
-                        + registry.source(name).orElse("built in") + " and has one version, " + version
-                        + "; got " + pinned);
-            }
-            return new Resolved(name, version, Map.of(), registry, null);
+        TenantAgents.Resolution resolution = tenants.resolve(principal, name, pinned);
+        AgentLookup lookup;
+        try {
+            // Builds the tenant versions now (cached): the executor on this replica finds them built.
+            lookup = resolution.tenantVersions().isEmpty() ? registry
+                    : tenants.lookup(principal, resolution.tenantVersions());
+        } catch (AgentDefinitionException e) {
+            // Validated when registered: only a tool or guardrail removed from this harness since gets here.
+            throw RunRejectedException.unprocessable("field 'agent': agent '" + name + "' cannot run on this harness: "
+                    + e.getMessage(), Map.of("field", "agent"));
         }
-        Map<String, AgentVersions.StoredVersion> active = null;
-        AgentVersions.StoredVersion start;
-        if (pinned != null) {
-            start = versions.find(principal, name, pinned).orElse(null);
-            if (start == null) {
-                if (versions.agent(principal, name).isEmpty()) {
-                    throw RunRejectedException.invalid(unknownAgent(name));
-                }
-                throw RunRejectedException.unprocessable("field 'agent_version': agent '" + name + "' has no version "
-                        + pinned + " (GET /agents/" + name + " lists its versions)");
-            }
-        } else {
-            active = versions.activeVersions(principal);
-            start = active.get(name);
-            if (start == null) {
-                if (versions.agent(principal, name).isEmpty()) {
-                    throw RunRejectedException.invalid(unknownAgent(name));
-                }
-                throw RunRejectedException.conflict("agent '" + name + "' has no active version yet: activate one "
-                        + "(PUT /agents/" + name + "/active) or pin field 'agent_version'");
-            }
-        }
-        // The tenant agents reachable through handoffs, at their active versions now (the start at the resolved one).
-        Map<String, String> recorded = new LinkedHashMap<>();
-        Map<String, AgentSpecs.Built> agents = new LinkedHashMap<>();
-        ArrayDeque<AgentVersions.StoredVersion> pending = new ArrayDeque<>();
-        pending.add(start);
-        while (!pending.isEmpty()) {
-            AgentVersions.StoredVersion next = pending.poll();
-            if (recorded.containsKey(next.name())) {
-                continue;
-            }
-            AgentSpecs.Built agent = build(next);
-            recorded.put(next.name(), next.version());
-            agents.put(next.name(), agent);
-            for (String target : agent.agent().handoffs()) {
-                if (inRegistry(target) || recorded.containsKey(target)) {
-                    continue;
-                }
-                if (active == null) {
-                    active = versions.activeVersions(principal);
-                }
-                AgentVersions.StoredVersion targetVersion = active.get(target);
-                if (targetVersion == null) {
-                    throw RunRejectedException.conflict("agent '" + next.name() + "' hands off to '" + target
-                            + "', which has no active version; activate one first");
-                }
-                pending.add(targetVersion);
-            }
-        }
-        return new Resolved(name, start.version(), recorded, lookup(agents), agents.get(name));
+        return new Resolved(name, resolution.version(), resolution.tenantVersions(), lookup,
+                manifestField(resolution.spec()));
     }
 
     /**
@@ -151,34 +84,55 @@ public class RunAgents {
      */
     public RunLookup of(RunRecord run) {
         if (run.agentVersions().isEmpty()) {
-            return new RunLookup(registry, null, null);
+            return new RunLookup(registry, null, registry.spec(run.agent()).map(RunAgents::manifestField).orElse(null),
+                    null);
         }
-        Map<String, AgentSpecs.Built> agents = new HashMap<>();
-        Map<String, String> missing = new LinkedHashMap<>();
-        run.agentVersions().forEach((name, version) -> {
-            AgentSpecs.Built cached = built.getIfPresent(new VersionKey(run.principal(), name, version));
-            if (cached != null) {
-                agents.put(name, cached);
-            } else {
-                missing.put(name, version);
-            }
-        });
-        if (!missing.isEmpty()) {
-            Map<String, AgentVersions.StoredVersion> stored = versions.findAll(run.principal(), missing);
-            for (Map.Entry<String, String> entry : missing.entrySet()) {
-                AgentVersions.StoredVersion version = stored.get(entry.getKey());
-                if (version == null) {
-                    return new RunLookup(null, null, "version " + entry.getValue() + " of agent '" + entry.getKey()
-                            + "', recorded when the run was submitted, is no longer stored");
-                }
-                try {
-                    agents.put(entry.getKey(), build(version));
-                } catch (RunRejectedException e) {
-                    return new RunLookup(null, null, e.getMessage());
-                }
+        Map<String, AgentSpecs.Built> built;
+        try {
+            built = tenants.built(run.principal(), run.agentVersions());
+        } catch (AgentDefinitionException e) {
+            return RunLookup.failed("a recorded agent version cannot run on this harness: " + e.getMessage());
+        }
+        for (Map.Entry<String, String> recorded : run.agentVersions().entrySet()) {
+            if (!built.containsKey(recorded.getKey())) {
+                return RunLookup.failed("version " + recorded.getValue() + " of agent '" + recorded.getKey()
+                        + "', recorded when the run was submitted, is no longer stored");
             }
         }
-        return new RunLookup(lookup(agents), agents.get(run.agent()), null);
+        Map<String, AgentSpecs.Built> byName = Map.copyOf(built);
+        AgentLookup lookup = name -> {
+            AgentSpecs.Built agent = byName.get(name);
+            return agent != null ? Optional.of(agent.agent()) : registry.find(name);
+        };
+        AgentSpecs.Built start = byName.get(run.agent());
+        return new RunLookup(lookup, start == null ? null : start.evaluators(),
+                start == null ? null : start.sandboxManifest(), null);
+    }
+
+    /**
+     * The agents a run may use, the starting agent's inline evaluators when they are not the registry's (null) and its
+     * {@code sandboxManifest} (null for none), or why they cannot be had ({@code problem}; then the rest is null).
+     */
+    public record RunLookup(AgentLookup agents, List<InlineEvaluator> evaluators, Map<String, Object> manifest,
+                            String problem) {
+
+        static RunLookup failed(String problem) {
+            return new RunLookup(null, null, null, problem);
+        }
+
+        /** The starting agent's {@code sandboxManifest}, normalised; null when it has none. */
+        public Manifest sandboxManifest() {
+            if (manifest == null) {
+                return null;
+            }
+            ManifestValidation validation = ManifestValidator.validate(manifest);
+            if (!validation.valid()) {
+                // Validated when registered (or when the agent file was read): only a harness downgrade gets here.
+                throw new IllegalStateException("the agent's sandboxManifest is no longer valid: "
+                        + validation.summary());
+            }
+            return validation.manifest();
+        }
     }
 
     /**
@@ -210,61 +164,9 @@ public class RunAgents {
         return known;
     }
 
-    /**
-     * The agents a run may use, the tenant agent it starts with (null for a built-in or file agent), or why they
-     * cannot be had ({@code problem}; then both are null).
-     */
-    public record RunLookup(AgentLookup agents, AgentSpecs.Built tenantAgent, String problem) {
-
-        /** The starting tenant agent's inline evaluators; null: the registry's for the run's agent. */
-        public List<InlineEvaluator> evaluators() {
-            return tenantAgent == null ? null : tenantAgent.evaluators();
-        }
-
-        /** The starting tenant agent's {@code sandboxManifest}, normalised; null when it has none. */
-        public Manifest sandboxManifest() {
-            return tenantAgent == null ? null : manifestOf(tenantAgent.agent().name(), tenantAgent.sandboxManifest());
-        }
-    }
-
-    /** An agent's {@code sandboxManifest} as a validated manifest (validated when the version was registered). */
-    static Manifest manifestOf(String agent, Map<String, Object> manifest) {
-        if (manifest == null) {
-            return null;
-        }
-        ManifestValidation validation = ManifestValidator.validate(manifest);
-        if (!validation.valid()) {
-            throw new IllegalStateException("agent " + agent + ": sandboxManifest is no longer valid: "
-                    + validation.summary());
-        }
-        return validation.manifest();
-    }
-
-    private AgentLookup lookup(Map<String, AgentSpecs.Built> tenant) {
-        if (tenant.isEmpty()) {
-            return registry;
-        }
-        Map<String, Agent> byName = new HashMap<>();
-        tenant.forEach((name, agent) -> byName.put(name, agent.agent()));
-        return name -> {
-            Agent agent = byName.get(name);
-            return agent != null ? Optional.of(agent) : registry.find(name);
-        };
-    }
-
-    private AgentSpecs.Built build(AgentVersions.StoredVersion version) {
-        return built.get(new VersionKey(version.principal(), version.name(), version.version()), key -> {
-            try {
-                return specs.build(version.name(), version.specJson());
-            } catch (AgentDefinitionException e) {
-                // Validated when registered: only a tool or guardrail removed from this harness since gets here.
-                throw RunRejectedException.unprocessable("field 'agent': version " + version.version() + " of agent '"
-                        + version.name() + "' cannot run on this harness: " + e.getMessage());
-            }
-        });
-    }
-
-    private String unknownAgent(String name) {
-        return RunRequestValidator.unknownAgent(name, registry.names()).getMessage();
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> manifestField(Map<String, Object> spec) {
+        return spec != null && spec.get("sandboxManifest") instanceof Map<?, ?> manifest
+                ? (Map<String, Object>) manifest : null;
     }
 }

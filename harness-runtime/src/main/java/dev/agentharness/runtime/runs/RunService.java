@@ -156,7 +156,7 @@ public class RunService {
             ManifestAdmission.admit(request.manifest(), sandboxes);
         } else if (resolved.sandboxManifest() != null) {
             // The agent's own manifest is the run's: a provider that cannot honour it refuses the run now.
-            ManifestAdmission.admit(resolved.sandboxManifest(), sandboxes);
+            ManifestAdmission.admitAgentManifest(agent, resolved.sandboxManifest(), sandboxes);
         }
         if (!model.configured()) {
             throw RunRejectedException.unavailable("no model is configured: set " + model.missingConfiguration()

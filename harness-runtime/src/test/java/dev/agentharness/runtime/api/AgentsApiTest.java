@@ -1,6 +1,9 @@
 package dev.agentharness.runtime.api;
 
 import dev.agentharness.runtime.agent.BuiltInAgents;
+import dev.agentharness.runtime.runs.RunRejectedException;
+import dev.agentharness.runtime.runs.TenantAgents;
+import jakarta.inject.Inject;
 import dev.agentharness.runtime.testing.WithApiKeys;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -23,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,6 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @TestProfile(WithApiKeys.class)
 class AgentsApiTest {
+
+    @Inject
+    TenantAgents tenantAgents;
 
     static RequestSpecification as(String key) {
         return given().auth().oauth2(key).contentType("application/json");
@@ -218,5 +225,67 @@ class AgentsApiTest {
     void unauthenticated_401() {
         given().contentType("application/json").body(Map.of("instructions", "x")).put("/agents/" + fresh("anon"))
                 .then().statusCode(401);
+    }
+
+    /** What submission (A2) asks: the version a run gets and the tenant agents it may reach, or why not. */
+    @Test
+    void resolve_pinnedOrActive_withReachableTenantAgents() {
+        String tenant = "alice";
+        String leaf = fresh("leaf");
+        String mid = fresh("mid");
+        String top = fresh("top");
+        String leafV = as(ALICE_KEY_1).body(Map.of("instructions", "leaf", "handoffs", List.of("billing")))
+                .put("/agents/" + leaf).then().statusCode(201).extract().path("version");
+        as(ALICE_KEY_1).body(Map.of("version", leafV)).put("/agents/" + leaf + "/active").then().statusCode(200);
+        String midV = as(ALICE_KEY_1).body(Map.of("instructions", "mid", "handoffs", List.of(leaf, "maya")))
+                .put("/agents/" + mid).then().statusCode(201).extract().path("version");
+        as(ALICE_KEY_1).body(Map.of("version", midV)).put("/agents/" + mid + "/active").then().statusCode(200);
+        String topV1 = as(ALICE_KEY_1).body(Map.of("instructions", "top one", "handoffs", List.of(mid)))
+                .put("/agents/" + top).then().statusCode(201).extract().path("version");
+        String topV2 = as(ALICE_KEY_1).body(Map.of("instructions", "top two",
+                        "sandboxManifest", Map.of())).put("/agents/" + top).then().statusCode(201).extract().path("version");
+
+        RunRejectedException inactive = assertThrows(RunRejectedException.class,
+                () -> tenantAgents.resolve(tenant, top, null));
+        assertEquals(RunRejectedException.Kind.CONFLICT, inactive.kind());
+        assertTrue(inactive.getMessage().contains("agent '" + top + "' has no active version yet"),
+                inactive.getMessage());
+
+        TenantAgents.Resolution pinned = tenantAgents.resolve(tenant, top, topV1);
+        assertEquals(topV1, pinned.version());
+        assertEquals("api", pinned.source());
+        assertEquals(Map.of(top, topV1, mid, midV, leaf, leafV), pinned.tenantVersions());
+        assertEquals("top one", pinned.spec().get("instructions"));
+
+        as(ALICE_KEY_1).body(Map.of("version", topV2)).put("/agents/" + top + "/active").then().statusCode(200);
+        TenantAgents.Resolution active = tenantAgents.resolve(tenant, top, null);
+        assertEquals(topV2, active.version());
+        assertEquals(Map.of(top, topV2), active.tenantVersions(), "v2 hands off to nobody");
+        assertTrue(active.spec().get("sandboxManifest") instanceof Map<?, ?>, "the version's manifest comes with it");
+
+        RunRejectedException unknownVersion = assertThrows(RunRejectedException.class,
+                () -> tenantAgents.resolve(tenant, top, "sha256:" + "9".repeat(64)));
+        assertEquals(RunRejectedException.Kind.UNPROCESSABLE, unknownVersion.kind());
+        assertEquals("agent_version", unknownVersion.members().get("field"));
+        RunRejectedException otherTenant = assertThrows(RunRejectedException.class,
+                () -> tenantAgents.resolve("bob", top, null));
+        assertEquals(RunRejectedException.Kind.INVALID, otherTenant.kind());
+        assertTrue(otherTenant.getMessage().startsWith("field 'agent': unknown agent"), otherTenant.getMessage());
+
+        TenantAgents.Resolution maya = tenantAgents.resolve(tenant, "maya", null);
+        assertEquals("builtin", maya.source());
+        assertEquals(Map.of(), maya.tenantVersions());
+        String mayaVersion = as(ALICE_KEY_1).get("/agents/maya").then().extract().path("active_version");
+        assertEquals(mayaVersion, maya.version());
+        assertEquals(mayaVersion, tenantAgents.resolve(tenant, "maya", mayaVersion).version());
+        assertEquals(RunRejectedException.Kind.UNPROCESSABLE, assertThrows(RunRejectedException.class,
+                () -> tenantAgents.resolve(tenant, "maya", topV1)).kind());
+
+        // The recorded versions build the run's agents (cached by version): a resumed run gets the same prompts.
+        var lookup = tenantAgents.lookup(tenant, pinned.tenantVersions());
+        assertEquals("top one", lookup.find(top).orElseThrow().instructions());
+        assertEquals("leaf", lookup.find(leaf).orElseThrow().instructions());
+        assertEquals(List.of("billing"), lookup.find(leaf).orElseThrow().handoffs());
+        assertTrue(lookup.find("billing").isPresent(), "built-ins are still there");
     }
 }

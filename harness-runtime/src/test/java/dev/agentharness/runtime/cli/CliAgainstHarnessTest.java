@@ -52,6 +52,9 @@ class CliAgainstHarnessTest {
     @TestHTTPResource("/")
     URI base;
 
+    @jakarta.inject.Inject
+    dev.agentharness.runtime.agent.AgentRegistry agents;
+
     FakeModelServer model;
     ConversationRouter router;
 
@@ -204,6 +207,28 @@ class CliAgainstHarnessTest {
         assertEquals(1, worse.exitCode(), worse.toString());
         assertTrue(worse.out().contains("REGRESSIONS (passed in the baseline, not now): looks-up, two-turns"),
                 worse.out());
+    }
+
+    @Test
+    void evalRunPinsEveryRunToTheAgentVersionGiven(@TempDir Path dir) throws Exception {
+        String token = ConversationRouter.token();
+        router.route(token, FakeModelServer.mayaDemo());
+        Path dataset = dir.resolve("maya.jsonl");
+        Files.writeString(dataset, "{\"id\": \"looks-up\", \"input\": \"ACME-1004 (" + token + ") status emails\", "
+                + "\"expect\": {\"status\": \"succeeded\"}}\n");
+        Path reports = dir.resolve("reports");
+
+        CliRun pinned = CliRun.of(env(), "eval", "run", "--dataset", dataset.toString(), "--report-dir",
+                reports.toString(), "--agent-version", agents.version("maya").orElseThrow());
+        assertEquals(0, pinned.exitCode(), pinned.toString());
+
+        // A version maya does not have: the harness refuses every run (422 naming agent_version), so every case errors.
+        CliRun other = CliRun.of(env(), "eval", "run", "--dataset", dataset.toString(), "--report-dir",
+                reports.toString(), "--agent-version", "sha256:" + "0".repeat(64));
+        assertEquals(1, other.exitCode(), other.toString());
+        JsonNode results = JSON.readTree(reports.resolve("results.json").toFile());
+        assertEquals("ERROR", results.at("/cases/0/result").asText());
+        assertTrue(results.toString().contains("agent_version"), results.toString());
     }
 
     @Test

@@ -115,6 +115,17 @@ class HarnessCliTest {
     }
 
     @Test
+    void aMalformedAgentVersionExitsTwoBeforeAnyRun(@TempDir Path dir) throws Exception {
+        Path dataset = dir.resolve("maya.jsonl");
+        Files.writeString(dataset, "{\"id\": \"ok\", \"input\": \"hello\", \"expect\": {\"status\": \"succeeded\"}}\n");
+
+        CliRun eval = CliRun.of(NOWHERE, "eval", "run", "--dataset", dataset.toString(), "--agent-version", "v2");
+
+        assertEquals(2, eval.exitCode(), eval.toString());
+        assertTrue(eval.err().contains("--agent-version must look like sha256:"), eval.err());
+    }
+
+    @Test
     void aTargetWithCredentialsIsRefusedTheKeyComesFromTheEnvironment() {
         CliRun run = CliRun.of(NOWHERE, "runs", "get", "r1", "--target", "http://me:secret@127.0.0.1:9");
         assertEquals(2, run.exitCode(), run.toString());

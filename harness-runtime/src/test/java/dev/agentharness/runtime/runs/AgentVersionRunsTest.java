@@ -60,11 +60,15 @@ class AgentVersionRunsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AttributeKey<String> AGENT_VERSION = AttributeKey.stringKey("gen_ai.agent.version");
 
-    /** The FAKE model and 3 s leases (a run whose lease is taken stops within a heartbeat). */
+    /**
+     * The FAKE model, the local (bubblewrap) sandbox provider and 3 s leases (a run whose lease is taken stops within a
+     * heartbeat).
+     */
     public static class FakeModelShortLeases implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("harness.runs.lease-seconds", "3");
+            return Map.of("harness.runs.lease-seconds", "3", "harness.sandbox.provider", "local",
+                    "harness.sandbox.reaper-interval-seconds", "3600");
         }
 
         @Override
@@ -245,6 +249,26 @@ class AgentVersionRunsTest {
         String fresh = echoInstructions();
         assertEquals(v2, runSync("{\"agent\":\"" + name + "\",\"message\":\"again " + fresh + "\"}")
                 .getString("agent_version"));
+    }
+
+    @Test
+    void theAgentsSandboxManifestIsTheRunsWhenTheRequestBringsNone() {
+        String name = fresh("analyst");
+        Map<String, Object> spec = spec("You read files.", List.of("read_file"), List.of());
+        spec.put("sandboxManifest", Map.of("entries", Map.of("inputs/notes.txt",
+                Map.of("type", "file", "content", "notes of version one"))));
+        String v1 = register(name, spec);
+        assertTrue(versions.activate(Caller.LOCAL, name, v1));
+        String token = ConversationRouter.token();
+        router.route(token, request -> request.functionCallOutputFor("read_file")
+                .map(output -> Reply.message("the file says: " + output.strip()))
+                .orElseGet(() -> Reply.functionCall("read_file", "{\"path\":\"inputs/notes.txt\"}")));
+
+        JsonPath run = runSync("{\"agent\":\"" + name + "\",\"message\":\"read it " + token + "\"}");
+
+        assertTrue(run.getBoolean("used_sandbox"), run.prettify());
+        assertEquals("the file says: notes of version one", run.getString("reply"));
+        assertEquals(v1, run.getString("agent_version"));
     }
 
     @Test
