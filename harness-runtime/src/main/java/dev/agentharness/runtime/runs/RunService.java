@@ -363,10 +363,16 @@ public class RunService {
         return UUID.randomUUID().toString().replace("-", "");
     }
 
-    private static String canonicalJson(RunRequest request) {
+    static String canonicalJson(RunRequest request) {
         try {
-            return CANONICAL.writeValueAsString(request);
-        } catch (JsonProcessingException e) {
+            com.fasterxml.jackson.databind.node.ObjectNode tree = CANONICAL.valueToTree(request);
+            // A field added after requests were first stored is left out while absent, so a request stored before it
+            // existed hashes the same: an Idempotency-Key replayed across the upgrade is not a 409 conflict.
+            if (tree.path("agent_version").isNull()) {
+                tree.remove("agent_version");
+            }
+            return CANONICAL.writeValueAsString(tree);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new IllegalStateException("a RunRequest always serialises", e);
         }
     }
