@@ -62,6 +62,12 @@ public final class FakeHarness implements HarnessApi {
     /** Strictly increasing timestamps: two changes never share an updated_at. */
     private final AtomicLong lastMillis = new AtomicLong();
     private volatile Consumer<String> onCreate = runId -> { };
+    private final FakeAgents agents = new FakeAgents();
+
+    /** The agent registry and its golden-set evaluations ({@code /agents/…}), per principal. */
+    public FakeAgents agents() {
+        return agents;
+    }
 
     // ---- HarnessApi ----
 
