@@ -299,6 +299,45 @@ class AgentReconcilerTest {
         assertTrue(message.startsWith("evaluation.goldenSet.git: no file 'evals/missing.jsonl'"), message);
     }
 
+    /**
+     * References that do not exist yet (kubectl apply -f dir/, Argo CD: any order): Invalid naming the field, and the
+     * Agent is reconciled again when the ConfigMap or SandboxManifest appears (secondary mappers). The resolved manifest
+     * is part of the registered version.
+     */
+    @Test
+    void aMissingConfigMapOrSandboxManifestIsWaitedForThroughItsEvents() {
+        String ns = "agents-refs";
+        create(ns, agent("coder", s -> {
+            s.setTools(List.of("read_file", "run_shell"));
+            s.setSandboxManifestRef(new dev.agentharness.crds.v1alpha1.SandboxManifestReference("workspace"));
+            s.setEvaluation(goldenSet("coder-golden"));
+        }));
+        String message = ready(awaitReady(ns, "coder", "False", "Invalid")).orElseThrow().getMessage();
+        assertTrue(message.startsWith("sandboxManifestRef: SandboxManifest 'workspace' not found"), message);
+
+        var manifest = new dev.agentharness.crds.v1alpha1.SandboxManifest();
+        manifest.setMetadata(new ObjectMetaBuilder().withName("workspace").withNamespace(ns).build());
+        var manifestSpec = new dev.agentharness.crds.v1alpha1.SandboxManifestSpec();
+        manifestSpec.setEntries(new java.util.LinkedHashMap<>(Map.of("outputs",
+                dev.agentharness.crds.v1alpha1.ManifestEntrySpec.dir())));
+        manifest.setSpec(manifestSpec);
+        client.resource(manifest).inNamespace(ns).create();
+        message = ready(awaitAgent(ns, "coder", a -> ready(a).map(Condition::getMessage).orElse("")
+                .contains("coder-golden"), "the golden set named")).orElseThrow().getMessage();
+        assertTrue(message.startsWith("evaluation.goldenSet.configMapKeyRef.name: ConfigMap 'coder-golden' not found"),
+                message);
+        assertEquals(List.of(), agents.registrations(principal(ns)), "nothing registered while a reference is missing");
+
+        configMap(ns, "coder-golden", GOLDEN);
+        Agent active = awaitReady(ns, "coder", "True", "Active");
+        String version = active.getStatus().getActiveVersion();
+        var registered = agents.version(principal(ns), "coder", version).spec();
+        assertTrue(registered.get("sandboxManifest") instanceof Map<?, ?> m && m.get("entries") instanceof Map<?, ?> e
+                && e.containsKey("outputs"), "the SandboxManifest's manifest is part of the version: " + registered);
+        assertFalse(registered.containsKey("sandboxManifestRef") || registered.containsKey("evaluation"),
+                registered.toString());
+    }
+
     @Test
     void anEvaluationThatEndsInErrorIsAskedForAgain() {
         String ns = "agents-error";
