@@ -76,7 +76,9 @@ import java.util.stream.Collectors;
  *       {@code Ready=False Evaluating}, polled by rescheduling; {@code passed} → activate → {@code Active};
  *       {@code failed} → {@code EvaluationFailed} naming the failing cases, {@code activeVersion} unchanged, a Warning
  *       Event; {@code error} → asked again, at most {@link #MAX_EVALUATION_ERRORS} times, with backoff.</li>
- *   <li>An unreachable harness is {@code Ready=Unknown HarnessUnavailable}, retried with exponential backoff.</li>
+ *   <li>An unreachable harness is {@code Ready=Unknown HarnessUnavailable}, retried with exponential backoff. A golden
+ *       set in git is read in the background ({@link GitFiles#current}): until the first read is done the Agent is
+ *       {@code Ready=False Valid} "reading …".</li>
  * </ol>
  * A referenced ConfigMap or SandboxManifest that changes, and any other Agent of the namespace whose spec or active
  * version changes (handoffs), reconcile the Agent again.
@@ -308,6 +310,9 @@ public class AgentReconciler implements Reconciler<Agent> {
                     ? n.doubleValue() : 1.0;
             try {
                 golden = goldenSets.read(namespace, agent.getSpec().getEvaluation(), threshold);
+            } catch (GoldenSets.Reading e) {
+                return new Verdict(ConditionStatus.FALSE, AgentReason.Valid, "the spec is valid; " + e.getMessage()
+                        + " (" + e.field() + ")", settings.pollInterval());
             } catch (GoldenSets.Unreadable e) {
                 // A repository that cannot be reached is asked again; a wrong reference waits for a change.
                 return invalid(e.field() + ": " + e.getMessage(), e.transientFailure() ? settings.retryMax() : null);
@@ -328,7 +333,8 @@ public class AgentReconciler implements Reconciler<Agent> {
             // A re-created Agent, or a status lost: the harness knows which version serves.
             harness.agent(namespace, name).map(AgentView::activeVersion).ifPresent(status::setActiveVersion);
         }
-        if (candidate.active() || version.equals(status.getActiveVersion())) {
+        if (candidate.active()) {
+            // The harness already serves it (a revert to the active version, or an evaluation-only change).
             followed.remove(id);
             status.setActiveVersion(version);
             return active(status, version, "version " + version + " serves runs");

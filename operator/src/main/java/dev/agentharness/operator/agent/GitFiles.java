@@ -23,14 +23,20 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Reads one file of a git repository the operator can read without credentials (a golden set or its baseline): the ref
- * is resolved to a commit ({@code git ls-remote}, remembered for {@link #REF_TTL}), and a file is fetched once per
- * commit — a shallow, bare clone into a temporary directory that is deleted at once — and then served from memory. A
- * full 40-hex commit needs no ls-remote but a full clone (servers do not hand out unadvertised commits shallowly).
+ * is resolved to a commit ({@code git ls-remote}), and a file is fetched once per commit — a shallow, bare clone into a
+ * temporary directory that is deleted at once — and then served from memory. A full 40-hex commit needs no ls-remote
+ * but a full clone (servers do not hand out unadvertised commits shallowly). Reconcilers call {@link #current}, which
+ * reads in the background and answers what it has.
  */
 public class GitFiles {
 
@@ -64,11 +70,17 @@ public class GitFiles {
     }
 
     /** {@code pinned}: the user named the commit itself (a full clone); else {@code fullRef} (null: HEAD) is cloned shallowly. */
+    /** The last read of (url, ref, path): the file, or why it could not be read, and when. */
+    private record Known(GitFile file, GitReadException error, Instant at) {
+    }
+
     private record Resolved(String commit, String fullRef, boolean pinned, Instant at) {
     }
 
     private final Clock clock;
-    private final Map<String, Resolved> refs = new LinkedHashMap<>();
+    private final Map<String, Known> known = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> reading = new ConcurrentHashMap<>();
+    private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, GitFile> files = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, GitFile> eldest) {
@@ -81,6 +93,39 @@ public class GitFiles {
     }
 
     /**
+     * The file as last read, without waiting on the network: the first call for (url, ref, path) starts reading it on
+     * a virtual thread and answers empty (ask again shortly); a read older than {@link #REF_TTL} is refreshed in the
+     * background while the previous answer is still given. A reconciler thread never waits on git.
+     *
+     * @throws GitReadException the last read failed (kept for {@link #REF_TTL}; a changed reference is read anew)
+     */
+    public Optional<GitFile> current(String url, String ref, String path) throws GitReadException {
+        String key = url + "\n" + ref + "\n" + path;
+        Known last = known.get(key);
+        if (last == null || !last.at().plus(REF_TTL).isAfter(clock.instant())) {
+            reading.compute(key, (k, running) -> running != null && !running.isDone() ? running
+                    : CompletableFuture.runAsync(() -> {
+                        Known result;
+                        try {
+                            result = new Known(read(url, ref, path), null, clock.instant());
+                        } catch (GitReadException e) {
+                            result = new Known(null, e, clock.instant());
+                        }
+                        known.put(k, result);
+                    }, readers));
+        }
+        if (last == null) {
+            return Optional.empty();
+        }
+        if (last.error() != null) {
+            throw last.error();
+        }
+        return Optional.of(last.file());
+    }
+
+    /**
+     * Reads the file now (network: ls-remote, and a clone unless the commit's file is cached).
+     *
      * @param ref a branch, tag or commit; null: the repository's default branch
      */
     public GitFile read(String url, String ref, String path) throws GitReadException {
@@ -103,14 +148,7 @@ public class GitFiles {
         if (ref != null && COMMIT.matcher(ref).matches()) {
             return new Resolved(ref, null, true, clock.instant());
         }
-        String key = url + "\n" + ref;
         Instant now = clock.instant();
-        synchronized (refs) {
-            Resolved known = refs.get(key);
-            if (known != null && known.at().plus(REF_TTL).isAfter(now)) {
-                return known;
-            }
-        }
         Map<String, Ref> advertised;
         try {
             advertised = Git.lsRemoteRepository().setRemote(url).setTimeout(TIMEOUT_SECONDS).callAsMap();
@@ -124,11 +162,7 @@ public class GitFiles {
             if (found != null && (found.getPeeledObjectId() != null || found.getObjectId() != null)) {
                 ObjectId id = found.getPeeledObjectId() != null ? found.getPeeledObjectId() : found.getObjectId();
                 String fullRef = candidate.equals("HEAD") ? null : candidate;
-                Resolved resolved = new Resolved(id.name(), fullRef, false, now);
-                synchronized (refs) {
-                    refs.put(key, resolved);
-                }
-                return resolved;
+                return new Resolved(id.name(), fullRef, false, now);
             }
         }
         throw new GitReadException("the repository " + safe(url) + " has no branch or tag '"

@@ -26,7 +26,7 @@ public class GoldenSets {
     }
 
     /** The golden set or baseline could not be read; {@code field} names where in the spec. */
-    public static final class Unreadable extends Exception {
+    public static class Unreadable extends Exception {
         private final String field;
         private final boolean transientFailure;
 
@@ -43,6 +43,13 @@ public class GoldenSets {
         /** The source could not be reached (git): worth asking again later without any change. */
         public boolean transientFailure() {
             return transientFailure;
+        }
+    }
+
+    /** A git file is being read in the background (first read): ask again shortly. */
+    public static final class Reading extends Unreadable {
+        Reading(String field, String message) {
+            super(field, message, true);
         }
     }
 
@@ -82,7 +89,9 @@ public class GoldenSets {
         }
         var ref = source.getGit();
         try {
-            return git.read(ref.getUrl(), ref.getRef(), ref.getPath()).text();
+            return git.current(ref.getUrl(), ref.getRef(), ref.getPath()).map(GitFiles.GitFile::text)
+                    .orElseThrow(() -> new Reading(field + ".git", "reading " + ref.getPath() + " from "
+                            + ref.getUrl() + (ref.getRef() == null ? "" : " at " + ref.getRef())));
         } catch (GitFiles.GitReadException e) {
             throw new Unreadable(field + ".git", e.getMessage(), e.transientFailure());
         }
