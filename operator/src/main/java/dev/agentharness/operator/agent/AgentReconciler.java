@@ -314,8 +314,9 @@ public class AgentReconciler implements Reconciler<Agent> {
                 return new Verdict(ConditionStatus.FALSE, AgentReason.Valid, "the spec is valid; " + e.getMessage()
                         + " (" + e.field() + ")", settings.pollInterval());
             } catch (GoldenSets.Unreadable e) {
-                // A repository that cannot be reached is asked again; a wrong reference waits for a change.
-                return invalid(e.field() + ": " + e.getMessage(), e.transientFailure() ? settings.retryMax() : null);
+                // A ConfigMap's change is an event; a push to a repository is not: git is looked at again later.
+                return invalid(e.field() + ": " + e.getMessage(), e.field().endsWith(".git") ? settings.retryMax()
+                        : null);
             }
         }
         AgentVersion candidate;

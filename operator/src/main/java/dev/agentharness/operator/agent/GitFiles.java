@@ -46,6 +46,7 @@ public class GitFiles {
     public static final int MAX_BYTES = 1024 * 1024;
     private static final int TIMEOUT_SECONDS = 60;
     private static final int CACHED_FILES = 32;
+    private static final int KNOWN_REFERENCES = 256;
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
 
     /** A file at a commit. */
@@ -112,6 +113,7 @@ public class GitFiles {
                             result = new Known(null, e, clock.instant());
                         }
                         known.put(k, result);
+                        forgetOld();
                     }, readers));
         }
         if (last == null) {
@@ -121,6 +123,14 @@ public class GitFiles {
             throw last.error();
         }
         return Optional.of(last.file());
+    }
+
+    /** References no Agent asked about for a while (edited away) are dropped, so the map stays small. */
+    private void forgetOld() {
+        if (known.size() > KNOWN_REFERENCES) {
+            Instant stale = clock.instant().minus(REF_TTL.multipliedBy(10));
+            known.entrySet().removeIf(entry -> entry.getValue().at().isBefore(stale));
+        }
     }
 
     /**
