@@ -260,6 +260,8 @@ public final class FakeHarnessServer implements AutoCloseable {
         } else if (method.equals("POST") && path.matches("/runs/[^/]+/cancel")) {
             send(exchange, 200, harness.cancelRun(principal,
                     path.substring("/runs/".length(), path.length() - "/cancel".length())));
+        } else if (method.equals("GET") && path.matches("/agents/[^/]+")) {
+            send(exchange, 200, harness.getAgent(principal, path.substring("/agents/".length())));
         } else if (method.equals("GET") && path.equals("/health")) {
             send(exchange, 200, harness.health());
         } else {
