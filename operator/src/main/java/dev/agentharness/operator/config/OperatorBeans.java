@@ -65,7 +65,7 @@ public class OperatorBeans {
     AgentRunSettings agentRunSettings(OperatorConfig config) {
         return new AgentRunSettings(config.pollInterval(), config.sandboxManifestGrace(), config.timeoutGrace(),
                 config.cleanupGiveUpAfter(), config.retryInitial(), config.retryMax(), config.submitConcurrency(),
-                config.progressInterval(), config.throttleMaxWait(), config.evaluationWait());
+                config.progressInterval(), config.throttleMaxWait(), config.evaluationWait(), config.agentWait());
     }
 
     @Produces

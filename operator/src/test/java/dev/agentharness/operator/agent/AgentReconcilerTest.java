@@ -177,6 +177,13 @@ class AgentReconcilerTest {
         assertEquals(List.of(principal(ns) + "/support@" + version), agents.registrations(principal(ns)));
         assertTrue(agents.evaluationRequests(principal(ns), "support").isEmpty(), "nothing to evaluate");
         Awaitility.await().atMost(Cluster.WAIT).until(() -> new Cluster(client, ns).eventReasons("support").contains("Activated"));
+
+        // Through the gate to a run: an AgentRun naming the Agent runs its active version.
+        Cluster cluster = new Cluster(client, ns);
+        cluster.create(Cluster.agentRun("ask-support", r -> r.setAgent("support")));
+        Awaitility.await().atMost(Cluster.WAIT).until(() -> server.harness().runFor(ns, "ask-support").isPresent());
+        String runId = server.harness().runFor(ns, "ask-support").orElseThrow();
+        assertEquals(version, server.harness().requestOf(runId).agentVersion());
     }
 
     @Test
