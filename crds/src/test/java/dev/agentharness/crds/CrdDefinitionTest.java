@@ -127,7 +127,7 @@ class CrdDefinitionTest {
         JSONSchemaProps status = crd(AGENT_RUNS).getSpec().getVersions().getFirst().getSchema().getOpenAPIV3Schema()
                 .getProperties().get("status");
         assertEquals(7, status.getProperties().get("phase").getEnum().size());
-        assertEquals(List.of("Pending", "Queued", "Running", "HarnessUnavailable", "Throttled", "Suspended", "Succeeded",
+        assertEquals(List.of("Pending", "AgentNotReady", "Queued", "Running", "HarnessUnavailable", "Throttled", "Suspended", "Succeeded",
                 "Failed", "Cancelled", "TimedOut", "ValidationFailed", "MaxTurnsExceeded", "BudgetExceeded"),
                 Arrays.stream(AgentRunReason.values()).map(Enum::name).toList());
     }

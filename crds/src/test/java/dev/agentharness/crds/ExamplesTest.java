@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every AgentRun and SandboxManifest in {@code examples/} validates against the committed CRD
+ * Every Agent, AgentRun and SandboxManifest in {@code examples/} validates against the committed CRD
  * schema, and deliberately broken resources fail it — so the validator is really checking.
  */
 class ExamplesTest {
@@ -32,7 +32,8 @@ class ExamplesTest {
 
     @BeforeAll
     static void loadSchemas() throws IOException {
-        for (String file : List.of("agentruns.agentharness.dev-v1.yml", "sandboxmanifests.agentharness.dev-v1.yml")) {
+        for (String file : List.of("agentruns.agentharness.dev-v1.yml", "sandboxmanifests.agentharness.dev-v1.yml",
+                "agents.agentharness.dev-v1.yml")) {
             CrdSchema schema = CrdSchema.load(Path.of("generated", file));
             schemas.put(schema.kind(), schema);
         }
@@ -61,7 +62,9 @@ class ExamplesTest {
         assertTrue(validated.containsAll(List.of(
                 "agentrun-maya.yaml AgentRun/maya-card-declined",
                 "agentrun-analyst.yaml AgentRun/analyst-word-count",
-                "sandboxmanifest-notes.yaml SandboxManifest/notes")), validated.toString());
+                "sandboxmanifest-notes.yaml SandboxManifest/notes",
+                "agent-support.yaml Agent/support",
+                "agent-support.yaml AgentRun/support-card-declined")), validated.toString());
     }
 
     @Test

@@ -8,6 +8,12 @@ package dev.agentharness.crds.v1alpha1;
 public enum AgentRunReason {
     /** Accepted by the operator, not yet submitted (for example waiting for its SandboxManifest). */
     Pending(ConditionStatus.UNKNOWN),
+    /**
+     * The agent named in {@code spec.agent} cannot serve the run yet: its Agent has no active version (still being
+     * evaluated, or its candidate failed), or there is no such Agent in the namespace and the harness knows no agent of
+     * that name. The message says what it waits for; past {@code HARNESS_AGENT_WAIT} it ends {@code ValidationFailed}.
+     */
+    AgentNotReady(ConditionStatus.UNKNOWN),
     /** Submitted; the harness has not started it yet. */
     Queued(ConditionStatus.UNKNOWN),
     /** The harness is running the agent. */

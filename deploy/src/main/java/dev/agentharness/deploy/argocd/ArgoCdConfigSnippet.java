@@ -7,13 +7,14 @@ import java.nio.file.Path;
 
 /**
  * Writes {@code examples/argocd/argocd-cm-patch.yaml}: a merge patch for Argo CD's {@code argocd-cm} ConfigMap that
- * installs the AgentRun and SandboxManifest health checks and the AgentRun {@code cancel} action, embedding the Lua
+ * installs the AgentRun, Agent and SandboxManifest health checks and the AgentRun {@code cancel} action, embedding the Lua
  * files of {@code examples/argocd/health} and {@code examples/argocd/actions} verbatim (those files are what the tests
  * execute, so the snippet can never drift from what was tested).
  */
 public final class ArgoCdConfigSnippet {
 
     public static final String HEALTH_AGENTRUN = "resource.customizations.health.agentharness.dev_AgentRun";
+    public static final String HEALTH_AGENT = "resource.customizations.health.agentharness.dev_Agent";
     public static final String HEALTH_SANDBOXMANIFEST = "resource.customizations.health.agentharness.dev_SandboxManifest";
     public static final String ACTIONS_AGENTRUN = "resource.customizations.actions.agentharness.dev_AgentRun";
 
@@ -22,6 +23,7 @@ public final class ArgoCdConfigSnippet {
 
     public static String generate(Path argocdDir) {
         String agentRun = lua(argocdDir.resolve("health/agentrun.lua"));
+        String agent = lua(argocdDir.resolve("health/agent.lua"));
         String sandboxManifest = lua(argocdDir.resolve("health/sandboxmanifest.lua"));
         String discovery = lua(argocdDir.resolve("actions/agentrun-discovery.lua"));
         String cancel = lua(argocdDir.resolve("actions/agentrun-cancel.lua"));
@@ -31,6 +33,7 @@ public final class ArgoCdConfigSnippet {
                 + "#   kubectl -n argocd patch configmap argocd-cm --type merge --patch-file examples/argocd/argocd-cm-patch.yaml\n"
                 + "data:\n"
                 + "  " + HEALTH_AGENTRUN + ": |\n" + indent(agentRun, 4)
+                + "  " + HEALTH_AGENT + ": |\n" + indent(agent, 4)
                 + "  " + HEALTH_SANDBOXMANIFEST + ": |\n" + indent(sandboxManifest, 4)
                 + "  " + ACTIONS_AGENTRUN + ": |\n"
                 + "    discovery.lua: |\n" + indent(discovery, 6)

@@ -3,6 +3,8 @@ package dev.agentharness.deploy.argocd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.agentharness.crds.v1alpha1.Agent;
+import dev.agentharness.crds.v1alpha1.AgentReason;
 import dev.agentharness.crds.v1alpha1.AgentRun;
 import dev.agentharness.crds.v1alpha1.AgentRunReason;
 import dev.agentharness.crds.v1alpha1.SandboxManifest;
@@ -111,6 +113,46 @@ class ArgoCdCustomizationsTest {
         assertEquals("Progressing", health("health/sandboxmanifest.lua", ArgoCdFixtures.json(stale))[0]);
     }
 
+    /**
+     * Every reason the promotion gate can write maps to its Argo CD health: Active → Healthy; Invalid and
+     * EvaluationFailed → Degraded (even while an older version still serves: git is not what runs); Valid and
+     * Evaluating → Progressing. The message names the reason and the operator's detail.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(AgentReason.class)
+    void agentHealthFollowsThePromotionGateForEveryReason(AgentReason reason) throws IOException {
+        String[] hs = health("health/agent.lua", ArgoCdFixtures.json(ArgoCdFixtures.agent(reason, "the detail", null)));
+        String expected = switch (reason) {
+            case Active -> "Healthy";
+            case Invalid, EvaluationFailed -> "Degraded";
+            case Valid, Evaluating, HarnessUnavailable -> "Progressing";
+        };
+        assertEquals(expected, hs[0], reason.name());
+        assertEquals(reason.name() + ": the detail", hs[1]);
+        assertEquals(expected, health("health/agent.lua", ArgoCdFixtures.json(ArgoCdFixtures.agent(reason, null, null)))[0]);
+    }
+
+    @Test
+    void agentHealthNamesTheServingVersionAndWaitsForTheOperator() throws IOException {
+        String v1 = "sha256:" + "1".repeat(64);
+        assertArrayEquals(new String[] {"Progressing", "Waiting for the operator to register the agent"},
+                health("health/agent.lua", ArgoCdFixtures.json(ArgoCdFixtures.agent(null, null, null))));
+        assertArrayEquals(new String[] {"Healthy", "Active: version " + v1 + " serves runs"},
+                health("health/agent.lua", ArgoCdFixtures.json(ArgoCdFixtures.agent(AgentReason.Active,
+                        "version " + v1 + " serves runs", v1))));
+        assertArrayEquals(new String[] {"Healthy", "Active: golden set passed (version " + v1 + ")"},
+                health("health/agent.lua", ArgoCdFixtures.json(ArgoCdFixtures.agent(AgentReason.Active,
+                        "golden set passed", v1))));
+        assertArrayEquals(new String[] {"Degraded", "EvaluationFailed: 2 of 3 cases failed: refund-over-limit "
+                        + "(still serving " + v1 + ")"},
+                health("health/agent.lua", ArgoCdFixtures.json(ArgoCdFixtures.agent(AgentReason.EvaluationFailed,
+                        "2 of 3 cases failed: refund-over-limit", v1))));
+        Agent stale = ArgoCdFixtures.agent(AgentReason.Active, "ok", v1);
+        stale.getMetadata().setGeneration(2L);
+        assertArrayEquals(new String[] {"Progressing", "Waiting for the operator to observe the latest spec"},
+                health("health/agent.lua", ArgoCdFixtures.json(stale)));
+    }
+
     /** Cancel is offered until the Succeeded condition is True or False: for every reason of the crds enum. */
     @ParameterizedTest(name = "{0}")
     @EnumSource(AgentRunReason.class)
@@ -159,6 +201,7 @@ class ArgoCdCustomizationsTest {
         JsonNode data = YAML.readTree(ARGOCD.resolve("argocd-cm-patch.yaml").toFile()).path("data");
         assertEquals(lua("health/agentrun.lua"), data.path("resource.customizations.health.agentharness.dev_AgentRun").asText());
         assertEquals(lua("health/sandboxmanifest.lua"), data.path("resource.customizations.health.agentharness.dev_SandboxManifest").asText());
+        assertEquals(lua("health/agent.lua"), data.path("resource.customizations.health.agentharness.dev_Agent").asText());
         JsonNode actions = YAML.readTree(data.path("resource.customizations.actions.agentharness.dev_AgentRun").asText());
         assertEquals(lua("actions/agentrun-discovery.lua"), actions.path("discovery.lua").asText());
         assertEquals("cancel", actions.path("definitions").get(0).path("name").asText());

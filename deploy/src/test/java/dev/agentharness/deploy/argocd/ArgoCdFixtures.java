@@ -2,11 +2,15 @@ package dev.agentharness.deploy.argocd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentharness.crds.v1alpha1.Agent;
+import dev.agentharness.crds.v1alpha1.AgentReason;
 import dev.agentharness.crds.v1alpha1.AgentRun;
 import dev.agentharness.crds.v1alpha1.AgentRunPhase;
 import dev.agentharness.crds.v1alpha1.AgentRunReason;
 import dev.agentharness.crds.v1alpha1.AgentRunSpec;
 import dev.agentharness.crds.v1alpha1.AgentRunStatus;
+import dev.agentharness.crds.v1alpha1.AgentSpec;
+import dev.agentharness.crds.v1alpha1.AgentStatus;
 import dev.agentharness.crds.v1alpha1.SandboxManifest;
 import dev.agentharness.crds.v1alpha1.SandboxManifestSpec;
 import dev.agentharness.crds.v1alpha1.SandboxManifestStatus;
@@ -59,6 +63,28 @@ final class ArgoCdFixtures {
     static AgentRunPhase phaseOf(AgentRunReason reason) {
         return Arrays.stream(AgentRunPhase.values()).filter(p -> p.name().equals(reason.name())).findFirst()
                 .orElse(reason.finished() ? AgentRunPhase.Failed : AgentRunPhase.Pending);
+    }
+
+    /**
+     * An Agent at generation 1 as the promotion gate leaves it: Ready True only when {@code reason} is Active;
+     * {@code reason} null = no status yet (just applied); {@code active} = status.activeVersion (may be null).
+     */
+    static Agent agent(AgentReason reason, String message, String active) {
+        Agent agent = new Agent();
+        agent.setMetadata(new ObjectMetaBuilder().withName("support").withNamespace("team-a").withGeneration(1L).build());
+        AgentSpec spec = new AgentSpec();
+        spec.setInstructions("You are Acme's support agent.");
+        agent.setSpec(spec);
+        if (reason != null) {
+            AgentStatus status = new AgentStatus();
+            status.setObservedGeneration(1L);
+            status.setActiveVersion(active);
+            status.setConditions(new java.util.ArrayList<>(java.util.List.of(condition(Agent.READY,
+                    reason == AgentReason.Active ? "True" : reason == AgentReason.HarnessUnavailable ? "Unknown" : "False",
+                    reason.name(), message))));
+            agent.setStatus(status);
+        }
+        return agent;
     }
 
     /** A SandboxManifest at generation 1, validated (Ready True/False) or not yet ({@code ready} null). */

@@ -2,6 +2,7 @@ package dev.agentharness.operator.agentrun;
 
 import dev.agentharness.api.ArtifactRef;
 import dev.agentharness.api.RunResponse;
+import dev.agentharness.crds.v1alpha1.Agent;
 import dev.agentharness.crds.v1alpha1.AgentRun;
 import dev.agentharness.crds.v1alpha1.AgentRunPhase;
 import dev.agentharness.crds.v1alpha1.AgentRunReason;
@@ -13,6 +14,7 @@ import dev.agentharness.crds.v1alpha1.RunEvaluation;
 import dev.agentharness.crds.v1alpha1.RunProgress;
 import dev.agentharness.crds.v1alpha1.RunUsage;
 import dev.agentharness.crds.v1alpha1.SandboxManifest;
+import dev.agentharness.operator.harness.HarnessAgents;
 import dev.agentharness.operator.harness.HarnessClient;
 import dev.agentharness.operator.harness.HarnessRejectedException;
 import dev.agentharness.operator.harness.HarnessThrottledException;
@@ -81,6 +83,8 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     public static final String NAME = "agentrun";
     public static final String FINALIZER = "agentharness.dev/cancel-run";
     static final String BY_SANDBOX_MANIFEST = "by-sandbox-manifest";
+    /** The AgentRuns not submitted yet, by {@code <namespace>/<spec.agent>}: the ones an Agent's change may unblock. */
+    static final String BY_WAITING_AGENT = "by-waiting-agent";
 
     private static final Logger LOG = Logger.getLogger(AgentRunReconciler.class);
 
@@ -100,13 +104,19 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
     private final Map<ResourceID, Integer> unavailableAttempts = new ConcurrentHashMap<>();
 
     @Inject
-    public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, KubernetesClient client, Clock clock,
-                              Tracer tracer, MeterRegistry meters) {
-        this(harness, settings, new EventRecorder(client, clock), clock, tracer, meters);
+    public AgentRunReconciler(HarnessClient harness, HarnessAgents agents, AgentRunSettings settings,
+                              KubernetesClient client, Clock clock, Tracer tracer, MeterRegistry meters) {
+        this(harness, agents, settings, new EventRecorder(client, clock), clock, tracer, meters);
     }
 
     public AgentRunReconciler(HarnessClient harness, AgentRunSettings settings, EventRecorder events, Clock clock,
                               Tracer tracer, MeterRegistry meters) {
+        this(harness, null, settings, events, clock, tracer, meters);
+    }
+
+    /** @param agents asked whether an agent without an Agent CR exists when the harness refuses its run; may be null */
+    public AgentRunReconciler(HarnessClient harness, HarnessAgents agents, AgentRunSettings settings,
+                              EventRecorder events, Clock clock, Tracer tracer, MeterRegistry meters) {
         this.tracer = tracer;
         this.meters = meters;
         this.metrics = new ReconcileMetrics(meters, ReconcileMetrics.AGENTRUN);
@@ -115,7 +125,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         this.events = events;
         this.clock = clock;
         this.feed = new HarnessRunFeed(harness, settings.pollInterval(), clock);
-        this.submitter = new RunSubmitter(harness, settings.submitConcurrency());
+        this.submitter = new RunSubmitter(harness, agents, settings.submitConcurrency());
         this.pacing = new StatusPacing(settings.progressInterval());
         Gauge.builder("agentharness.operator.feed.lag", feed, HarnessRunFeed::lagSeconds)
                 .description("Age of the newest change the harness run feed has consumed")
@@ -145,7 +155,30 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                                 .orElse(Set.of()))
                         .build(),
                 context);
-        return List.of(feed, manifests);
+        // An Agent that appears or changes (a new active version) wakes the AgentRuns not yet submitted that name it.
+        context.getPrimaryCache().addIndexer(BY_WAITING_AGENT, run -> waitingAgentKey(run).map(List::of).orElse(List.of()));
+        InformerEventSource<Agent, AgentRun> agents = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Agent.class, AgentRun.class)
+                        .withName("agents")
+                        .withSecondaryToPrimaryMapper(agent -> context.getPrimaryCache()
+                                .byIndex(BY_WAITING_AGENT, agent.getMetadata().getNamespace() + "/"
+                                        + agent.getMetadata().getName())
+                                .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                        .withPrimaryToSecondaryMapper((AgentRun run) -> run.getSpec() == null
+                                || run.getSpec().getAgent() == null ? Set.<ResourceID>of()
+                                : Set.of(new ResourceID(run.getSpec().getAgent(), run.getMetadata().getNamespace())))
+                        .build(),
+                context);
+        return List.of(feed, manifests, agents);
+    }
+
+    /** {@code <namespace>/<spec.agent>} while the AgentRun has no run yet (and has not ended); empty after. */
+    private static Optional<String> waitingAgentKey(AgentRun run) {
+        if (run.getSpec() == null || run.getSpec().getAgent() == null
+                || (run.getStatus() != null && (run.getStatus().getRunId() != null || finished(run.getStatus())))) {
+            return Optional.empty();
+        }
+        return Optional.of(run.getMetadata().getNamespace() + "/" + run.getSpec().getAgent());
     }
 
     private static Optional<String> manifestKey(AgentRun run) {
@@ -268,7 +301,22 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             }
             manifestTimeout = found.get().getSpec().getTimeoutSeconds();
         }
-        RunSubmission submission = RunSubmission.of(run, manifest == null ? null : manifest.manifest(), manifestTimeout);
+        // The agent: an Agent of the namespace serves its active version (or the pinned one); any other name is the
+        // harness's (built-in, file, registered through the API), which the submitter asks about only on a rejection.
+        String agentVersion = spec.getAgentVersion();
+        String harnessAgent = null;
+        Optional<Agent> agent = context.getSecondaryResource(Agent.class);
+        if (agent.isEmpty()) {
+            harnessAgent = spec.getAgent();
+        } else if (agentVersion == null) {
+            agentVersion = agent.get().getStatus() == null ? null : agent.get().getStatus().getActiveVersion();
+            if (agentVersion == null) {
+                return awaitAgent(run, status, context, now, "Agent '" + spec.getAgent() + "' to get an active version ("
+                        + agentState(agent.get()) + ")");
+            }
+        }
+        RunSubmission submission = RunSubmission.of(run, manifest == null ? null : manifest.manifest(), manifestTimeout,
+                agentVersion, harnessAgent);
         ResourceID id = ResourceID.fromResource(run);
         Span span = reconcileSpan(run, now);
         // Off this thread (RunSubmitter): the status is written when the outcome is here, by the reconciliation it
@@ -288,6 +336,36 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
             span.end();
         }
         return UpdateControl.noUpdate();
+    }
+
+    /** The Agent's Ready reason (Valid, Evaluating, EvaluationFailed, Invalid) for a waiting AgentRun's message. */
+    private static String agentState(Agent agent) {
+        return Optional.ofNullable(agent.getStatus()).flatMap(s -> s.condition(Agent.READY))
+                .map(c -> "now " + c.getReason())
+                .orElse("the operator has not registered it yet");
+    }
+
+    /**
+     * {@code spec.agent} cannot serve yet: the AgentRun stays {@code Pending} with reason {@code AgentNotReady} until
+     * {@link AgentRunSettings#agentWait()} after its creation, then ends {@code ValidationFailed} naming spec.agent.
+     * An Agent's change wakes it (the {@code agents} event source); it also looks again every
+     * {@link AgentRunSettings#retryMax()} (an agent registered or activated on the harness has no event here).
+     */
+    private UpdateControl<AgentRun> awaitAgent(AgentRun run, AgentRunStatus status, Context<AgentRun> context,
+                                               Instant now, String waitingFor) {
+        Duration waited = Duration.between(created(run, now), now);
+        Duration wait = settings.agentWait();
+        if (waited.compareTo(wait) < 0) {
+            setReason(run, status, now, AgentRunPhase.Pending, AgentRunReason.AgentNotReady, "waiting for " + waitingFor
+                    + "; nothing is submitted until then, and the AgentRun fails after HARNESS_AGENT_WAIT ("
+                    + HumanDuration.of(wait) + ")");
+            Duration left = wait.minus(waited);
+            return UpdateControl.patchStatus(run).rescheduleAfter(positive(
+                    left.compareTo(settings.retryMax()) < 0 ? left : settings.retryMax()));
+        }
+        return finish(run, status, context, now, AgentRunPhase.Failed, AgentRunReason.ValidationFailed,
+                "spec.agent: '" + run.getSpec().getAgent() + "' is not ready: waited " + HumanDuration.of(wait)
+                        + " (HARNESS_AGENT_WAIT) for " + waitingFor + "; nothing ran");
     }
 
     /**
@@ -316,6 +394,8 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                     span.setStatus(StatusCode.ERROR, "the harness is unavailable; the operator retries");
             case RunSubmitter.Outcome.Rejected rejected ->
                     span.setStatus(StatusCode.ERROR, "the harness rejected the run (HTTP " + rejected.failure().status() + ")");
+            case RunSubmitter.Outcome.AgentNotReady notReady ->
+                    span.setStatus(StatusCode.ERROR, "the agent cannot serve the run yet");
         }
         span.end();
     }
@@ -332,13 +412,14 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                 yield follow(run, status, context, now);
             }
             case RunSubmitter.Outcome.Unavailable unavailable -> throw unavailable.failure();
+            case RunSubmitter.Outcome.AgentNotReady notReady -> awaitAgent(run, status, context, now, notReady.waitingFor());
             case RunSubmitter.Outcome.Rejected rejected -> {
                 HarnessRejectedException e = rejected.failure();
                 AgentRunSpec spec = run.getSpec();
                 String message = e.conflict()
                         ? "the harness already ran this AgentRun (same namespace, name and spec: Idempotency-Key "
                                 + rejected.idempotencyKey() + ") with a different request, usually because the referenced "
-                                + "SandboxManifest changed since" + (spec.getSessionId() == null ? "" : " or because it ran "
+                                + "SandboxManifest or the active version of its Agent changed since" + (spec.getSessionId() == null ? "" : " or because it ran "
                                 + "before sessions were scoped to their namespace (operator upgrade)")
                                 + "; it was not run again. Set a new spec.runNonce or use a new name to run it again"
                         : "the harness rejected the run: " + e.detail() + "; nothing ran";
@@ -456,6 +537,9 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
         status.setSessionId(spec != null && spec.getSessionId() != null ? spec.getSessionId() : run.sessionId());
         status.setTraceId(run.traceId());
         status.setUsedSandbox(run.usedSandbox());
+        if (run.agentVersion() != null) {
+            status.setAgentVersion(run.agentVersion());
+        }
         if (run.createdAt() != null) {
             status.setStartTime(Conditions.timestamp(run.createdAt().toInstant()));
         }

@@ -17,11 +17,21 @@ import java.time.Duration;
  *                              its {@code Retry-After} when shorter
  * @param evaluationWait        how long after a run finished the feed keeps following it for its evaluations (graded
  *                              asynchronously by the harness); 0 = not at all
+ * @param agentWait             how long (from the AgentRun's creation) {@code spec.agent} may have no active version
+ *                              before the AgentRun fails {@code ValidationFailed}
  */
 public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
                                Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax,
                                int submitConcurrency, Duration progressInterval, Duration throttleMaxWait,
-                               Duration evaluationWait) {
+                               Duration evaluationWait, Duration agentWait) {
+
+    /** Five minutes for an agent to become active. */
+    public AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
+                            Duration cleanupGiveUpAfter, Duration retryInitial, Duration retryMax, int submitConcurrency,
+                            Duration progressInterval, Duration throttleMaxWait, Duration evaluationWait) {
+        this(pollInterval, sandboxManifestGrace, timeoutGrace, cleanupGiveUpAfter, retryInitial, retryMax,
+                submitConcurrency, progressInterval, throttleMaxWait, evaluationWait, Duration.ofMinutes(5));
+    }
 
     /** Evaluations followed for two minutes after a run finished. */
     public AgentRunSettings(Duration pollInterval, Duration sandboxManifestGrace, Duration timeoutGrace,
@@ -52,6 +62,10 @@ public record AgentRunSettings(Duration pollInterval, Duration sandboxManifestGr
         if (evaluationWait == null || evaluationWait.isNegative()) {
             throw new IllegalArgumentException("HARNESS_EVALUATION_WAIT (agentharness.operator.evaluation-wait) "
                     + "must not be negative, got " + evaluationWait + "; 0S does not wait for evaluations");
+        }
+        if (agentWait == null || agentWait.isNegative()) {
+            throw new IllegalArgumentException("HARNESS_AGENT_WAIT (agentharness.operator.agent-wait) "
+                    + "must not be negative, got " + agentWait + "; 0S fails at once when the agent is not ready");
         }
     }
 }

@@ -33,8 +33,22 @@ import java.util.TreeMap;
  * {@code spec.budget} goes out as {@code max_cost_usd}/{@code max_tokens}; it is in the digest only when set, so
  * the keys of AgentRuns without a budget did not change with it. The run is submitted for {@link #namespace()}
  * (the harness's tenant {@code ns:<namespace>}), which scopes the key on the harness too.
+ *
+ * <p>{@code agent_version} is the pinned {@code spec.agentVersion}, else the active version of the namespace's Agent
+ * named in {@code spec.agent} when the submission is made (absent for a harness agent without an Agent CR: the harness
+ * then uses its own active version). A pin is in the digest only when set (it changes what runs; keys of AgentRuns
+ * without one did not change with it); the resolved active version is not: it is what the Agent said at submission.
+ *
+ * @param harnessAgent the agent's name when it is no Agent of the namespace (a built-in, a file agent or one registered
+ *                     through the API): on a rejection the submitter asks the harness whether it knows the agent at
+ *                     all ({@link RunSubmitter}); null for an Agent of the namespace
  */
-public record RunSubmission(String namespace, String idempotencyKey, String specDigest, RunRequest request) {
+public record RunSubmission(String namespace, String idempotencyKey, String specDigest, RunRequest request,
+                            String harnessAgent) {
+
+    public RunSubmission(String namespace, String idempotencyKey, String specDigest, RunRequest request) {
+        this(namespace, idempotencyKey, specDigest, request, null);
+    }
 
     /** The harness accepts keys of 1 to 255 visible ASCII characters. */
     static final int MAX_KEY_LENGTH = 255;
@@ -46,6 +60,15 @@ public record RunSubmission(String namespace, String idempotencyKey, String spec
      * @param manifestTimeout the SandboxManifest's {@code timeoutSeconds}, or null
      */
     public static RunSubmission of(AgentRun run, Map<String, Object> manifest, Integer manifestTimeout) {
+        return of(run, manifest, manifestTimeout, run.getSpec().getAgentVersion(), null);
+    }
+
+    /**
+     * @param agentVersion the version to pin ({@code spec.agentVersion}, else the Agent's active version), or null
+     * @param harnessAgent see {@link RunSubmission}
+     */
+    public static RunSubmission of(AgentRun run, Map<String, Object> manifest, Integer manifestTimeout,
+                                   String agentVersion, String harnessAgent) {
         AgentRunSpec spec = run.getSpec();
         String digest = specDigest(spec);
         String key = idempotencyKey(run.getMetadata().getNamespace(), run.getMetadata().getName(), digest);
@@ -57,8 +80,9 @@ public record RunSubmission(String namespace, String idempotencyKey, String spec
                 NamespacedSession.harnessId(run.getMetadata().getNamespace(), spec.getSessionId()), spec.getAgent(), spec.getModel(),
                 spec.getSaveArtifact(), manifest, spec.getMaxTurns(),
                 effectiveTimeout(spec.getTimeoutSeconds(), manifestTimeout), metadata,
-                budget == null ? null : budget.getMaxCostUsd(), budget == null ? null : budget.getMaxTokens());
-        return new RunSubmission(run.getMetadata().getNamespace(), key, digest, request);
+                budget == null ? null : budget.getMaxCostUsd(), budget == null ? null : budget.getMaxTokens(),
+                agentVersion);
+        return new RunSubmission(run.getMetadata().getNamespace(), key, digest, request, harnessAgent);
     }
 
     /** The tighter of the AgentRun's and the SandboxManifest's timeouts. */
@@ -86,6 +110,7 @@ public record RunSubmission(String namespace, String idempotencyKey, String spec
             put(fields, "budget.maxCostUsd", spec.getBudget().getMaxCostUsd());
             put(fields, "budget.maxTokens", spec.getBudget().getMaxTokens());
         }
+        put(fields, "agentVersion", spec.getAgentVersion());
         try {
             return sha256("agentrun-spec/v1\n" + JSON.writeValueAsString(fields));
         } catch (JsonProcessingException e) {

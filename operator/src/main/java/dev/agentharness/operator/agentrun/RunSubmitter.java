@@ -1,6 +1,8 @@
 package dev.agentharness.operator.agentrun;
 
 import dev.agentharness.api.RunResponse;
+import dev.agentharness.api.agents.AgentView;
+import dev.agentharness.operator.harness.HarnessAgents;
 import dev.agentharness.operator.harness.HarnessClient;
 import dev.agentharness.operator.harness.HarnessRejectedException;
 import dev.agentharness.operator.harness.HarnessUnavailableException;
@@ -41,18 +43,35 @@ public final class RunSubmitter implements AutoCloseable {
 
         record Rejected(HarnessRejectedException failure, String idempotencyKey) implements Outcome {
         }
+
+        /**
+         * The harness refused the run, and the agent it names (no Agent of the namespace) cannot serve: the harness
+         * knows no such agent, or it has no active version yet. {@code waitingFor} says which, for the status.
+         */
+        record AgentNotReady(String waitingFor) implements Outcome {
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(RunSubmitter.class);
 
     private final HarnessClient harness;
+    private final HarnessAgents agents;
     private final Semaphore onTheWire;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<ResourceID, CompletableFuture<Outcome>> submissions = new ConcurrentHashMap<>();
 
     /** @param concurrency at least 1 ({@link AgentRunSettings} refuses less at start) */
     public RunSubmitter(HarnessClient harness, int concurrency) {
+        this(harness, null, concurrency);
+    }
+
+    /**
+     * @param agents      asked after a rejection whether the agent exists ({@link #agentNotReady}); null: never asked
+     * @param concurrency at least 1 ({@link AgentRunSettings} refuses less at start)
+     */
+    public RunSubmitter(HarnessClient harness, HarnessAgents agents, int concurrency) {
         this.harness = harness;
+        this.agents = agents;
         this.onTheWire = new Semaphore(concurrency);
     }
 
@@ -92,7 +111,7 @@ public final class RunSubmitter implements AutoCloseable {
         } catch (HarnessUnavailableException e) {
             return new Outcome.Unavailable(e);
         } catch (HarnessRejectedException e) {
-            return new Outcome.Rejected(e, submission.idempotencyKey());
+            return agentNotReady(submission).orElseGet(() -> new Outcome.Rejected(e, submission.idempotencyKey()));
         } catch (RuntimeException e) {
             // A bug or an unexpected answer: the reconciler retries it like an unreachable harness, and it is logged.
             LOG.errorf(e, "submitting run %s failed unexpectedly", submission.idempotencyKey());
@@ -100,6 +119,34 @@ public final class RunSubmitter implements AutoCloseable {
                     + e.getClass().getSimpleName() + ")"));
         } finally {
             onTheWire.release();
+        }
+    }
+
+    /**
+     * After a rejection of a run whose agent is no Agent of the namespace: {@code GET /agents/{name}} tells an agent
+     * that does not exist (404) or has no active version yet (registered through the API, not activated) from any other
+     * reason to refuse the run. Asked only then, so a run of a built-in agent costs no extra request.
+     */
+    private Optional<Outcome> agentNotReady(RunSubmission submission) {
+        String name = submission.harnessAgent();
+        if (name == null || agents == null) {
+            return Optional.empty();
+        }
+        try {
+            Optional<AgentView> agent = agents.agent(submission.namespace(), name);
+            if (agent.isEmpty()) {
+                return Optional.of(new Outcome.AgentNotReady("an Agent '" + name + "' in namespace "
+                        + submission.namespace() + " (or an agent of that name on the harness)"));
+            }
+            if (agent.get().activeVersion() == null && submission.request().agentVersion() == null) {
+                return Optional.of(new Outcome.AgentNotReady("agent '" + name + "' on the harness to get an active "
+                        + "version (" + agent.get().versions().size() + " registered, none active)"));
+            }
+            return Optional.empty();
+        } catch (HarnessRejectedException e) {
+            return Optional.empty();
+        } catch (HarnessUnavailableException e) {
+            return Optional.of(new Outcome.Unavailable(e));
         }
     }
 

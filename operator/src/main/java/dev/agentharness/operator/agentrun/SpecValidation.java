@@ -19,6 +19,7 @@ public final class SpecValidation {
     private static final Pattern MODEL = Pattern.compile(AgentRunSpec.MODEL_PATTERN);
     private static final Pattern RUN_NONCE = Pattern.compile(AgentRunSpec.RUN_NONCE_PATTERN);
     private static final Pattern NAME = Pattern.compile(SandboxManifestReference.NAME_PATTERN);
+    private static final Pattern AGENT_VERSION = Pattern.compile(AgentRunSpec.AGENT_VERSION_PATTERN);
 
     private SpecValidation() {
     }
@@ -65,6 +66,10 @@ public final class SpecValidation {
         }
         if (spec.getRunNonce() != null && !RUN_NONCE.matcher(spec.getRunNonce()).matches()) {
             return Optional.of("spec.runNonce: must match " + AgentRunSpec.RUN_NONCE_PATTERN);
+        }
+        if (spec.getAgentVersion() != null && !AGENT_VERSION.matcher(spec.getAgentVersion()).matches()) {
+            return Optional.of("spec.agentVersion: must be a version of the agent, sha256: and 64 lowercase hex digits "
+                    + "(the Agent's status.activeVersion or one GET /agents/{name} lists)");
         }
         if (spec.getBudget() != null) {
             Double cost = spec.getBudget().getMaxCostUsd();

@@ -1,8 +1,11 @@
 package dev.agentharness.operator.config;
 
 import dev.agentharness.api.HarnessApi;
+import dev.agentharness.api.agents.AgentEvaluationsApi;
+import dev.agentharness.api.agents.AgentsApi;
 import dev.agentharness.operator.agentrun.AgentRunSettings;
 import dev.agentharness.operator.harness.BearerToken;
+import dev.agentharness.operator.harness.HarnessAgents;
 import dev.agentharness.operator.harness.HarnessClient;
 import dev.agentharness.operator.harness.HarnessSettings;
 import dev.agentharness.operator.harness.NamespaceHeader;
@@ -35,15 +38,26 @@ public class OperatorBeans {
     @Singleton
     HarnessClient harnessClient(HarnessSettings settings, MeterRegistry meters) {
         LOG.infof("harness client: %s", settings);
-        return new HarnessClient(namespace -> {
-            QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
-                    .baseUri(settings.url())
-                    .connectTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .readTimeout(settings.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .register(new NamespaceHeader(namespace));
-            settings.apiToken().ifPresent(token -> builder.register(new BearerToken(token)));
-            return builder.build(HarnessApi.class);
-        }, settings.apiToken().orElse(null), meters);
+        return new HarnessClient(namespace -> restClient(settings, namespace, HarnessApi.class),
+                settings.apiToken().orElse(null), meters);
+    }
+
+    /** The agent registry's two interfaces, the same way: one client of each per namespace. */
+    @Produces
+    @Singleton
+    HarnessAgents harnessAgents(HarnessSettings settings, HarnessClient harness) {
+        return new HarnessAgents(harness, namespace -> restClient(settings, namespace, AgentsApi.class),
+                namespace -> restClient(settings, namespace, AgentEvaluationsApi.class));
+    }
+
+    private static <T> T restClient(HarnessSettings settings, String namespace, Class<T> api) {
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(settings.url())
+                .connectTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(settings.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .register(new NamespaceHeader(namespace));
+        settings.apiToken().ifPresent(token -> builder.register(new BearerToken(token)));
+        return builder.build(api);
     }
 
     @Produces
@@ -51,7 +65,7 @@ public class OperatorBeans {
     AgentRunSettings agentRunSettings(OperatorConfig config) {
         return new AgentRunSettings(config.pollInterval(), config.sandboxManifestGrace(), config.timeoutGrace(),
                 config.cleanupGiveUpAfter(), config.retryInitial(), config.retryMax(), config.submitConcurrency(),
-                config.progressInterval(), config.throttleMaxWait(), config.evaluationWait());
+                config.progressInterval(), config.throttleMaxWait(), config.evaluationWait(), config.agentWait());
     }
 
     @Produces

@@ -71,6 +71,14 @@ public interface OperatorConfig {
     @WithDefault("2M")
     Duration evaluationWait();
 
+    /**
+     * How long an AgentRun whose {@code spec.agent} cannot serve yet (its Agent has no active version, or no such agent
+     * exists) waits, from its creation, before it fails {@code ValidationFailed}: Argo CD applies an Agent and the
+     * AgentRuns that name it together, and the Agent's golden set takes a while.
+     */
+    @WithDefault("5M")
+    Duration agentWait();
+
     LeaderElection leaderElection();
 
     interface Harness {

@@ -106,7 +106,8 @@ public class HarnessClient {
         return call("cancel", () -> api(namespace).cancelRun(runId));
     }
 
-    private <T> T call(String operation, Supplier<T> call) {
+    /** Runs one call and sorts its failure like every other harness call ({@link HarnessAgents} uses it too). */
+    <T> T call(String operation, Supplier<T> call) {
         try {
             T result = call.get();
             count(operation, "ok");

@@ -205,10 +205,29 @@ class AgentRunLifecycleTest {
 
     @Test
     void validationFailed_whenTheHarnessRejectsTheRequest() {
+        // An agent the harness knows (so not AgentNotReady), a request it refuses: the harness's words, nothing ran.
+        fake.putAgent("ns:" + NS, "maya-tenant", null);
+        cluster.create(Cluster.agentRun("refused", s -> {
+            s.setAgent("maya-tenant");
+            s.setAgentVersion("sha256:" + "0".repeat(64));
+        }));
+        AgentRun run = cluster.awaitSucceeded("refused", "False", "ValidationFailed");
+        String message = Cluster.succeeded(run).orElseThrow().getMessage();
+        assertTrue(message.startsWith("the harness rejected the run: field 'agent_version'"), message);
+        assertEquals(List.of(), fake.runsCreatedFor(NS, "refused"));
+    }
+
+    @Test
+    void agentNotReady_anAgentNobodyKnowsIsWaitedForThenValidationFailedNamesSpecAgent() {
         cluster.create(Cluster.agentRun("unknown-agent", s -> s.setAgent("zed")));
+        AgentRun waiting = cluster.awaitSucceeded("unknown-agent", "Unknown", "AgentNotReady");
+        assertEquals(AgentRunPhase.Pending, waiting.getStatus().getPhase());
+        assertTrue(Cluster.succeeded(waiting).orElseThrow().getMessage().startsWith("waiting for an Agent 'zed' in "
+                + "namespace " + NS), Cluster.succeeded(waiting).orElseThrow().getMessage());
         AgentRun run = cluster.awaitSucceeded("unknown-agent", "False", "ValidationFailed");
         String message = Cluster.succeeded(run).orElseThrow().getMessage();
-        assertTrue(message.contains("the harness rejected the run: field 'agent': unknown agent 'zed'"), message);
+        assertTrue(message.startsWith("spec.agent: 'zed' is not ready: waited "), message);
+        assertTrue(message.endsWith("nothing ran"), message);
         assertEquals(List.of(), fake.runsCreatedFor(NS, "unknown-agent"));
     }
 

@@ -43,7 +43,7 @@ class RunSubmissionTest {
                 s -> s.setModel("gpt-x"), s -> s.setSandboxManifestRef(new SandboxManifestReference("notes")),
                 s -> s.setSaveArtifact(true), s -> s.setMaxTurns(3), s -> s.setTimeoutSeconds(60),
                 s -> s.setRunNonce("2"), s -> s.setBudget(new AgentRunBudget(0.5, null)),
-                s -> s.setBudget(new AgentRunBudget(null, 1000L)));
+                s -> s.setBudget(new AgentRunBudget(null, 1000L)), s -> s.setAgentVersion("sha256:" + "a".repeat(64)));
         for (Consumer<dev.agentharness.crds.v1alpha1.AgentRunSpec> change : changes) {
             assertNotEquals(base, RunSubmission.of(run("ns", "r", change), null, null).idempotencyKey());
         }

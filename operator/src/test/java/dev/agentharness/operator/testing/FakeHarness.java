@@ -11,6 +11,7 @@ import dev.agentharness.api.RunResponse;
 import dev.agentharness.api.RunStatus;
 import dev.agentharness.api.SessionResponse;
 import dev.agentharness.api.Usage;
+import dev.agentharness.api.agents.AgentView;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
@@ -62,6 +63,12 @@ public final class FakeHarness implements HarnessApi {
     /** Strictly increasing timestamps: two changes never share an updated_at. */
     private final AtomicLong lastMillis = new AtomicLong();
     private volatile Consumer<String> onCreate = runId -> { };
+    private final FakeAgents agents = new FakeAgents();
+
+    /** The agent registry and its golden-set evaluations ({@code /agents/…}), per principal. */
+    public FakeAgents agents() {
+        return agents;
+    }
 
     // ---- HarnessApi ----
 
@@ -82,8 +89,24 @@ public final class FakeHarness implements HarnessApi {
         if (request == null || request.message() == null || request.message().isBlank()) {
             throw problem(400, "field 'message' is required");
         }
-        if (request.agent() != null && !AGENTS.contains(request.agent())) {
+        String agentVersion = null;
+        AgentView tenantAgent = request.agent() == null ? null : tenantAgents.getOrDefault(principal, Map.of())
+                .getOrDefault(request.agent(), agents.registered(principal, request.agent()).orElse(null));
+        if (tenantAgent != null) {
+            // Like the harness (docs/agents.md): a pin must be a registered version; else the active one, if any.
+            agentVersion = request.agentVersion() != null ? request.agentVersion() : tenantAgent.activeVersion();
+            if (request.agentVersion() != null && tenantAgent.versions().stream()
+                    .noneMatch(v -> v.version().equals(request.agentVersion()))) {
+                throw problem(422, "field 'agent_version': agent '" + request.agent() + "' has no version "
+                        + request.agentVersion());
+            }
+            if (agentVersion == null) {
+                throw problem(409, "agent '" + request.agent() + "' has no active version yet");
+            }
+        } else if (request.agent() != null && !AGENTS.contains(request.agent())) {
             throw problem(400, "field 'agent': unknown agent '" + request.agent() + "' (known: analyst, maya)");
+        } else {
+            agentVersion = builtInVersion(request.agent() == null ? "maya" : request.agent());
         }
         String scopedKey = idempotencyKey == null ? null : principal + "\n" + idempotencyKey;
         String existing = scopedKey == null ? null : runByKey.get(scopedKey);
@@ -103,7 +126,7 @@ public final class FakeHarness implements HarnessApi {
                 request.model() == null ? "fake-model" : request.model(), RunStatus.QUEUED, null, null,
                 request.manifest() != null, null, null, List.of(), Usage.ZERO,
                 traceId != null ? traceId : "trace" + runId.substring(4),
-                now, null, null, now, RunProgress.NONE);
+                now, null, null, now, RunProgress.NONE).withAgentVersion(agentVersion);
         runs.put(runId, run);
         principalByRun.put(runId, principal);
         requestByRun.put(runId, request);
@@ -219,6 +242,45 @@ public final class FakeHarness implements HarnessApi {
         return new dev.agentharness.api.UsageReport(null, null, groupBy, null, List.of());
     }
 
+    // ---- the tenants' agents (GET /agents/{name}), as the promotion gate leaves them ----
+
+    /** principal → agent name → the agent as {@code GET /agents/{name}} shows it. */
+    private final Map<String, Map<String, AgentView>> tenantAgents = new LinkedHashMap<>();
+
+    /**
+     * The namespace's agent {@code name} has these registered versions (newest first) and {@code active} (null: none
+     * active yet), as after {@code PUT /agents/{name}} (and {@code PUT …/active}).
+     */
+    public synchronized void putAgent(String principal, String name, String active, String... versions) {
+        List<AgentView.Summary> summaries = java.util.Arrays.stream(versions)
+                .map(v -> new AgentView.Summary(v, now(), v.equals(active))).toList();
+        tenantAgents.computeIfAbsent(principal, p -> new LinkedHashMap<>())
+                .put(name, new AgentView(name, "api", active, summaries));
+    }
+
+    /** {@code GET /agents/{name}}: the principal's agent, else a built-in one; 404 otherwise. */
+    public synchronized AgentView getAgent(String principal, String name) {
+        AgentView tenant = tenantAgents.getOrDefault(principal, Map.of()).get(name);
+        if (tenant != null) {
+            return tenant;
+        }
+        if (AGENTS.contains(name)) {
+            String version = builtInVersion(name);
+            return new AgentView(name, "builtin", version, List.of(new AgentView.Summary(version, null, true)));
+        }
+        throw problem(404, "agent '" + name + "' not found");
+    }
+
+    /** A built-in agent's version: the digest of its name stands in for the digest of its spec. */
+    public static String builtInVersion(String name) {
+        try {
+            return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     // ---- moving runs along ----
 
     /** What happens right after a run is created (inside the POST), e.g. {@code id -> succeed(id, "hi")}. */
@@ -280,7 +342,7 @@ public final class FakeHarness implements HarnessApi {
         return put(new RunResponse(run.runId(), run.sessionId(), run.agent(), run.model(), run.status(), run.reason(),
                 run.reply(), run.usedSandbox(), run.artifactUrl(), run.artifactError(), run.artifacts(), run.usage(),
                 run.traceId(), run.createdAt(), run.startedAt(), run.completedAt(), now(), run.progress(),
-                run.sampledToPhoenix(), List.of(results)));
+                run.sampledToPhoenix(), List.of(results), run.agentVersion()));
     }
 
     public synchronized RunResponse fail(String runId, String reason) {
@@ -316,7 +378,7 @@ public final class FakeHarness implements HarnessApi {
                 : "http://harness.invalid/storage/" + run.runId() + "?expires=1&signature=SIGNED-LINK";
         return new RunResponse(run.runId(), run.sessionId(), run.agent(), run.model(), status, reason, reply,
                 run.usedSandbox(), link, null, artifacts, usage, run.traceId(), run.createdAt(), startedAt, completedAt,
-                now(), progress);
+                now(), progress).withAgentVersion(run.agentVersion());
     }
 
     private OffsetDateTime now() {
