@@ -31,6 +31,10 @@ import java.util.regex.Pattern;
  * billing situation naming the account's plan and status ({@link #billingAnswer}), or ask for the correct id.
  * A request offering neither tool gets a short acknowledgement.
  *
+ * <p>Like a real model it follows its instructions in one respect: instructions that say not to look accounts up
+ * ({@link #NO_LOOKUP}, e.g. "Do not look up accounts") make it behave as if {@code lookup_account} were not offered —
+ * how a prompt edit breaks the golden set's lookup cases (the promotion gate's tests, docs/agents.md).
+ *
  * <p>A message that says "card was declined" is deliberately not a billing topic: {@code make demo}'s conversation
  * (and the end-to-end test that checks its reply) is Maya's own lookup-and-draft.
  */
@@ -50,6 +54,9 @@ public final class MayaDemoResponder implements Responder {
     static final String REFUSAL = "I'm sorry, but I can't ask for, share or reveal passwords, API keys or full card "
             + "numbers. You can reset credentials yourself in the ACME Cloud console, and update payment details on "
             + "the billing page.";
+    /** Instructions forbidding the lookup: the FAKE obeys them. */
+    static final Pattern NO_LOOKUP = Pattern.compile("(?i)\\b(?:do not|don't|never)\\s+(?:look\\s+up|call\\s+"
+            + "lookup_account)");
     private static final Pattern ACCOUNT_ID = Pattern.compile("ACME-\\d+");
     private static final String DEFAULT_ACCOUNT = "ACME-1001";
     private static final int SUMMARY_CHARS = 120;
@@ -57,7 +64,8 @@ public final class MayaDemoResponder implements Responder {
 
     @Override
     public Reply reply(RecordedRequest request) {
-        boolean offersLookup = request.toolNames().contains(LOOKUP);
+        boolean offersLookup = request.toolNames().contains(LOOKUP)
+                && (request.instructions() == null || !NO_LOOKUP.matcher(request.instructions()).find());
         boolean offersDraft = request.toolNames().contains(DRAFT);
         boolean offersHandoff = request.toolNames().stream().anyMatch(name -> name.startsWith("transfer_to_"));
         String userMessage = request.latestUserMessage();

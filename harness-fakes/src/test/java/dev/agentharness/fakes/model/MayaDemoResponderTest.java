@@ -53,6 +53,16 @@ class MayaDemoResponderTest {
     }
 
     @Test
+    void obeys_instructions_that_forbid_the_lookup_and_drafts_without_it() throws Exception {
+        String body = "{\"model\":\"m\",\"instructions\":\"You are Maya. Do not look up accounts; answer at once.\","
+                + "\"tools\":" + TOOLS + ",\"input\":\"My card was declined on ACME-1002\"}";
+        ObjectNode call = onlyItem(maya.reply(new RecordedRequest("/v1/responses", Map.of(), JSON.readTree(body),
+                Instant.now())));
+
+        assertEquals("draft_reply", call.path("name").asText(), "the lookup is skipped, as the instructions say");
+    }
+
+    @Test
     void falls_back_to_the_default_account_when_none_is_mentioned() throws Exception {
         ObjectNode call = onlyItem(maya.reply(request(TOOLS, "\"I cannot log in\"")));
 
