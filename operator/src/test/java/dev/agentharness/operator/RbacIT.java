@@ -91,15 +91,18 @@ class RbacIT {
         }
     }
 
+    /** Events are written; ConfigMaps (an Agent's golden set) only read; no other core resource (no Secret, no Pod). */
     @Test
-    void theCoreGroupIsTouchedOnlyToWriteEvents() {
+    void theCoreGroupIsTouchedOnlyToWriteEventsAndReadConfigMaps() {
         for (JsonNode doc : rbac) {
             for (JsonNode rule : doc.path("rules")) {
                 boolean core = false;
                 for (JsonNode group : rule.path("apiGroups")) {
                     core |= group.asText().isEmpty();
                 }
-                if (core) {
+                if (core && texts(rule.path("resources")).equals(List.of("configmaps"))) {
+                    assertEquals(List.of("get", "list", "watch"), texts(rule.path("verbs")), rule.toString());
+                } else if (core) {
                     assertEquals(List.of("events"), texts(rule.path("resources")), rule.toString());
                     assertTrue(Set.of("create", "patch").containsAll(texts(rule.path("verbs"))), rule.toString());
                 }
@@ -115,6 +118,9 @@ class RbacIT {
                         "agentruns/status,agentruns/finalizers:[get, patch, update]",
                         "sandboxmanifests:[get, list, watch]",
                         "sandboxmanifests/status:[get, patch, update]",
+                        "agents:[get, list, watch]",
+                        "agents/status:[get, patch, update]",
+                        "configmaps:[get, list, watch]",
                         "events:[create, patch]"),
                 Set.copyOf(rules(clusterRole)));
         JsonNode leases = only("Role");

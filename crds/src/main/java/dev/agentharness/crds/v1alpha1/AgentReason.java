@@ -11,5 +11,10 @@ public enum AgentReason {
     /** The candidate failed its golden set (the message names the failing cases); the previous version serves. */
     EvaluationFailed,
     /** The spec's version serves runs. */
-    Active
+    Active,
+    /**
+     * {@code Ready=Unknown}: the harness could not be asked (unreachable, 5xx, refused the operator's token); the
+     * operator retries with backoff and the previous active version (if any) keeps serving.
+     */
+    HarnessUnavailable
 }

@@ -147,7 +147,7 @@ class RbacTest {
 
     /**
      * The built-in user-facing roles learn the custom resources: edit (and admin, which aggregates edit) may create and
-     * change AgentRuns and SandboxManifests, view may read them; nobody but the operator writes a status.
+     * change AgentRuns, SandboxManifests and Agents, view may read them; nobody but the operator writes a status.
      */
     @Test
     void aggregatedRolesLetEditAndViewUseTheCustomResources() {
@@ -160,10 +160,12 @@ class RbacTest {
         Set<String> write = Set.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
         Set<String> read = Set.of("get", "list", "watch");
         assertEquals(Map.of("agentharness.dev/agentruns", write, "agentharness.dev/sandboxmanifests", write,
-                "agentharness.dev/agentruns/status", read, "agentharness.dev/sandboxmanifests/status", read),
+                "agentharness.dev/agents", write, "agentharness.dev/agentruns/status", read,
+                "agentharness.dev/sandboxmanifests/status", read, "agentharness.dev/agents/status", read),
                 grants(edit.getRules()));
         assertEquals(Map.of("agentharness.dev/agentruns", read, "agentharness.dev/sandboxmanifests", read,
-                "agentharness.dev/agentruns/status", read, "agentharness.dev/sandboxmanifests/status", read),
+                "agentharness.dev/agents", read, "agentharness.dev/agentruns/status", read,
+                "agentharness.dev/sandboxmanifests/status", read, "agentharness.dev/agents/status", read),
                 grants(view.getRules()));
         assertTrue(ChartRenderingTest.CHART.template("rbac: {aggregate: false}\n").ofKind("ClusterRole").stream()
                 .noneMatch(o -> o.toString().contains("aggregate-to-")), "rbac.aggregate=false renders none");

@@ -3,12 +3,12 @@ package dev.agentharness.operator.agentrun;
 import java.time.Duration;
 
 /** Durations the way kubectl prints them: {@code 45s}, {@code 1m12s}, {@code 2h3m4s}. */
-final class HumanDuration {
+public final class HumanDuration {
 
     private HumanDuration() {
     }
 
-    static String of(Duration duration) {
+    public static String of(Duration duration) {
         long seconds = Math.max(0, duration.toSeconds());
         long hours = seconds / 3600;
         long minutes = seconds % 3600 / 60;

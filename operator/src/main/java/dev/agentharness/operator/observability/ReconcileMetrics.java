@@ -11,12 +11,13 @@ import java.util.function.Supplier;
  * (histogram, {@code resource}, {@code outcome} ok/error) and {@code agentharness_operator_reconcile_errors_total}
  * ({@code resource}) for the ones that threw. The names are the chart's contract (alerts, dashboard); JOSDK's own
  * {@code reconciliations_execution_duration_seconds{controller_name}} measures the same span under its own name.
- * Labels are bounded: two resources, two outcomes.
+ * Labels are bounded: three resources, two outcomes.
  */
 public final class ReconcileMetrics {
 
     public static final String AGENTRUN = "agentrun";
     public static final String SANDBOXMANIFEST = "sandboxmanifest";
+    public static final String AGENT = "agent";
 
     private final MeterRegistry meters;
     private final Timer ok;

@@ -260,13 +260,44 @@ public final class FakeHarnessServer implements AutoCloseable {
         } else if (method.equals("POST") && path.matches("/runs/[^/]+/cancel")) {
             send(exchange, 200, harness.cancelRun(principal,
                     path.substring("/runs/".length(), path.length() - "/cancel".length())));
-        } else if (method.equals("GET") && path.matches("/agents/[^/]+")) {
-            send(exchange, 200, harness.getAgent(principal, path.substring("/agents/".length())));
+        } else if (path.startsWith("/agents/")) {
+            agents(exchange, method, path.substring("/agents/".length()).split("/"), principal);
         } else if (method.equals("GET") && path.equals("/health")) {
             send(exchange, 200, harness.health());
         } else {
             send(exchange, 404, Problem.of(404, "Not Found", "no route " + method + " " + path));
         }
+    }
+
+    /** {@code AgentsApi} and {@code AgentEvaluationsApi}, served from {@link FakeAgents} with the harness's JSON. */
+    @SuppressWarnings("unchecked")
+    private void agents(HttpExchange exchange, String method, String[] parts, String principal) throws IOException {
+        FakeAgents agents = harness.agents();
+        String name = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+        if (parts.length == 1 && method.equals("PUT")) {
+            respond(exchange, agents.register(principal, name, JSON.readValue(exchange.getRequestBody(), Map.class)));
+        } else if (parts.length == 1 && method.equals("GET")) {
+            send(exchange, 200, agents.agent(principal, name));
+        } else if (parts.length == 3 && parts[1].equals("versions") && method.equals("GET")) {
+            send(exchange, 200, agents.version(principal, name, URLDecoder.decode(parts[2], StandardCharsets.UTF_8)));
+        } else if (parts.length == 2 && parts[1].equals("active") && method.equals("PUT")) {
+            var activation = JSON.readValue(exchange.getRequestBody(), dev.agentharness.api.agents.AgentActivation.class);
+            send(exchange, 200, agents.activate(principal, name, activation.version()));
+        } else if (parts.length == 2 && parts[1].equals("evaluations") && method.equals("POST")) {
+            respond(exchange, agents.evaluate(principal, name, JSON.readValue(exchange.getRequestBody(),
+                    dev.agentharness.api.agents.AgentEvaluationRequest.class)));
+        } else if (parts.length == 3 && parts[1].equals("evaluations") && method.equals("GET")) {
+            send(exchange, 200, agents.evaluation(principal, name, parts[2]));
+        } else {
+            send(exchange, 404, Problem.of(404, "Not Found", "no route " + method + " /agents/" + String.join("/", parts)));
+        }
+    }
+
+    private static void respond(HttpExchange exchange, Response response) throws IOException {
+        if (response.getHeaderString("Location") != null) {
+            exchange.getResponseHeaders().add("Location", response.getHeaderString("Location"));
+        }
+        send(exchange, response.getStatus(), response.getEntity());
     }
 
     private static void send(HttpExchange exchange, int status, Object body) throws IOException {
