@@ -72,7 +72,8 @@ public interface HarnessApi {
     /**
      * Chargeback: the caller's model calls recorded in {@code [from, to)} (ISO-8601 instants or UTC dates; {@code to}
      * exclusive; both default to today, UTC; at most 400 days), grouped by {@code group_by} ({@code principal},
-     * {@code agent}, {@code model}, {@code day}; default {@code day}). An admin principal may pass {@code principal} to
+     * {@code agent}, {@code agent_version} (key {@code <agent>@<version>}), {@code model}, {@code day}; default
+     * {@code day}). An admin principal may pass {@code principal} to
      * read another tenant's, or {@code *} for every tenant's.
      */
     @GET

@@ -16,6 +16,8 @@ import java.util.Map;
  * @param toolCalls every tool call in the order the model made it, across agents
  * @param handoffs  every handoff, in order; the last {@code to} is the agent that answered
  * @param latencyMs from the run's start to its end; {@code null} while it has not both
+ * @param agentVersion the version of the agent the run started with ({@code sha256:…}); {@code null} for runs stored
+ *                  before agents had versions
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RunTranscript(
@@ -35,12 +37,22 @@ public record RunTranscript(
         @JsonProperty("latency_ms") Long latencyMs,
         @JsonProperty("trace_id") String traceId,
         @JsonProperty("created_at") OffsetDateTime createdAt,
-        @JsonProperty("completed_at") OffsetDateTime completedAt) {
+        @JsonProperty("completed_at") OffsetDateTime completedAt,
+        @JsonProperty("agent_version") String agentVersion) {
 
     public RunTranscript {
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
         handoffs = handoffs == null ? List.of() : List.copyOf(handoffs);
         guardrails = guardrails == null ? List.of() : List.copyOf(guardrails);
+    }
+
+    /** A transcript without the agent's version (runs stored before versions, tests). */
+    public RunTranscript(String runId, String sessionId, String agent, String model, RunStatus status, String reason,
+                         String input, String reply, List<ToolCall> toolCalls, List<Handoff> handoffs,
+                         List<GuardrailCheck> guardrails, int turns, Usage usage, Long latencyMs, String traceId,
+                         OffsetDateTime createdAt, OffsetDateTime completedAt) {
+        this(runId, sessionId, agent, model, status, reason, input, reply, toolCalls, handoffs, guardrails, turns,
+                usage, latencyMs, traceId, createdAt, completedAt, null);
     }
 
     /**

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.agentharness.api.agents.AgentCatalog;
+import dev.agentharness.api.agents.AgentProblem;
+import dev.agentharness.api.agents.AgentSpecValidation;
+import dev.agentharness.api.agents.AgentSpecValidator;
 import dev.agentharness.runtime.evals.GraderConfigException;
 import dev.agentharness.runtime.evals.Graders;
 import dev.agentharness.runtime.evals.InlineEvaluator;
@@ -20,14 +24,28 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Reads declarative agents from {@code *.yaml}/{@code *.yml} files. Validation is done by hand on the
- * YAML tree (not by data binding) so that every error names the file and the exact field.
+ * Reads declarative agents from {@code *.yaml}/{@code *.yml} files. A file is either an {@code Agent} custom resource
+ * — the one agent format (docs/agents.md), the same document {@code kubectl apply} takes, validated by
+ * {@code harness-api agents/AgentSpecValidator} ({@code Source.HARNESS}: {@code sandboxManifestRef} is refused,
+ * {@code evaluation} is ignored: the promotion gate is the operator's) —
+ *
+ * <pre>
+ * apiVersion: agentharness.dev/v1alpha1
+ * kind: Agent
+ * metadata: {name: researcher}
+ * spec: {instructions: …, tools: [lookup_account], handoffs: [maya], inputGuardrails: [no_card_numbers]}
+ * </pre>
+ *
+ * or the legacy flat format below (kept; no guardrails, snake_case). Validation is done by hand on the YAML tree (not
+ * by data binding) so that every error names the file and the exact field.
  *
  * <pre>
  * name: researcher                # required, [a-z][a-z0-9_-]*
@@ -56,14 +74,35 @@ public final class AgentDefinitionLoader {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
 
-    /** A parsed file whose handoffs are not resolved yet. */
-    private record Definition(String file, Agent agent, List<InlineEvaluator> evaluators) {
+    /** The {@code apiVersion} and {@code kind} of an agent file in the custom-resource format. */
+    public static final String API_VERSION = "agentharness.dev/v1alpha1";
+    public static final String KIND = "Agent";
+    private static final Set<String> RESOURCE_FIELDS = new TreeSet<>(List.of("apiVersion", "kind", "metadata", "spec"));
+
+    /**
+     * A parsed file whose handoffs are not resolved yet: a legacy one ({@code agent} set) or a custom resource
+     * ({@code spec} set, validated once every file is read).
+     */
+    private record Definition(String file, String name, Agent agent, List<InlineEvaluator> evaluators,
+                              List<Map<String, Object>> evaluatorDeclarations, Map<String, Object> spec) {
+
+        List<String> handoffs() {
+            if (agent != null) {
+                return agent.handoffs();
+            }
+            return spec.get("handoffs") instanceof List<?> list
+                    ? list.stream().filter(String.class::isInstance).map(String.class::cast).toList() : List.of();
+        }
     }
 
-    /** An agent read from a file, with the evaluators declared for its runs. */
-    public record Loaded(Agent agent, List<InlineEvaluator> evaluators) {
+    /**
+     * An agent read from a file, with the evaluators declared for its runs and its spec in the one agent format
+     * (registered form: its version is {@code AgentSpecValidation.versionOf(spec)}).
+     */
+    public record Loaded(Agent agent, List<InlineEvaluator> evaluators, Map<String, Object> spec) {
     }
 
+    private final AgentSpecs specs;
     private final ToolRegistry tools;
     private final Graders graders;
 
@@ -73,8 +112,13 @@ public final class AgentDefinitionLoader {
     }
 
     public AgentDefinitionLoader(ToolRegistry tools, Graders graders) {
-        this.tools = tools;
-        this.graders = graders;
+        this(new AgentSpecs(tools, GuardrailRegistry.builtIn(), graders));
+    }
+
+    public AgentDefinitionLoader(AgentSpecs specs) {
+        this.specs = specs;
+        this.tools = specs.tools();
+        this.graders = specs.graders();
     }
 
     /**
@@ -93,21 +137,30 @@ public final class AgentDefinitionLoader {
             throw new AgentDefinitionException(directory + ": agents directory does not exist or is not a directory");
         }
         Map<String, String> definedBy = new LinkedHashMap<>();
-        existing.forEach(agent -> definedBy.put(agent.name(), "built-in"));
+        Map<String, List<String>> handoffsByAgent = new LinkedHashMap<>();
+        existing.forEach(agent -> {
+            definedBy.put(agent.name(), "built-in");
+            handoffsByAgent.put(agent.name(), agent.handoffs());
+        });
         List<Definition> definitions = new ArrayList<>();
         for (Path file : agentFiles(directory)) {
             String label = label(directory, file);
             JsonNode root = read(label, file);
-            Agent agent = parse(label, root);
-            List<InlineEvaluator> evaluators = evaluators(label, root.get("evaluators"));
-            String previous = definedBy.putIfAbsent(agent.name(), label);
+            Definition definition = isResource(root) ? resource(label, root) : legacy(label, root);
+            String previous = definedBy.putIfAbsent(definition.name(), label);
             if (previous != null) {
-                throw new AgentDefinitionException(label + ": name: duplicate agent name '" + agent.name()
-                        + "' (already defined by " + previous + ")");
+                throw new AgentDefinitionException(label + ": " + (definition.spec() == null ? "name" : "metadata.name")
+                        + ": duplicate agent name '" + definition.name() + "' (already defined by " + previous + ")");
             }
-            definitions.add(new Definition(label, agent, evaluators));
+            handoffsByAgent.put(definition.name(), definition.handoffs());
+            definitions.add(definition);
         }
+        List<Loaded> loaded = new ArrayList<>();
         for (Definition definition : definitions) {
+            if (definition.spec() != null) {
+                loaded.add(validated(definition, handoffsByAgent));
+                continue;
+            }
             List<String> handoffs = definition.agent().handoffs();
             for (int i = 0; i < handoffs.size(); i++) {
                 if (!definedBy.containsKey(handoffs.get(i))) {
@@ -115,8 +168,84 @@ public final class AgentDefinitionLoader {
                             + handoffs.get(i) + "' (known: " + String.join(", ", new TreeSet<>(definedBy.keySet())) + ")");
                 }
             }
+            loaded.add(new Loaded(definition.agent(), definition.evaluators(),
+                    AgentSpecs.specOf(definition.agent(), definition.evaluatorDeclarations())));
         }
-        return definitions.stream().map(d -> new Loaded(d.agent(), d.evaluators())).toList();
+        return List.copyOf(loaded);
+    }
+
+    private Definition legacy(String label, JsonNode root) {
+        Agent agent = parse(label, root);
+        List<InlineEvaluator> evaluators = evaluators(label, root.get("evaluators"));
+        List<Map<String, Object>> declarations = new ArrayList<>();
+        JsonNode node = root.get("evaluators");
+        if (node != null && node.isArray()) {
+            node.forEach(element -> declarations.add(AgentSpecs.toMap(element)));
+        }
+        return new Definition(label, agent.name(), agent, evaluators, declarations, null);
+    }
+
+    /** A file in the custom-resource format: {@code kind} or {@code apiVersion} at the top. */
+    private static boolean isResource(JsonNode root) {
+        return root != null && root.isObject() && (root.has("apiVersion") || root.has("kind"));
+    }
+
+    private static Definition resource(String label, JsonNode root) {
+        rejectUnknown(label, "", root, RESOURCE_FIELDS);
+        JsonNode apiVersion = root.get("apiVersion");
+        if (apiVersion == null || !API_VERSION.equals(apiVersion.asText(null))) {
+            throw new AgentDefinitionException(label + ": apiVersion: must be " + API_VERSION);
+        }
+        JsonNode kind = root.get("kind");
+        if (kind == null || !KIND.equals(kind.asText(null))) {
+            throw new AgentDefinitionException(label + ": kind: must be " + KIND);
+        }
+        JsonNode metadata = root.get("metadata");
+        if (metadata == null || !metadata.isObject()) {
+            throw new AgentDefinitionException(label + ": metadata: required, with name");
+        }
+        JsonNode name = metadata.get("name");
+        if (name == null || !name.isTextual() || name.asText().isBlank()) {
+            throw new AgentDefinitionException(label + ": metadata.name: required and must not be blank");
+        }
+        JsonNode spec = root.get("spec");
+        if (spec == null || !spec.isObject()) {
+            throw new AgentDefinitionException(label + ": spec: must be an object with at least instructions");
+        }
+        return new Definition(label, name.asText(), null, List.of(), List.of(), AgentSpecs.toMap(spec));
+    }
+
+    /** A custom-resource file's spec through the shared validator, then built like a tenant's version. */
+    private Loaded validated(Definition definition, Map<String, List<String>> handoffsByAgent) {
+        AgentSpecValidation validation = AgentSpecValidator.validate(definition.name(), definition.spec(),
+                specs.catalog(new AgentCatalog() {
+                    @Override
+                    public Optional<Set<String>> tools() {
+                        return Optional.empty();
+                    }
+
+                    @Override
+                    public Optional<Set<String>> guardrails() {
+                        return Optional.empty();
+                    }
+
+                    @Override
+                    public Optional<List<String>> handoffsOf(String agent) {
+                        return Optional.ofNullable(handoffsByAgent.get(agent));
+                    }
+                }), AgentSpecValidator.Source.HARNESS);
+        List<AgentProblem> problems = new ArrayList<>(validation.problems());
+        if (validation.valid()) {
+            problems.addAll(specs.evaluatorProblems(validation.registered()));
+        }
+        if (!problems.isEmpty()) {
+            throw new AgentDefinitionException(definition.file() + ": " + problems.stream()
+                    .map(p -> (p.field().equals("name") ? "metadata.name" : "spec." + p.field()) + ": " + p.message())
+                    .collect(Collectors.joining("; ")));
+        }
+        Map<String, Object> registered = validation.registered();
+        AgentSpecs.Built built = specs.build(definition.name(), registered);
+        return new Loaded(built.agent(), built.evaluators(), registered);
     }
 
     /** {@code evaluators:} through {@link Graders#parseEvaluator}: an error names the file and the field. */

@@ -67,6 +67,16 @@ public final class BuiltInAgents {
             "{\"name\": \"no_card_number\", \"reply_regex\": \"\\\\A(?![\\\\s\\\\S]*\\\\b(?:\\\\d[ -]?){12,18}\\\\d\\\\b)\"}",
             "{\"name\": \"turns\", \"max_turns\": 6}");
 
+    /** The evaluator declarations of the built-in agent {@code agent}, as an agent spec lists them (its version). */
+    public static List<java.util.Map<String, Object>> evaluatorDeclarations(String agent) {
+        List<String> declarations = MAYA.equals(agent) ? MAYA_EVALUATORS : List.of();
+        List<java.util.Map<String, Object>> maps = new ArrayList<>();
+        for (String declaration : declarations) {
+            maps.add(AgentSpecs.parse(declaration));
+        }
+        return List.copyOf(maps);
+    }
+
     /** The inline evaluators of the built-in agent {@code agent} (none for an agent without any). */
     public static List<InlineEvaluator> evaluators(String agent, Graders graders) {
         List<String> declarations = MAYA.equals(agent) ? MAYA_EVALUATORS : List.of();

@@ -22,10 +22,12 @@ public final class RunTranscripts {
      *
      * @param input     the user message the run answered (the row's {@code message})
      * @param startedAt when a worker first claimed it; {@code null} when it never ran
+     * @param agentVersion the version of the agent it started with; {@code null} for runs stored before versions
      */
     public record RunFacts(String runId, String sessionId, String agent, String model, RunStatus status,
                            String reason, String input, String reply, int turns, Usage usage, String traceId,
-                           OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime completedAt) {
+                           OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime completedAt,
+                           String agentVersion) {
     }
 
     public static RunTranscript of(RunFacts run, List<RunStep> steps) {
@@ -35,6 +37,6 @@ public final class RunTranscripts {
         return new RunTranscript(run.runId(), run.sessionId(), run.agent(), run.model(), run.status(), run.reason(),
                 run.input(), run.reply(), JournalSteps.toolCalls(steps), JournalSteps.handoffs(steps),
                 JournalSteps.guardrails(steps), turns, run.usage(), latencyMs, run.traceId(), run.createdAt(),
-                run.completedAt());
+                run.completedAt(), run.agentVersion());
     }
 }

@@ -44,8 +44,8 @@ public class ProblemMappers {
         return api(switch (e.kind()) {
             case INVALID -> ApiException.badRequest(e.getMessage());
             case NOT_FOUND -> ApiException.notFound(e.getMessage());
-            case CONFLICT -> ApiException.conflict(e.getMessage());
-            case UNPROCESSABLE -> new ApiException(422, "Unprocessable Content", e.getMessage());
+            case CONFLICT -> new ApiException(409, "Conflict", e.getMessage(), Map.of(), e.members());
+            case UNPROCESSABLE -> new ApiException(422, "Unprocessable Content", e.getMessage(), Map.of(), e.members());
             case UNAVAILABLE -> ApiException.unavailable(e.getMessage(), e.retryAfterSeconds().orElse(5));
             case THROTTLED -> ApiException.tooManyRequests(e.getMessage(), e.retryAfterSeconds().orElse(5), Map.of(),
                     limitAndMembers(e));

@@ -14,6 +14,7 @@ import dev.agentharness.runtime.evals.Graders;
 import dev.agentharness.runtime.evals.RunTarget;
 import dev.agentharness.runtime.evals.reports.ConsoleTable;
 import dev.agentharness.runtime.evals.reports.ReportFiles;
+import dev.agentharness.runtime.runs.RunRequestValidator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -63,6 +64,11 @@ final class EvalRunCommand implements Callable<Integer> {
             description = "Run every case against this agent (e.g. a candidate version), whatever the case says.")
     String agent;
 
+    @Option(names = "--agent-version", paramLabel = "VERSION",
+            description = "Pin every run to this version of its agent (sha256:…, a registered version of the caller's "
+                    + "agent, e.g. a candidate not yet active); default: the agent's active version.")
+    String agentVersion;
+
     @Option(names = "--report-dir", paramLabel = "DIR", defaultValue = "eval-reports",
             description = "Where the reports go (default ${DEFAULT-VALUE}).")
     Path reportDir;
@@ -83,6 +89,10 @@ final class EvalRunCommand implements Callable<Integer> {
         if (inProcess && target != null) {
             throw new UsageException("--target and --in-process exclude each other");
         }
+        if (agentVersion != null && !RunRequestValidator.AGENT_VERSION.matcher(agentVersion).matches()) {
+            throw new UsageException("--agent-version must look like sha256:<64 hex digits> (GET /agents/{name} lists "
+                    + "the versions), got '" + agentVersion.replaceAll("\\p{Cntrl}", "?") + "'");
+        }
         try (CliJudge judges = new CliJudge(cli.env())) {
             Plan plan = plan(judges);
             if (inProcess) {
@@ -90,7 +100,8 @@ final class EvalRunCommand implements Callable<Integer> {
             }
             HarnessClient client = new HarnessClient(cli.target(target), cli.apiKey());
             client.ping();
-            return plan.execute(cli, new HttpRunTarget(client, plan.runTimeout()), client.base().toString());
+            return plan.execute(cli, new HttpRunTarget(client, plan.runTimeout(), plan.agentVersion()),
+                    client.base().toString());
         }
     }
 
@@ -105,7 +116,7 @@ final class EvalRunCommand implements Callable<Integer> {
                 : read.cases().stream().map(evalCase -> evalCase.withAgent(agent)).toList();
         Path baselineOut = updateBaseline ? (baseline == null ? Baseline.defaultFile(dataset) : baseline) : null;
         return new Plan(read, cases, passing, baselineOut, concurrency, reportDir,
-                Duration.ofSeconds(runTimeoutSeconds));
+                Duration.ofSeconds(runTimeoutSeconds), agentVersion);
     }
 
     /**
@@ -113,9 +124,10 @@ final class EvalRunCommand implements Callable<Integer> {
      *
      * @param baselinePassing the baseline's ids, or {@code null} without one
      * @param updateBaseline  where {@code --update-baseline} writes, or {@code null}
+     * @param agentVersion    {@code --agent-version}: every run pinned to it, or {@code null}
      */
     record Plan(Dataset dataset, List<EvalCase> cases, List<String> baselinePassing, Path updateBaseline,
-                int concurrency, Path reportDir, Duration runTimeout) {
+                int concurrency, Path reportDir, Duration runTimeout, String agentVersion) {
 
         int execute(Cli cli, RunTarget target, String targetName) throws InterruptedException, IOException {
             cli.out().println("eval: " + cases.size() + " cases of " + dataset.file() + " on " + targetName

@@ -78,7 +78,8 @@ final class InProcessHarness {
         public int run(String... args) throws Exception {
             Job current = job;
             HarnessClient client = new HarnessClient(current.url(), current.apiKey());
-            return current.plan().execute(current.cli(), new HttpRunTarget(client, current.plan().runTimeout()),
+            return current.plan().execute(current.cli(), new HttpRunTarget(client, current.plan().runTimeout(),
+                            current.plan().agentVersion()),
                     "in-process (" + current.url() + ")");
         }
     }

@@ -20,10 +20,17 @@ public final class HttpRunTarget implements RunTarget {
 
     private final HarnessClient client;
     private final Duration runTimeout;
+    /** Every turn pinned to this version of the agent ({@code agent_version}); null = the agent's active one. */
+    private final String agentVersion;
 
     public HttpRunTarget(HarnessClient client, Duration runTimeout) {
+        this(client, runTimeout, null);
+    }
+
+    public HttpRunTarget(HarnessClient client, Duration runTimeout, String agentVersion) {
         this.client = client;
         this.runTimeout = runTimeout;
+        this.agentVersion = agentVersion;
     }
 
     @Override
@@ -52,7 +59,8 @@ public final class HttpRunTarget implements RunTarget {
     private RunResponse runTurn(EvalCase evalCase, String message, String session)
             throws HarnessApiException, HarnessUnreachableException, InterruptedException {
         RunRequest request = new RunRequest(message, session, evalCase.agent(), evalCase.model(), null,
-                evalCase.manifest(), null, null, java.util.Map.of("eval_case", evalCase.id()));
+                evalCase.manifest(), null, null, java.util.Map.of("eval_case", evalCase.id()), null, null,
+                agentVersion);
         RunResponse submitted = client.submit(request, null);
         return client.awaitTerminal(submitted.runId(), runTimeout);
     }

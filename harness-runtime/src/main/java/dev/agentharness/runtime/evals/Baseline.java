@@ -68,17 +68,31 @@ public record Baseline(Path file, String dataset, Set<String> passing) {
      * Errors read {@code <file>: <field>: <problem>}, all of them at once.
      */
     public static Baseline read(Path file, Dataset dataset) throws DatasetException {
-        JsonNode root;
+        String text;
         try {
-            root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new DatasetException(file + ": no such file");
+        } catch (IOException e) {
+            throw new DatasetException(file + ": cannot read: " + e.getClass().getSimpleName());
+        }
+        return parse(file, text, dataset, true);
+    }
+
+    /**
+     * Parses {@code text} as the baseline {@code file} of {@code dataset}, errors as in {@link #read}. With
+     * {@code checkDatasetName} false the {@code dataset} member may name any file (a dataset sent as text, as to
+     * {@code POST /agents/{name}/evaluations}, has no file name to match); it is still required.
+     */
+    public static Baseline parse(Path file, String text, Dataset dataset, boolean checkDatasetName)
+            throws DatasetException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             var location = e.getLocation();
             String where = location == null ? "" : ":" + location.getLineNr() + ":" + location.getColumnNr();
             throw new DatasetException(file + where + ": invalid JSON: " + DatasetReader.jacksonReason(e));
-        } catch (IOException e) {
-            throw new DatasetException(file + ": cannot read: " + e.getClass().getSimpleName());
         }
         if (root == null || !root.isObject()) {
             throw new DatasetException(file + ": must be a JSON object {\"dataset\": \"<file name>\", \"passing\": [case ids]}");
@@ -94,7 +108,7 @@ public record Baseline(Path file, String dataset, Set<String> passing) {
         String datasetName = null;
         if (datasetNode == null || !datasetNode.isTextual() || datasetNode.asText().isBlank()) {
             errors.add(file + ": dataset: required: the dataset's file name (" + dataset.name() + ")");
-        } else if (!datasetNode.asText().equals(dataset.name())) {
+        } else if (checkDatasetName && !datasetNode.asText().equals(dataset.name())) {
             errors.add(file + ": dataset: is the baseline of '" + Text.truncate(datasetNode.asText(), 80)
                     + "', not of " + dataset.name());
         } else {

@@ -86,9 +86,22 @@ public class RunSpanTree {
      * @param prices        the price of a model {@code pricesByModel} does not know (null: none)
      * @param pricesByModel the price of each requested model (the price table; null answers fall back to
      *                      {@code prices})
+     * @param agentVersions the version of each agent the run may use, by name ({@code gen_ai.agent.version} of the
+     *                      root span — the run's agent — and of each agent span); an agent without one has no attribute
      */
     public record Run(String runId, String sessionId, String agent, String providerName, Prices prices,
-                      java.util.function.Function<String, Prices> pricesByModel) {
+                      java.util.function.Function<String, Prices> pricesByModel,
+                      java.util.Map<String, String> agentVersions) {
+
+        public Run {
+            agentVersions = agentVersions == null ? java.util.Map.of() : java.util.Map.copyOf(agentVersions);
+        }
+
+        /** A run whose agents have no versions. */
+        public Run(String runId, String sessionId, String agent, String providerName, Prices prices,
+                   java.util.function.Function<String, Prices> pricesByModel) {
+            this(runId, sessionId, agent, providerName, prices, pricesByModel, java.util.Map.of());
+        }
 
         /** One price for every model. */
         public Run(String runId, String sessionId, String agent, String providerName, Prices prices) {
@@ -159,6 +172,10 @@ public class RunSpanTree {
                 .setAttribute(Keys.OPERATION, "invoke_workflow")
                 .setAttribute(Keys.WORKFLOW_NAME, run.agent())
                 .setAttribute(OPENINFERENCE_KIND, "CHAIN");
+        String version = run.agentVersions().get(run.agent());
+        if (version != null) {
+            builder.setAttribute(Keys.AGENT_VERSION, version);
+        }
         if (startAt != null) {
             builder.setStartTimestamp(startAt);
         }
@@ -257,6 +274,10 @@ public class RunSpanTree {
                 .setAttribute(Keys.CONVERSATION_ID, run.sessionId())
                 .setAttribute(Keys.AGENT_NAME_OI, step.name())
                 .setAttribute(Keys.GRAPH_NODE_ID, step.name());
+        String version = run.agentVersions().get(step.name());
+        if (version != null) {
+            builder.setAttribute(Keys.AGENT_VERSION, version);
+        }
         if (cameFrom != null) {
             builder.setAttribute(Keys.GRAPH_NODE_PARENT_ID, cameFrom);
         }

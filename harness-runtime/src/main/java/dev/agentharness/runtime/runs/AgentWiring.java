@@ -1,6 +1,8 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.runtime.agent.AgentRegistry;
+import dev.agentharness.runtime.agent.AgentSpecs;
+import dev.agentharness.runtime.agent.GuardrailRegistry;
 import dev.agentharness.runtime.agent.ToolRegistry;
 import dev.agentharness.runtime.evals.Graders;
 import dev.agentharness.runtime.evals.JudgeProvider;
@@ -31,17 +33,24 @@ public class AgentWiring {
     }
 
     /**
-     * The agents and their inline evaluators; judge evaluators ask {@code harness.evals.inline.judge-model} (default: the
-     * harness's default model) through the harness's model client, when they grade.
+     * The tools, guardrails and graders an agent spec may name (files, {@code PUT /agents}); judge evaluators ask
+     * {@code harness.evals.inline.judge-model} (default: the harness's default model) through the harness's model
+     * client, when they grade.
      */
     @Produces
     @Singleton
-    @Startup
-    AgentRegistry agents(@ConfigProperty(name = "harness.agents.dir") Optional<String> agentsDir, ModelClient model,
-                         @ConfigProperty(name = "harness.model.default") String defaultModel,
-                         InlineEvalSettings evals) {
+    AgentSpecs agentSpecs(ModelClient model, @ConfigProperty(name = "harness.model.default") String defaultModel,
+                          InlineEvalSettings evals) {
         Graders graders = new Graders(JudgeProvider.model(model, evals.judgeModel().orElse(defaultModel),
                 ModelSettings.DEFAULTS));
-        return new AgentRegistry(harnessTools(), agentsDir.filter(dir -> !dir.isBlank()).map(Path::of), graders);
+        return new AgentSpecs(harnessTools(), GuardrailRegistry.builtIn(), graders);
+    }
+
+    /** The built-in and file agents and their inline evaluators. */
+    @Produces
+    @Singleton
+    @Startup
+    AgentRegistry agents(@ConfigProperty(name = "harness.agents.dir") Optional<String> agentsDir, AgentSpecs specs) {
+        return new AgentRegistry(specs, agentsDir.filter(dir -> !dir.isBlank()).map(Path::of));
     }
 }

@@ -93,11 +93,21 @@ public class InlineEvaluations {
      * @return whether an evaluation was queued
      */
     public boolean finished(RunRecord run, List<RunStep> journal, SpanContext runSpan) {
+        return finished(run, journal, runSpan, null);
+    }
+
+    /**
+     * As {@link #finished(RunRecord, List, SpanContext)} with the evaluators of the run's agent in hand (a tenant
+     * agent's come from the version the run used); null: the registry's for the run's agent.
+     */
+    public boolean finished(RunRecord run, List<RunStep> journal, SpanContext runSpan,
+                            List<InlineEvaluator> agentEvaluators) {
         try {
             if (!enabled || run.status() != RunStatus.SUCCEEDED) {
                 return false;
             }
-            List<InlineEvaluator> evaluators = evaluatorsOf.apply(run.agent()).stream()
+            List<InlineEvaluator> declared = agentEvaluators != null ? agentEvaluators : evaluatorsOf.apply(run.agent());
+            List<InlineEvaluator> evaluators = declared.stream()
                     .filter(evaluator -> EvaluatorSampling.sampled(run.runId(), evaluator)).toList();
             if (evaluators.isEmpty()) {
                 return false;

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.agentharness.api.RunStatus;
 import dev.agentharness.api.sandbox.Manifest;
 import dev.agentharness.runtime.agent.Agent;
+import dev.agentharness.runtime.agent.AgentLookup;
 import dev.agentharness.runtime.agent.AgentRegistry;
 import dev.agentharness.runtime.agent.AgentRunException;
 import dev.agentharness.runtime.agent.FailureReason;
@@ -125,6 +126,8 @@ public class RunExecutor {
     private final RunOutcomeMetrics outcomeMetrics;
     /** Grades finished runs off their path, once the completion committed and the run's spans ended. */
     private final InlineEvaluations evaluations;
+    /** The run's agents at the versions recorded at its submission. */
+    private final RunAgents runAgents;
 
     @Inject
     public RunExecutor(SessionStore sessions, AgentRegistry agents, ModelClient model,
@@ -133,7 +136,8 @@ public class RunExecutor {
                        Clock clock, DurableCompletion durableCompletion, SandboxPlane sandboxes,
                        ReplyArtifacts replyArtifacts, RunJournal journal, RunEventsNotifier stepsWritten,
                        PhoenixExport phoenix, RunOutcomeMetrics outcomeMetrics, PriceTable prices,
-                       DailyBudgets dailyBudgets, InlineEvaluations evaluations) {
+                       DailyBudgets dailyBudgets, InlineEvaluations evaluations, RunAgents runAgents) {
+        this.runAgents = runAgents;
         this.evaluations = evaluations;
         this.dailyBudgets = dailyBudgets;
         this.prices = prices;
@@ -167,7 +171,8 @@ public class RunExecutor {
         RunSpanTree.Run traced = new RunSpanTree.Run(run.runId(), run.sessionId(), run.agent(), model.providerName(),
                 new RunSpanTree.Prices(pricing.inputUsdPerMillionTokens(), pricing.outputUsdPerMillionTokens()),
                 model -> prices.priceOf(model).map(price -> new RunSpanTree.Prices(price.inputUsdPerMtok(),
-                        price.outputUsdPerMtok(), price.cachedInputUsdPerMtok())).orElse(null));
+                        price.outputUsdPerMtok(), price.cachedInputUsdPerMtok())).orElse(null),
+                runAgents.versionsOf(run));
         // The run's spans join the trace of the request that submitted it, through the trace id stored with the run;
         // a resumed run's root starts at the run's first start, so the steps of its earlier attempts fall inside it.
         RunSpanTree.RunSpan span = spanTree.startRun(traced, Context.root().with(Span.wrap(
@@ -179,12 +184,16 @@ public class RunExecutor {
         boolean endRoot = true;
         RunWaiters.Finished outcome = RunWaiters.Finished.UNKNOWN;
         List<RunStep> finishedJournal = null;
+        RunAgents.RunLookup agentsOfRun = null;
         // Opened outside the try so that the lines its catch writes carry the run's keys too.
         RunLogContext logged = RunLogContext.enter(run.runId(), Span.fromContext(span.context()).getSpanContext(),
                 run.traceId());
         try (Scope ignored = span.context().makeCurrent()) {
             RunJournalWriter steps = journalOf(active, workerId);
-            RunCompletion completion = runToCompletion(active, workerId, steps);
+            // The versions recorded at submission, whatever is active now: a resumed run replays the same prompts.
+            agentsOfRun = run.agentVersions().isEmpty() ? runAgents.of(run)
+                    : durableCompletion.retry("reading the run's agent versions", () -> runAgents.of(run));
+            RunCompletion completion = runToCompletion(active, workerId, steps, agentsOfRun);
             if (!active.mayRecord()) {
                 // The run is no longer ours (lease lost, or released on shutdown): its owner records the outcome, and
                 // exports the run's spans — this root is left unended, so the run has one root, not one per attempt.
@@ -223,7 +232,8 @@ public class RunExecutor {
             logged.close();
             if (finishedJournal != null) {
                 // After the commit and the root span's end: returns at once, whatever the evaluators do.
-                evaluations.finished(outcome.run(), finishedJournal, Span.fromContext(span.context()).getSpanContext());
+                evaluations.finished(outcome.run(), finishedJournal, Span.fromContext(span.context()).getSpanContext(),
+                        agentsOfRun == null ? null : agentsOfRun.evaluators());
             }
         }
     }
@@ -275,7 +285,8 @@ public class RunExecutor {
                 durableCompletion, active, stepsWritten::stepsWritten);
     }
 
-    private RunCompletion runToCompletion(ActiveRun active, String workerId, RunJournalWriter steps) {
+    private RunCompletion runToCompletion(ActiveRun active, String workerId, RunJournalWriter steps,
+                                          RunAgents.RunLookup agentsOfRun) {
         RunRecord run = active.run();
         List<RunStep> recorded = steps.recorded();
         if (!recorded.isEmpty()) {
@@ -291,7 +302,11 @@ public class RunExecutor {
                 .withBudget(RunBudget.of(run.maxCostUsd(), run.maxTokens(), dailyBudgets.forRun(run.principal())))
                 .withCancellation(() -> active.stopped().isPresent() || pastDeadline(deadline)
                         || active.cancelRequested());
-        Agent agent = agents.find(run.agent()).orElse(null);
+        if (agentsOfRun.problem() != null) {
+            return failed(run, steps, workerId, RunStatus.FAILED, "AgentNotFound", agentsOfRun.problem(), recorded);
+        }
+        AgentLookup lookup = agentsOfRun.agents();
+        Agent agent = lookup.find(run.agent()).orElse(null);
         if (agent == null) {
             // The agent existed at submission; a restart with a different agents directory removed it.
             return failed(run, steps, workerId, RunStatus.FAILED, "AgentNotFound",
@@ -300,11 +315,15 @@ public class RunExecutor {
         Manifest manifest;
         try {
             manifest = RunSandboxes.manifestOf(run);
+            if (manifest == null) {
+                manifest = agentsOfRun.sandboxManifest(); // the agent's own, when the request brought none
+            }
         } catch (RuntimeException e) {
             return failed(run, steps, workerId, RunStatus.FAILED, "SandboxUnavailable", e.getMessage(), recorded);
         }
         if (manifest == null) {
-            return runAgent(active, steps, workerId, agent, runner, config, false);
+            return runAgent(active, steps, workerId, agent, lookup == agents ? runner : new Runner(model, lookup, clock),
+                    config, false);
         }
         RunSandbox sandbox;
         try {
@@ -324,7 +343,7 @@ public class RunExecutor {
                 }
             });
             var tools = sandboxes.tools(sandbox);
-            Runner sandboxed = new Runner(model, name -> agents.find(name).map(a -> SandboxTools.withSandbox(a, tools)),
+            Runner sandboxed = new Runner(model, name -> lookup.find(name).map(a -> SandboxTools.withSandbox(a, tools)),
                     clock);
             RunCompletion completion = runAgent(active, steps, workerId, SandboxTools.withSandbox(agent, tools),
                     sandboxed, config, true);

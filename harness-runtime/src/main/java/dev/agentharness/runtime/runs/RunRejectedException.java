@@ -66,6 +66,19 @@ public final class RunRejectedException extends RuntimeException {
         return new RunRejectedException(Kind.UNPROCESSABLE, message, OptionalInt.empty());
     }
 
+    /**
+     * 422 with problem members: an agent spec's {@code field} (the first problem's) and every {@code problems}
+     * entry ({@code {field, message}}), so a client (the operator) can name the field without parsing the detail.
+     */
+    public static RunRejectedException unprocessable(String message, java.util.Map<String, Object> members) {
+        return new RunRejectedException(Kind.UNPROCESSABLE, message, OptionalInt.empty(), null, members);
+    }
+
+    /** 409 with problem members (as {@link #unprocessable(String, java.util.Map)}). */
+    public static RunRejectedException conflict(String message, java.util.Map<String, Object> members) {
+        return new RunRejectedException(Kind.CONFLICT, message, OptionalInt.empty(), null, members);
+    }
+
     public static RunRejectedException unavailable(String message, int retryAfterSeconds) {
         return new RunRejectedException(Kind.UNAVAILABLE, message, OptionalInt.of(retryAfterSeconds));
     }

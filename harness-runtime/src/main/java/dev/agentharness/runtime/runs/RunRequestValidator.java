@@ -1,6 +1,7 @@
 package dev.agentharness.runtime.runs;
 
 import dev.agentharness.api.RunRequest;
+import dev.agentharness.api.agents.AgentSpecValidator;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
@@ -18,6 +19,8 @@ public final class RunRequestValidator {
     static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}");
     static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    /** An agent version: {@code sha256:} of the agent's normalised spec (harness-api agents/AgentSpecValidation). */
+    public static final Pattern AGENT_VERSION = Pattern.compile("sha256:[0-9a-f]{64}");
 
     private final RunLimits limits;
 
@@ -27,6 +30,16 @@ public final class RunRequestValidator {
 
     /** @throws InvalidRunRequest naming the field and what is wrong with it */
     public void validate(RunRequest request, String idempotencyKey, Collection<String> knownAgents) {
+        validate(request, idempotencyKey, knownAgents, false);
+    }
+
+    /**
+     * @param tenantAgents whether a name {@code knownAgents} lacks may still be one of the caller's registered agents
+     *                     (checked by the caller against the database, after this): then only its form is checked here
+     * @throws InvalidRunRequest naming the field and what is wrong with it
+     */
+    public void validate(RunRequest request, String idempotencyKey, Collection<String> knownAgents,
+                         boolean tenantAgents) {
         if (request == null) {
             throw new InvalidRunRequest("request body is required: {\"message\": \"…\"}");
         }
@@ -45,9 +58,13 @@ public final class RunRequestValidator {
         if (request.sessionId() != null && !SESSION_ID.matcher(request.sessionId()).matches()) {
             throw new InvalidRunRequest("field 'session_id' must match " + SESSION_ID.pattern());
         }
-        if (request.agent() != null && !knownAgents.contains(request.agent())) {
-            throw new InvalidRunRequest("field 'agent': unknown agent '" + printable(request.agent())
-                    + "' (known: " + String.join(", ", new TreeSet<>(knownAgents)) + ")");
+        if (request.agent() != null && !knownAgents.contains(request.agent())
+                && !(tenantAgents && AgentSpecValidator.NAME.matcher(request.agent()).matches())) {
+            throw unknownAgent(request.agent(), knownAgents);
+        }
+        if (request.agentVersion() != null && !AGENT_VERSION.matcher(request.agentVersion()).matches()) {
+            throw new InvalidRunRequest("field 'agent_version' must be an agent version, sha256:<64 lower-case hex "
+                    + "digits> (GET /agents/{name} lists them), got '" + printable(request.agentVersion()) + "'");
         }
         if (request.model() != null && !MODEL.matcher(request.model()).matches()) {
             throw new InvalidRunRequest("field 'model' must match " + MODEL.pattern());
@@ -98,6 +115,12 @@ public final class RunRequestValidator {
             }
             rejectNul("metadata." + entry.getKey(), entry.getValue());
         }
+    }
+
+    /** The 400 for an agent that is neither built in, nor a file agent, nor one of the caller's registered agents. */
+    public static InvalidRunRequest unknownAgent(String name, Collection<String> knownAgents) {
+        return new InvalidRunRequest("field 'agent': unknown agent '" + printable(name) + "' (known: "
+                + String.join(", ", new TreeSet<>(knownAgents)) + ", and the agents registered with PUT /agents)");
     }
 
     /** PostgreSQL text and jsonb cannot hold U+0000: refused here, or the write would fail after validation. */

@@ -82,6 +82,8 @@ public class RunService {
     private final SpendAdmission admission;
     /** The evaluations shown with a finished run (GET /runs/{id}, GET /runs). */
     private final EvalScores evalScores;
+    /** The run's agent and the versions it will use, resolved before it is written. */
+    private final RunAgents runAgents;
 
     /** How long a caller over a run quota waits before trying again: runs finish in seconds to minutes. */
     static final int QUOTA_RETRY_AFTER_SECONDS = 5;
@@ -92,7 +94,8 @@ public class RunService {
                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "harness.model.default")
                       String defaultModel, SandboxPlane sandboxes, ArtifactIndex artifactIndex, ArtifactLinks links,
                       HarnessMetrics metrics, TenantPolicies tenants, PriceTable prices, SpendAdmission admission,
-                      EvalScores evalScores) {
+                      EvalScores evalScores, RunAgents runAgents) {
+        this.runAgents = runAgents;
         this.evalScores = evalScores;
         this.admission = admission;
         this.prices = prices;
@@ -137,21 +140,29 @@ public class RunService {
 
     public Submitted submit(String principal, String idempotencyKey, RunRequest request) {
         try {
-            validator.validate(request, idempotencyKey, agents.names());
+            validator.validate(request, idempotencyKey, agents.names(), true);
         } catch (RunRequestValidator.InvalidRunRequest e) {
             throw RunRejectedException.invalid(e.getMessage());
         }
-        refuseUnpricedModels(request);
+        String agent = request.agent() != null ? request.agent() : "maya";
+        // A built-in or file agent resolves without a query (the common case: the benchmarks' maya); only other names
+        // are the caller's registered agents, read from the database — which must be reachable for that.
+        if (!runAgents.inRegistry(agent)) {
+            requireDatabase();
+        }
+        RunAgents.Resolved resolved = runAgents.resolve(principal, agent, request.agentVersion());
+        refuseUnpricedModels(request, resolved.lookup());
         if (request.manifest() != null) {
             ManifestAdmission.admit(request.manifest(), sandboxes);
+        } else if (resolved.sandboxManifest() != null) {
+            // The agent's own manifest is the run's: a provider that cannot honour it refuses the run now.
+            ManifestAdmission.admit(resolved.sandboxManifest(), sandboxes);
         }
         if (!model.configured()) {
             throw RunRejectedException.unavailable("no model is configured: set " + model.missingConfiguration()
                     + " (and OPENAI_BASE_URL for a compatible endpoint) and restart the harness", 60);
         }
-        if (!database.ready()) {
-            throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
-        }
+        requireDatabase();
         admitSpend(principal);
 
         String requestJson = canonicalJson(request);
@@ -160,7 +171,6 @@ public class RunService {
                 // Concurrent retries of one idempotent request must land in one session, not one each.
                 : idempotencyKey != null ? "ses_" + sha256(principal + "\n" + idempotencyKey).substring(0, 32)
                 : "ses_" + UUID.randomUUID().toString().replace("-", "");
-        String agent = request.agent() != null ? request.agent() : "maya";
         int maxTurns = request.maxTurns() != null ? request.maxTurns() : limits.defaultMaxTurns();
         NewRun newRun = new NewRun(
                 "run_" + UUID.randomUUID().toString().replace("-", ""),
@@ -168,7 +178,7 @@ public class RunService {
                 request.model() != null ? request.model() : defaultModel,
                 request.message(), requestJson, requestHash, idempotencyKey, maxTurns,
                 request.timeoutSeconds(), Boolean.TRUE.equals(request.saveArtifact()), traceId(),
-                request.maxCostUsd(), request.maxTokens());
+                request.maxCostUsd(), request.maxTokens(), resolved.agentVersion(), resolved.agentVersions());
 
         var outcome = submitDurably(newRun);
         RunRecord run = outcome.run();
@@ -179,7 +189,7 @@ public class RunService {
         try (RunLogContext logged = RunLogContext.enter(run.runId(), Span.current().getSpanContext(), run.traceId())) {
             Span.current().setAttribute("run_id", run.runId());
             if (outcome.created()) {
-                LOG.infof("run accepted: agent=%s session=%s", agent, sessionId);
+                LOG.infof("run accepted: agent=%s version=%s session=%s", agent, resolved.agentVersion(), sessionId);
                 metrics.runSubmitted(agent);
                 dispatcher.wake();
             } else {
@@ -193,7 +203,7 @@ public class RunService {
      * With a price table, a run that could call a model nothing prices (the request's, the default, or an agent's own —
      * its handoff targets' too) is refused: no cost could be recorded for it, so no budget could hold.
      */
-    private void refuseUnpricedModels(RunRequest request) {
+    private void refuseUnpricedModels(RunRequest request, dev.agentharness.runtime.agent.AgentLookup agents) {
         if (!prices.configured()) {
             return;
         }
@@ -218,6 +228,12 @@ public class RunService {
                     + " in HARNESS_PRICES_FILE (priced: " + String.join(", ", prices.pricedModels())
                     + ") and no fallback price (MODEL_PRICE_INPUT_PER_MTOK / MODEL_PRICE_OUTPUT_PER_MTOK) is set;"
                     + " a run's cost and budget cannot be kept on an unpriced model");
+        }
+    }
+
+    private void requireDatabase() {
+        if (!database.ready()) {
+            throw RunRejectedException.unavailable("the state database is not reachable; the run was not accepted, retry later", 5);
         }
     }
 

@@ -54,7 +54,7 @@ public class RunTranscriptReader {
         return new RunTranscripts.RunFacts(run.runId(), run.sessionId(), run.agent(), run.model(), run.status(),
                 run.reason(), run.message(), run.reply(), run.turns(),
                 new Usage(run.inputTokens(), run.cachedInputTokens(), run.outputTokens(), run.costUsd()),
-                run.traceId(), run.createdAt(), run.startedAt(), run.completedAt());
+                run.traceId(), run.createdAt(), run.startedAt(), run.completedAt(), run.agentVersion());
     }
 
     private List<RunStep> steps(String runId) {
@@ -82,7 +82,7 @@ public class RunTranscriptReader {
                 .toList();
         return new RunTranscript(t.runId(), t.sessionId(), t.agent(), t.model(), t.status(), redact(t.reason()),
                 redact(t.input()), redact(t.reply()), calls, t.handoffs(), t.guardrails(), t.turns(), t.usage(),
-                t.latencyMs(), t.traceId(), t.createdAt(), t.completedAt());
+                t.latencyMs(), t.traceId(), t.createdAt(), t.completedAt(), t.agentVersion());
     }
 
     private static String redact(String text) {

@@ -39,7 +39,8 @@ final class RunViews {
                 run.completedAt(),
                 run.updatedAt(),
                 new RunProgress(run.turns(), run.stepCount(), run.lastStep(), run.attempts(), run.recoveries()),
-                run.sampledToPhoenix());
+                run.sampledToPhoenix())
+                .withAgentVersion(run.agentVersion());
     }
 
     /** Stored scores as the API shows them: inline first, then nightly, each by evaluator name. */

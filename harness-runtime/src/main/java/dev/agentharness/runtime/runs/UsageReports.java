@@ -37,7 +37,8 @@ public class UsageReports {
     /**
      * @param from    ISO-8601 instant ({@code 2026-12-01T00:00:00Z}) or UTC date ({@code 2026-12-01}); null = today
      * @param to      the same, exclusive; null = the start of tomorrow (UTC); a date means the start of that day
-     * @param groupBy {@code principal}, {@code agent}, {@code model} or {@code day}; null = {@code day}
+     * @param groupBy {@code principal}, {@code agent}, {@code agent_version} ({@code <agent>@<version>}), {@code model}
+     *                or {@code day}; null = {@code day}
      * @param scope   the one principal to report on; empty = every principal (an admin's report)
      */
     public UsageReport report(String from, String to, String groupBy, Optional<String> scope) {
@@ -67,10 +68,11 @@ public class UsageReports {
         return switch (value) {
             case "principal" -> UsageStore.GroupBy.PRINCIPAL;
             case "agent" -> UsageStore.GroupBy.AGENT;
+            case "agent_version" -> UsageStore.GroupBy.AGENT_VERSION;
             case "model" -> UsageStore.GroupBy.MODEL;
             case "day" -> UsageStore.GroupBy.DAY;
             default -> throw RunRejectedException.invalid("parameter 'group_by' must be one of principal, agent, "
-                    + "model, day; got '" + printable(value) + "'");
+                    + "agent_version, model, day; got '" + printable(value) + "'");
         };
     }
 

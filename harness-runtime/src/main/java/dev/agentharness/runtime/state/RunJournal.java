@@ -36,15 +36,15 @@ public class RunJournal extends StoreStatements {
     private static final String APPEND = "WITH fence AS (UPDATE public.runs SET step_count = $4, last_step = $5, "
             + "turns = turns + $6, updated_at = CASE WHEN $7 THEN now() ELSE updated_at END "
             + "WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND lease_epoch = $3 "
-            + "RETURNING id, principal, agent)"
+            + "RETURNING id, principal, agent, agent_version)"
             + ", written AS (INSERT INTO public.run_steps (run_id, seq, kind, payload, epoch) "
             + "SELECT fence.id, s.seq, s.kind, s.payload::jsonb, $3 FROM fence, "
             + "unnest($8::int[], $9::text[], $10::text[]) AS s(seq, kind, payload) RETURNING run_id, seq, kind, payload)"
             // Each model response's usage and cost, from the payload just written (agent/JournalSteps), in the same
             // statement: fenced like the step, and written once, as a replayed response is never appended again.
-            + ", billed AS (INSERT INTO public.usage (run_id, seq, principal, agent, model, input_tokens, "
+            + ", billed AS (INSERT INTO public.usage (run_id, seq, principal, agent, agent_version, model, input_tokens, "
             + "cached_input_tokens, output_tokens, cost_usd) "
-            + "SELECT written.run_id, written.seq, fence.principal, fence.agent, "
+            + "SELECT written.run_id, written.seq, fence.principal, fence.agent, fence.agent_version, "
             + "COALESCE(written.payload->>'model', ''), COALESCE((written.payload->>'input_tokens')::bigint, 0), "
             + "COALESCE((written.payload->>'cached_input_tokens')::bigint, 0), "
             + "COALESCE((written.payload->>'output_tokens')::bigint, 0), "

@@ -2,6 +2,7 @@ package dev.agentharness.runtime.state;
 
 import dev.agentharness.api.RunStatus;
 import java.time.OffsetDateTime;
+import java.util.Map;
 
 /**
  * One row of {@code public.runs}.
@@ -15,6 +16,9 @@ import java.time.OffsetDateTime;
  * @param cachedInputTokens the part of {@code inputTokens} its model calls read from the provider's cache
  * @param maxCostUsd the run's own cost budget ({@code max_cost_usd}); null = none
  * @param maxTokens  the run's own token budget ({@code max_tokens}, input + output); null = none
+ * @param agentVersion  the version of the agent the run started with (V12; null for runs stored before it)
+ * @param agentVersions the versions of the tenant agents the run may use ({name: version}, resolved at submission;
+ *                      empty for a built-in or file agent, whose handoff targets are built-in or file agents too)
  */
 public record RunRecord(String runId, String sessionId, String principal, String agent, String model,
         RunStatus status, String reason, String message, String requestJson, String requestHash,
@@ -23,7 +27,29 @@ public record RunRecord(String runId, String sessionId, String principal, String
         int attempts, String leaseOwner, OffsetDateTime leaseExpiresAt, OffsetDateTime createdAt,
         OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime updatedAt,
         long leaseEpoch, int recoveries, int turns, int stepCount, String lastStep, Boolean sampledToPhoenix,
-        long cachedInputTokens, Double maxCostUsd, Long maxTokens) {
+        long cachedInputTokens, Double maxCostUsd, Long maxTokens, String agentVersion,
+        Map<String, String> agentVersions) {
+
+    public RunRecord {
+        agentVersions = agentVersions == null ? Map.of() : Map.copyOf(agentVersions);
+    }
+
+    /** A run without a recorded agent version. */
+    public RunRecord(String runId, String sessionId, String principal, String agent, String model,
+                     RunStatus status, String reason, String message, String requestJson, String requestHash,
+                     String idempotencyKey, String reply, long inputTokens, long outputTokens, double costUsd,
+                     String traceId, boolean usedSandbox, boolean saveArtifact, int maxTurns, Integer timeoutSeconds,
+                     boolean cancelRequested, int attempts, String leaseOwner, OffsetDateTime leaseExpiresAt,
+                     OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime completedAt,
+                     OffsetDateTime updatedAt, long leaseEpoch, int recoveries, int turns, int stepCount,
+                     String lastStep, Boolean sampledToPhoenix, long cachedInputTokens, Double maxCostUsd,
+                     Long maxTokens) {
+        this(runId, sessionId, principal, agent, model, status, reason, message, requestJson, requestHash,
+                idempotencyKey, reply, inputTokens, outputTokens, costUsd, traceId, usedSandbox, saveArtifact,
+                maxTurns, timeoutSeconds, cancelRequested, attempts, leaseOwner, leaseExpiresAt, createdAt, startedAt,
+                completedAt, updatedAt, leaseEpoch, recoveries, turns, stepCount, lastStep, sampledToPhoenix,
+                cachedInputTokens, maxCostUsd, maxTokens, null, Map.of());
+    }
 
     /** A run without a budget of its own. */
     public RunRecord(String runId, String sessionId, String principal, String agent, String model,

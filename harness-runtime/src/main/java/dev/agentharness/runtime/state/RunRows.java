@@ -1,7 +1,11 @@
 package dev.agentharness.runtime.state;
 
 import dev.agentharness.api.RunStatus;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The column list and row mapping shared by every query that returns {@link RunRecord}s. */
 final class RunRows {
@@ -11,7 +15,8 @@ final class RunRows {
             + "request_json::text AS request_json, request_hash, idempotency_key, reply, input_tokens, output_tokens, "
             + "cost_usd, trace_id, used_sandbox, save_artifact, max_turns, timeout_seconds, cancel_requested, attempts, "
             + "lease_owner, lease_expires_at, created_at, started_at, completed_at, updated_at, lease_epoch, recoveries, "
-            + "turns, step_count, last_step, sampled_to_phoenix, cached_input_tokens, max_cost_usd, max_tokens";
+            + "turns, step_count, last_step, sampled_to_phoenix, cached_input_tokens, max_cost_usd, max_tokens, "
+            + "agent_version, agent_versions::text AS agent_versions";
 
     private RunRows() {
     }
@@ -54,6 +59,28 @@ final class RunRows {
                 row.getBoolean("sampled_to_phoenix"),
                 row.getLong("cached_input_tokens"),
                 row.getDouble("max_cost_usd"),
-                row.getLong("max_tokens"));
+                row.getLong("max_tokens"),
+                row.getString("agent_version"),
+                versions(row.getString("agent_versions")));
+    }
+
+    /** {@code {name: version}} as stored (V12), empty when the run has none. */
+    static Map<String, String> versions(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        Map<String, String> versions = new LinkedHashMap<>();
+        new JsonObject(json).forEach(entry -> versions.put(entry.getKey(), String.valueOf(entry.getValue())));
+        return versions;
+    }
+
+    /** The JSON stored for {@code versions}: null for none, so most runs store nothing. */
+    static String versionsJson(Map<String, String> versions) {
+        if (versions == null || versions.isEmpty()) {
+            return null;
+        }
+        JsonObject json = new JsonObject();
+        new TreeMap<>(versions).forEach(json::put);
+        return json.encode();
     }
 }

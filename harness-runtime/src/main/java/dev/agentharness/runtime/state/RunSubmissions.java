@@ -42,7 +42,8 @@ public class RunSubmissions extends StoreStatements {
             + "VALUES ($3, $2) ON CONFLICT (principal, id) DO NOTHING RETURNING id)"
             + ", created AS (INSERT INTO public.runs (id, session_id, principal, agent, model, message, request_json, "
             + "request_hash, idempotency_key, max_turns, timeout_seconds, save_artifact, trace_id, max_cost_usd, max_tokens, "
-            + "status) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11, $12, $13, $15, $16, 'queued') "
+            + "agent_version, agent_versions, status) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11, "
+            + "$12, $13, $15, $16, $17, $18::text::jsonb, 'queued') "
             // ON CONFLICT waits for a concurrent identical submission to commit, then does nothing: exactly one row.
             + "ON CONFLICT (principal, idempotency_key) DO NOTHING RETURNING " + RunRows.COLUMNS + ")"
             + ", audited AS (INSERT INTO public.audit_log (principal, run_id, action, detail) "
@@ -131,13 +132,17 @@ public class RunSubmissions extends StoreStatements {
     private static Tuple values(NewRun run) {
         JsonObject detail = new JsonObject().put("session_id", run.sessionId()).put("agent", run.agent())
                 .put("model", run.model());
+        if (run.agentVersion() != null) {
+            detail.put("agent_version", run.agentVersion());
+        }
         return Tuple.tuple()
                 .addString(run.runId()).addString(run.sessionId()).addString(run.principal())
                 .addString(run.agent()).addString(run.model()).addString(run.message())
                 .addString(run.requestJson()).addString(run.requestHash()).addString(run.idempotencyKey())
                 .addInteger(run.maxTurns()).addInteger(run.timeoutSeconds()).addBoolean(run.saveArtifact())
                 .addString(run.traceId()).addString(detail.encode())
-                .addDouble(run.maxCostUsd()).addLong(run.maxTokens());
+                .addDouble(run.maxCostUsd()).addLong(run.maxTokens())
+                .addString(run.agentVersion()).addString(RunRows.versionsJson(run.agentVersions()));
     }
 
     public Optional<RunRecord> findByIdempotencyKey(String principal, String idempotencyKey) {

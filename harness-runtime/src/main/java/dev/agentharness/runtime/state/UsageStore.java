@@ -32,6 +32,12 @@ public class UsageStore extends StoreStatements {
     public enum GroupBy {
         PRINCIPAL("principal"),
         AGENT("agent"),
+        /**
+         * The run's agent and its version, {@code <agent>@<version>} (two agents with the same spec share a version
+         * id, so the version alone would merge them); a call recorded before versions existed (V12) is just
+         * {@code <agent>}.
+         */
+        AGENT_VERSION("CASE WHEN agent_version IS NULL THEN agent ELSE agent || '@' || agent_version END"),
         MODEL("model"),
         /** The UTC calendar day of {@code recorded_at}, as {@code YYYY-MM-DD}. */
         DAY("to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')");

@@ -53,6 +53,20 @@ class BaselineTest {
     }
 
     @Test
+    void a_baseline_sent_as_text_may_name_any_dataset_file_but_its_ids_are_still_checked() throws Exception {
+        Path where = Path.of("baseline");
+        Baseline baseline = Baseline.parse(where, "{\"dataset\": \"golden.jsonl\", \"passing\": [\"greeting\"]}",
+                dataset(), false);
+        assertEquals(Set.of("greeting"), baseline.passing());
+        DatasetException e = assertThrows(DatasetException.class, () -> Baseline.parse(where,
+                "{\"dataset\": \"golden.jsonl\", \"passing\": [\"gone\"]}", dataset(), false));
+        assertEquals(List.of("baseline: passing[0]: unknown case 'gone' (not in " + dir.resolve("maya.jsonl") + ")"),
+                e.errors());
+        assertThrows(DatasetException.class, () -> Baseline.parse(where, "{\"dataset\": \"golden.jsonl\", "
+                + "\"passing\": []}", dataset(), true), "a file's baseline still names its dataset");
+    }
+
+    @Test
     void malformed_missing_and_unknown_fields_are_named() throws Exception {
         Path broken = file("{\"dataset\": \"maya.jsonl\",\n \"passing\": [\"a\",]}");
         DatasetException malformed = assertThrows(DatasetException.class, () -> Baseline.read(broken, dataset()));

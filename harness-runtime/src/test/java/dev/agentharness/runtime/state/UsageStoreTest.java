@@ -94,6 +94,46 @@ class UsageStoreTest {
     }
 
     @Test
+    void aRunsRecordedAgentVersionsAreReadBackAndItsUsageRowsCarryTheVersion() {
+        String version = "sha256:" + "a".repeat(64);
+        String helper = "sha256:" + "b".repeat(64);
+        fixture.drainQueue();
+        NewRun plain = RunFixture.newRun(RunFixture.principal(), null, null);
+        NewRun submitted = new NewRun(plain.runId(), plain.sessionId(), plain.principal(), "support", plain.model(),
+                plain.message(), plain.requestJson(), plain.requestHash(), null, 10, null, false, plain.traceId(),
+                null, null, version, java.util.Map.of("support", version, "helper", helper));
+        RunRecord stored = fixture.submissions.submit(submitted).run();
+        assertEquals(version, stored.agentVersion());
+        assertEquals(java.util.Map.of("support", version, "helper", helper), stored.agentVersions());
+
+        String worker = "worker-" + UUID.randomUUID();
+        assertEquals(1, fixture.queue.claimQueued(worker, 1, LEASE).size());
+        Lease lease = fixture.leaseOf(worker);
+        RunRecord claimed = fixture.reads.findAny(lease.runId()).orElseThrow();
+        assertEquals(version, claimed.agentVersion(), "the claim hands the worker the recorded versions");
+        assertEquals(stored.agentVersions(), claimed.agentVersions());
+        assertTrue(fixture.journal.append(lease, List.of(response(1, "support", "m", 100, 0, 10, 0.25),
+                response(2, "helper", "m", 10, 0, 1, 0.5)), 2));
+
+        List<Row> rows = usageRows(lease.runId());
+        assertEquals(List.of(version, version), rows.stream().map(r -> r.getString("agent_version")).toList(),
+                "billed to the run's agent at the version it started with, as the agent column is");
+        Instant now = Instant.now();
+        assertEquals(List.of(totals("support@" + version, 1, 110, 0, 11, "0.75")), usage.totals(
+                now.minusSeconds(600), now.plusSeconds(600), GroupBy.AGENT_VERSION, Optional.of(plain.principal())));
+
+        // A run without versions (a pre-V12 row) stores SQL NULLs and groups under its agent's bare name.
+        RunRecord old = fixture.submissions.submit(RunFixture.newRun(RunFixture.principal(), null, null)).run();
+        assertEquals(null, old.agentVersion());
+        assertEquals(java.util.Map.of(), old.agentVersions());
+        assertEquals(0, fixture.count("SELECT count(*) FROM public.runs WHERE id = $1 AND agent_versions IS NOT NULL",
+                old.runId()));
+        insert(old.principal(), "maya", "m", now, 1, 0, 1, "0.5");
+        assertEquals(List.of(totals("maya", 1, 1, 0, 1, "0.5")), usage.totals(now.minusSeconds(600),
+                now.plusSeconds(600), GroupBy.AGENT_VERSION, Optional.of(old.principal())));
+    }
+
+    @Test
     void spendSinceCountsOnlyThePrincipalsCallsFromThatInstant() {
         String alice = RunFixture.principal();
         String bob = RunFixture.principal();
