@@ -1,7 +1,8 @@
 -- Argo CD health check for agentharness.dev/Agent.
 -- The operator's promotion gate keeps a "Ready" condition: True with reason Active once the spec's version serves
 -- runs; False while it is Valid (registered, activation next) or Evaluating (its golden set runs on the harness), and
--- False with reason Invalid (the message names the field) or EvaluationFailed (the message names the failing cases).
+-- False with reason Invalid (the message names the field) or EvaluationFailed (the message names the failing cases);
+-- Unknown with reason HarnessUnavailable while the operator retries an unreachable harness.
 -- A failed candidate leaves the previous version serving (status.activeVersion): the Agent is Degraded all the same,
 -- because what git says is not what runs.
 local hs = {}

@@ -115,8 +115,8 @@ class ArgoCdCustomizationsTest {
 
     /**
      * Every reason the promotion gate can write maps to its Argo CD health: Active → Healthy; Invalid and
-     * EvaluationFailed → Degraded (even while an older version still serves: git is not what runs); Valid and
-     * Evaluating → Progressing. The message names the reason and the operator's detail.
+     * EvaluationFailed → Degraded (even while an older version still serves: git is not what runs); Valid, Evaluating
+     * and HarnessUnavailable (Ready Unknown: the operator retries) → Progressing. The message names the reason and the operator's detail.
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(AgentReason.class)

@@ -66,7 +66,8 @@ final class ArgoCdFixtures {
     }
 
     /**
-     * An Agent at generation 1 as the promotion gate leaves it: Ready True only when {@code reason} is Active;
+     * An Agent at generation 1 as the promotion gate leaves it: Ready True when {@code reason} is Active, Unknown when
+     * HarnessUnavailable, else False;
      * {@code reason} null = no status yet (just applied); {@code active} = status.activeVersion (may be null).
      */
     static Agent agent(AgentReason reason, String message, String active) {

@@ -65,7 +65,7 @@ class ChartCrdTemplatesTest {
         try (var files = Files.list(RepositoryFiles.resolve("crds/generated"))) {
             sources = files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertEquals(2, sources.size(), sources.toString());
+        assertEquals(3, sources.size(), sources.toString());
         assertEquals(sources.size(), installed.size(), rendered.kinds().toString());
         for (Path source : sources) {
             JsonNode crd = new YAMLMapper().readTree(source.toFile());

@@ -419,7 +419,7 @@ public class AgentRunReconciler implements Reconciler<AgentRun>, Cleaner<AgentRu
                 String message = e.conflict()
                         ? "the harness already ran this AgentRun (same namespace, name and spec: Idempotency-Key "
                                 + rejected.idempotencyKey() + ") with a different request, usually because the referenced "
-                                + "SandboxManifest or the active version of its Agent changed since" + (spec.getSessionId() == null ? "" : " or because it ran "
+                                + "SandboxManifest changed since (or the active version of the Agent it names)" + (spec.getSessionId() == null ? "" : " or because it ran "
                                 + "before sessions were scoped to their namespace (operator upgrade)")
                                 + "; it was not run again. Set a new spec.runNonce or use a new name to run it again"
                         : "the harness rejected the run: " + e.detail() + "; nothing ran";

@@ -206,7 +206,7 @@ class AgentRunLifecycleTest {
     @Test
     void validationFailed_whenTheHarnessRejectsTheRequest() {
         // An agent the harness knows (so not AgentNotReady), a request it refuses: the harness's words, nothing ran.
-        fake.putAgent("ns:" + NS, "maya-tenant", null);
+        fake.agents().register("ns:" + NS, "maya-tenant", Map.of("instructions", "You are Maya's understudy."));
         cluster.create(Cluster.agentRun("refused", s -> {
             s.setAgent("maya-tenant");
             s.setAgentVersion("sha256:" + "0".repeat(64));

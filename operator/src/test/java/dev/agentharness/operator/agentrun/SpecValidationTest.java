@@ -34,6 +34,8 @@ class SpecValidationTest {
                 Arguments.of((Consumer<AgentRunSpec>) s -> s.setTtlSecondsAfterFinished(-1),
                         "spec.ttlSecondsAfterFinished: must be between 0 and 604800, got -1"),
                 Arguments.of((Consumer<AgentRunSpec>) s -> s.setRunNonce("a b"), "spec.runNonce: must match"),
+                Arguments.of((Consumer<AgentRunSpec>) s -> s.setAgentVersion("sha256:ABC"),
+                        "spec.agentVersion: must be a version of the agent"),
                 Arguments.of((Consumer<AgentRunSpec>) s -> s.setBudget(new AgentRunBudget(0.0, null)),
                         "spec.budget.maxCostUsd: must be greater than 0, got 0.0"),
                 Arguments.of((Consumer<AgentRunSpec>) s -> s.setBudget(new AgentRunBudget(-1.5, 100L)),

@@ -46,8 +46,9 @@ public final class FakeAgents {
     public static final Set<String> TOOLS = Set.of("lookup_account", "draft_reply", "issue_refund", "read_file",
             "write_file", "run_shell");
     public static final Set<String> GUARDRAILS = Set.of("no_card_numbers", "no_secrets");
-    /** The harness's built-in agents and their handoffs. */
-    public static final Map<String, List<String>> BUILT_IN = Map.of("maya", List.of("billing"), "billing", List.of());
+    /** The harness's built-in (and file) agents and their handoffs: FakeHarness.AGENTS runs maya and analyst too. */
+    public static final Map<String, List<String>> BUILT_IN = Map.of("maya", List.of("billing"), "billing", List.of(),
+            "analyst", List.of());
 
     /** One evaluation as the fake keeps it. */
     private static final class Evaluation {

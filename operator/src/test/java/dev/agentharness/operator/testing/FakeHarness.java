@@ -90,9 +90,15 @@ public final class FakeHarness implements HarnessApi {
             throw problem(400, "field 'message' is required");
         }
         String agentVersion = null;
-        AgentView tenantAgent = request.agent() == null ? null : tenantAgents.getOrDefault(principal, Map.of())
-                .getOrDefault(request.agent(), agents.registered(principal, request.agent()).orElse(null));
-        if (tenantAgent != null) {
+        AgentView tenantAgent = null;
+        if (request.agent() != null && !AGENTS.contains(request.agent())) {
+            try {
+                tenantAgent = agents.agent(principal, request.agent());
+            } catch (WebApplicationException notFound) {
+                throw problem(400, "field 'agent': unknown agent '" + request.agent() + "' (known: analyst, maya)");
+            }
+        }
+        if (tenantAgent != null && !"builtin".equals(tenantAgent.source())) {
             // Like the harness (docs/agents.md): a pin must be a registered version; else the active one, if any.
             agentVersion = request.agentVersion() != null ? request.agentVersion() : tenantAgent.activeVersion();
             if (request.agentVersion() != null && tenantAgent.versions().stream()
@@ -103,10 +109,9 @@ public final class FakeHarness implements HarnessApi {
             if (agentVersion == null) {
                 throw problem(409, "agent '" + request.agent() + "' has no active version yet");
             }
-        } else if (request.agent() != null && !AGENTS.contains(request.agent())) {
-            throw problem(400, "field 'agent': unknown agent '" + request.agent() + "' (known: analyst, maya)");
         } else {
-            agentVersion = builtInVersion(request.agent() == null ? "maya" : request.agent());
+            agentVersion = tenantAgent != null ? tenantAgent.activeVersion()
+                    : builtInVersion(request.agent() == null ? "maya" : request.agent());
         }
         String scopedKey = idempotencyKey == null ? null : principal + "\n" + idempotencyKey;
         String existing = scopedKey == null ? null : runByKey.get(scopedKey);
@@ -240,35 +245,6 @@ public final class FakeHarness implements HarnessApi {
     @Override
     public dev.agentharness.api.UsageReport usage(String from, String to, String groupBy, String principal) {
         return new dev.agentharness.api.UsageReport(null, null, groupBy, null, List.of());
-    }
-
-    // ---- the tenants' agents (GET /agents/{name}), as the promotion gate leaves them ----
-
-    /** principal → agent name → the agent as {@code GET /agents/{name}} shows it. */
-    private final Map<String, Map<String, AgentView>> tenantAgents = new LinkedHashMap<>();
-
-    /**
-     * The namespace's agent {@code name} has these registered versions (newest first) and {@code active} (null: none
-     * active yet), as after {@code PUT /agents/{name}} (and {@code PUT …/active}).
-     */
-    public synchronized void putAgent(String principal, String name, String active, String... versions) {
-        List<AgentView.Summary> summaries = java.util.Arrays.stream(versions)
-                .map(v -> new AgentView.Summary(v, now(), v.equals(active))).toList();
-        tenantAgents.computeIfAbsent(principal, p -> new LinkedHashMap<>())
-                .put(name, new AgentView(name, "api", active, summaries));
-    }
-
-    /** {@code GET /agents/{name}}: the principal's agent, else a built-in one; 404 otherwise. */
-    public synchronized AgentView getAgent(String principal, String name) {
-        AgentView tenant = tenantAgents.getOrDefault(principal, Map.of()).get(name);
-        if (tenant != null) {
-            return tenant;
-        }
-        if (AGENTS.contains(name)) {
-            String version = builtInVersion(name);
-            return new AgentView(name, "builtin", version, List.of(new AgentView.Summary(version, null, true)));
-        }
-        throw problem(404, "agent '" + name + "' not found");
     }
 
     /** A built-in agent's version: the digest of its name stands in for the digest of its spec. */
