@@ -70,22 +70,7 @@ class AgentSpecFormatTest {
 
     /** The operator's catalog: no tool or guardrail registry (the harness checks those), agents by name. */
     static AgentCatalog catalog(Map<String, List<String>> agents) {
-        return new AgentCatalog() {
-            @Override
-            public Optional<Set<String>> tools() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<Set<String>> guardrails() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<List<String>> handoffsOf(String agent) {
-                return Optional.ofNullable(agents.get(agent));
-            }
-        };
+        return agent -> Optional.ofNullable(agents.get(agent));
     }
 
     @Test

@@ -10,13 +10,21 @@ import java.util.Set;
  * harness's registries — it answers {@link Optional#empty()} for those and the harness checks them when the version is
  * registered ({@code PUT /agents/{name}} answers 422 naming the field).
  */
+@FunctionalInterface
 public interface AgentCatalog {
 
-    /** Tool names an agent may list, or empty when this caller cannot tell (then tool names are not checked). */
-    Optional<Set<String>> tools();
+    /**
+     * Tool names an agent may list, or empty when this caller cannot tell (then tool names are not checked): the
+     * default, for callers that know only agents (the operator, a handoff check).
+     */
+    default Optional<Set<String>> tools() {
+        return Optional.empty();
+    }
 
-    /** Guardrail names an agent may list, or empty when this caller cannot tell. */
-    Optional<Set<String>> guardrails();
+    /** Guardrail names an agent may list, or empty when this caller cannot tell (the default). */
+    default Optional<Set<String>> guardrails() {
+        return Optional.empty();
+    }
 
     /**
      * The handoffs of another agent this one may hand off to, for the cycle check: empty when no agent of that name is

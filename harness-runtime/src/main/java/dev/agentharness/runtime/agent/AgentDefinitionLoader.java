@@ -218,22 +218,7 @@ public final class AgentDefinitionLoader {
     /** A custom-resource file's spec through the shared validator, then built like a tenant's version. */
     private Loaded validated(Definition definition, Map<String, List<String>> handoffsByAgent) {
         AgentSpecValidation validation = AgentSpecValidator.validate(definition.name(), definition.spec(),
-                specs.catalog(new AgentCatalog() {
-                    @Override
-                    public Optional<Set<String>> tools() {
-                        return Optional.empty();
-                    }
-
-                    @Override
-                    public Optional<Set<String>> guardrails() {
-                        return Optional.empty();
-                    }
-
-                    @Override
-                    public Optional<List<String>> handoffsOf(String agent) {
-                        return Optional.ofNullable(handoffsByAgent.get(agent));
-                    }
-                }), AgentSpecValidator.Source.HARNESS);
+                specs.catalog(agent -> Optional.ofNullable(handoffsByAgent.get(agent))), AgentSpecValidator.Source.HARNESS);
         List<AgentProblem> problems = new ArrayList<>(validation.problems());
         if (validation.valid()) {
             problems.addAll(specs.evaluatorProblems(validation.registered()));

@@ -190,22 +190,7 @@ public final class AgentSpecs {
         // The validator's normalisation (numbers, stripped names) with every handoff target known and no cycle check:
         // built-in and legacy agents are checked by their own rules. A spec it refuses (a legacy name longer than 63)
         // keeps its own form: still a stable digest.
-        AgentSpecValidation validation = AgentSpecValidator.validate(agent.name(), spec, new AgentCatalog() {
-            @Override
-            public Optional<Set<String>> tools() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<Set<String>> guardrails() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<List<String>> handoffsOf(String other) {
-                return Optional.of(List.of());
-            }
-        }, AgentSpecValidator.Source.HARNESS);
+        AgentSpecValidation validation = AgentSpecValidator.validate(agent.name(), spec, other -> Optional.of(List.of()), AgentSpecValidator.Source.HARNESS);
         return validation.valid() ? validation.registered() : spec;
     }
 

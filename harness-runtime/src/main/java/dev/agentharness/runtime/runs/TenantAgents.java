@@ -269,16 +269,6 @@ public class TenantAgents {
         Map<String, StoredVersion> active = versions.activeVersions(principal);
         return specs.catalog(new AgentCatalog() {
             @Override
-            public Optional<Set<String>> tools() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<Set<String>> guardrails() {
-                return Optional.empty();
-            }
-
-            @Override
             public Optional<List<String>> handoffsOf(String agent) {
                 Optional<Agent> own = registry.find(agent);
                 if (own.isPresent()) {

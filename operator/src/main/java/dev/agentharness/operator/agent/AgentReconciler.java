@@ -554,15 +554,6 @@ public class AgentReconciler implements Reconciler<Agent> {
             this.agents = agents;
         }
 
-        @Override
-        public Optional<Set<String>> tools() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<Set<String>> guardrails() {
-            return Optional.empty();
-        }
 
         @Override
         public Optional<List<String>> handoffsOf(String agent) {

@@ -113,11 +113,6 @@ public final class FakeAgents {
         return new AgentView(name, "api", activeVersion, summaries);
     }
 
-    /** {@code GET /agents/{name}} for an agent registered through {@code PUT /agents/{name}}; empty otherwise. */
-    public synchronized Optional<AgentView> registered(String principal, String name) {
-        return versions.containsKey(key(principal, name)) ? Optional.of(agent(principal, name)) : Optional.empty();
-    }
-
     public synchronized AgentVersion version(String principal, String name, String version) {
         if (BUILT_IN.containsKey(name)) {
             return new AgentVersion(name, version, Map.of("instructions", name, "handoffs", BUILT_IN.get(name)), null,

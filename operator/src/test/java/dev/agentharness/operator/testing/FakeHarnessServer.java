@@ -277,8 +277,7 @@ public final class FakeHarnessServer implements AutoCloseable {
         if (parts.length == 1 && method.equals("PUT")) {
             respond(exchange, agents.register(principal, name, JSON.readValue(exchange.getRequestBody(), Map.class)));
         } else if (parts.length == 1 && method.equals("GET")) {
-            // Registered through PUT /agents/{name} (the promotion gate), else as a test put it, else a built-in.
-            send(exchange, 200, agents.registered(principal, name).orElseGet(() -> harness.getAgent(principal, name)));
+            send(exchange, 200, agents.agent(principal, name));
         } else if (parts.length == 3 && parts[1].equals("versions") && method.equals("GET")) {
             send(exchange, 200, agents.version(principal, name, URLDecoder.decode(parts[2], StandardCharsets.UTF_8)));
         } else if (parts.length == 2 && parts[1].equals("active") && method.equals("PUT")) {
