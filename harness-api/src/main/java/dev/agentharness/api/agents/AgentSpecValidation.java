@@ -1,10 +1,6 @@
 package dev.agentharness.api.agents;
 
 import dev.agentharness.api.sandbox.CanonicalJson;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,13 +51,7 @@ public record AgentSpecValidation(Map<String, Object> spec, List<AgentProblem> p
 
     /** {@code sha256:<hex>} of the canonical JSON of a registered spec. */
     public static String versionOf(Map<String, Object> registeredSpec) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256")
-                    .digest(CanonicalJson.write(registeredSpec).getBytes(StandardCharsets.UTF_8));
-            return "sha256:" + HexFormat.of().formatHex(hash);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return CanonicalJson.digest(registeredSpec);
     }
 
     /** One line naming every problem, for a condition message or a 4xx detail; "valid" when there are none. */

@@ -1,5 +1,9 @@
 package dev.agentharness.api.sandbox;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,6 +15,16 @@ import java.util.TreeMap;
 public final class CanonicalJson {
 
     private CanonicalJson() {
+    }
+
+    /** {@code sha256:<hex>} of {@link #write}: the digest of a manifest and the version of an agent spec. */
+    public static String digest(Object value) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(write(value).getBytes(StandardCharsets.UTF_8));
+            return "sha256:" + HexFormat.of().formatHex(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     public static String write(Object value) {

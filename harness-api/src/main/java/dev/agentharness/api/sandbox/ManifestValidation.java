@@ -1,9 +1,5 @@
 package dev.agentharness.api.sandbox;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -35,13 +31,7 @@ public record ManifestValidation(Manifest manifest, List<ManifestProblem> proble
         if (!valid()) {
             return null;
         }
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256")
-                    .digest(CanonicalJson.write(manifest.toJson()).getBytes(StandardCharsets.UTF_8));
-            return "sha256:" + HexFormat.of().formatHex(hash);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return CanonicalJson.digest(manifest.toJson());
     }
 
     /** One line naming every problem, for a condition message or a 4xx detail; "valid" when there are none. */
