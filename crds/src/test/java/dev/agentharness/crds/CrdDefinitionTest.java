@@ -59,8 +59,9 @@ class CrdDefinitionTest {
         List<CustomResourceColumnDefinition> columns = crd(AGENT_RUNS).getSpec().getVersions().getFirst()
                 .getAdditionalPrinterColumns();
         List<String> defaultColumns = columns.stream().filter(c -> c.getPriority() == 0)
-                .map(CustomResourceColumnDefinition::getName).sorted().toList();
-        assertEquals(List.of("Age", "Agent", "Duration", "Reason", "Succeeded"), defaultColumns);
+                .map(CustomResourceColumnDefinition::getName).toList();
+        assertEquals(List.of("Succeeded", "Reason", "Agent", "StartTime", "CompletionTime", "Duration", "Age"),
+                defaultColumns);
         assertEquals(".status.conditions[?(@.type==\"Succeeded\")].status", column(columns, "Succeeded").getJsonPath());
         assertEquals(".status.conditions[?(@.type==\"Succeeded\")].reason", column(columns, "Reason").getJsonPath());
         assertEquals("date", column(columns, "Age").getType());
@@ -71,7 +72,7 @@ class CrdDefinitionTest {
         List<CustomResourceColumnDefinition> columns = crd(AGENT_RUNS).getSpec().getVersions().getFirst()
                 .getAdditionalPrinterColumns();
         assertEquals(List.of("Run", "Turns"), columns.stream().filter(c -> c.getPriority() == 1)
-                .map(CustomResourceColumnDefinition::getName).sorted().toList());
+                .map(CustomResourceColumnDefinition::getName).toList());
         assertEquals(".status.progress.turns", column(columns, "Turns").getJsonPath());
         assertEquals("integer", column(columns, "Turns").getType());
     }

@@ -1,5 +1,6 @@
 package dev.agentharness.crds.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -18,6 +19,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * {@code spec.agent}. The spec is the one agent format (docs/agents.md): the same text is an agent file for a harness
  * without Kubernetes.
  */
+@JsonClassDescription("An agent, versioned: every change of spec is a new immutable version on the harness (sha256: of the "
+        + "normalised spec); it serves runs only once its golden set (spec.evaluation) passed, until then the "
+        + "last passing version (status.activeVersion) keeps serving. AgentRuns of the namespace name it in "
+        + "spec.agent. See docs/agents.md.")
 @Group(AgentRun.GROUP)
 @Version(AgentRun.VERSION)
 @Kind("Agent")
@@ -25,6 +30,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("agent")
 @ShortNames("agent")
 @Categories("agentharness")
+// In this order on a real API server (CrdPostProcessor undoes the generator's sort by JSON path, fabric8 #7454).
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
 @AdditionalPrinterColumn(name = "Model", jsonPath = ".spec.model")

@@ -1,5 +1,6 @@
 package dev.agentharness.crds.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
@@ -14,6 +15,8 @@ import io.fabric8.generator.annotation.ValidationRule;
  * the CEL rule {@link #IMMUTABLE_RULE}. To run the same task again, create an AgentRun with a
  * new name, or re-create it with a new {@link #runNonce}.
  */
+@JsonClassDescription("What to run. Immutable once created except cancel; to run the same task again create an AgentRun "
+        + "with a new name, or re-create it with a new runNonce.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = AgentRunSpec.IMMUTABLE_RULE, message = AgentRunSpec.IMMUTABLE_MESSAGE)
 public class AgentRunSpec {

@@ -1,5 +1,6 @@
 package dev.agentharness.crds.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -12,6 +13,8 @@ import java.util.Optional;
  * What the operator knows about the run. Bounded in size (etcd keeps objects under ~1.5 MiB):
  * the reply is cut at {@link #MAX_REPLY_BYTES} and artifacts are references, never links.
  */
+@JsonClassDescription("What the operator knows about the run, written by the operator only. Bounded in size: the reply is "
+        + "cut at 4 KiB and artifacts are references, never links.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AgentRunStatus {
 

@@ -1,5 +1,6 @@
 package dev.agentharness.crds.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +15,8 @@ import java.util.List;
  * ({@code dev.agentharness.api.agents.AgentSpecValidator}, which the operator runs before anything reaches the
  * harness). The schema here is the coarse first line; the validator names the field for everything else.
  */
+@JsonClassDescription("The agent spec: the same fields, names and rules as PUT /agents/{name} on the harness and an agent "
+        + "file (docs/agents.md). The operator validates it before anything reaches the harness.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AgentSpec {
 

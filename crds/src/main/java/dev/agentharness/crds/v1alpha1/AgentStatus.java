@@ -1,5 +1,6 @@
 package dev.agentharness.crds.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -8,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /** Which version of the agent serves runs, which one is waiting, and why. */
+@JsonClassDescription("Which version of the agent serves runs, which one is waiting for its evaluation, and why; written by"
+        + " the operator only.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AgentStatus {
 

@@ -70,6 +70,7 @@ public class RunEvaluation {
         @JsonPropertyDescription("A short word: pass, fail, or a judge's own label.")
         private String label;
 
+        @JsonPropertyDescription("Whether this evaluator passed the run.")
         private Boolean passed;
 
         @JsonPropertyDescription("inline (right after the run) or nightly.")

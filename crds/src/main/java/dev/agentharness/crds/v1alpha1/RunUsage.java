@@ -10,11 +10,13 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RunUsage {
 
+    @JsonPropertyDescription("Input tokens the run sent to the model, over all its calls.")
     private Long inputTokens;
 
     @JsonPropertyDescription("Input tokens served from the provider's prompt cache (part of inputTokens, billed at the cached price).")
     private Long cachedInputTokens;
 
+    @JsonPropertyDescription("Output tokens the model produced for the run, over all its calls.")
     private Long outputTokens;
 
     @JsonPropertyDescription("Cost in US dollars as a decimal string, e.g. \"0.00042\".")

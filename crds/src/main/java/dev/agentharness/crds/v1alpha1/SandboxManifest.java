@@ -1,5 +1,6 @@
 package dev.agentharness.crds.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -17,6 +18,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * AgentRuns reference it by name; the operator validates it with the harness's own validator and
  * reports {@code Ready} with a digest.
  */
+@JsonClassDescription("The workspace an agent's generated code gets: files, directories, repositories and storage mounts, "
+        + "the capabilities the model may use and the hosts the sandbox may reach. AgentRuns reference it by "
+        + "name; the operator validates it and reports Ready with a digest.")
 @Group(AgentRun.GROUP)
 @Version(AgentRun.VERSION)
 @Kind("SandboxManifest")
@@ -24,6 +28,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("sandboxmanifest")
 @ShortNames("sbm")
 @Categories("agentharness")
+// In this order on a real API server (CrdPostProcessor undoes the generator's sort by JSON path, fabric8 #7454).
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)

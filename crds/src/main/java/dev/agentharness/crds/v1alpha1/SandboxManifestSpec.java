@@ -1,5 +1,6 @@
 package dev.agentharness.crds.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
@@ -19,6 +20,8 @@ import java.util.Map;
  * filesystem, shell and compaction; a given list is used instead — {@code [shell]} means no
  * file tools.
  */
+@JsonClassDescription("The portable manifest (root, entries, capabilities, network.egress) plus where and how the sandbox "
+        + "runs. Capabilities replace the defaults, they do not add to them.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SandboxManifestSpec {
 

@@ -1,5 +1,6 @@
 package dev.agentharness.crds.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /** Whether the manifest is valid, for which generation, and its canonical digest. */
+@JsonClassDescription("Whether the manifest is valid, for which generation, and its canonical digest; written by the "
+        + "operator only.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SandboxManifestStatus {
 
