@@ -42,7 +42,7 @@ all when both are empty. Use: {{- with include "agent-harness.annotations" (dict
 */}}
 {{- define "agent-harness.annotations" -}}
 {{- $all := merge (dict) (default (dict) .own) .ctx.Values.commonAnnotations }}
-{{- with $all }}
+{{- with $all -}}
 annotations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
@@ -151,7 +151,7 @@ topologySpreadConstraints:
   {{- if not $constraint.labelSelector }}
   {{- $_ := set $constraint "labelSelector" (dict "matchLabels" (include "agent-harness.selectorLabels" $ctx | fromYaml)) }}
   {{- end }}
-  - {{- toYaml $constraint | nindent 4 }}
+  - {{ toYaml $constraint | indent 4 | trim }}
   {{- end }}
 {{- end }}
 {{- end }}
