@@ -31,6 +31,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: agent-harness
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+metadata.annotations of one object: its own annotations (dict "ctx" $ "own" <map>) over commonAnnotations; nothing at
+all when both are empty. Use: {{- with include "agent-harness.annotations" (dict "ctx" $) }}{{ . | nindent 2 }}{{- end }}
+*/}}
+{{- define "agent-harness.annotations" -}}
+{{- $all := merge (dict) (default (dict) .own) .ctx.Values.commonAnnotations }}
+{{- with $all -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{/* Labels of one component (dict "ctx" $ "component" "harness"). */}}
@@ -46,9 +61,27 @@ app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
-{{/* image reference: (dict "image" .Values.harness.image "ctx" $) */}}
+{{/*
+Image reference: (dict "image" .Values.harness.image "ctx" $). global.imageRegistry replaces the registry of the
+repository (its first path element when that names a host: has a dot or a port, or is localhost) or, without one,
+prefixes it: ghcr.io/agent-harness/harness → mirror.example.com/agent-harness/harness. image.digest pins the image
+by content (repository@sha256:…) and then wins over the tag.
+*/}}
 {{- define "agent-harness.image" -}}
-{{- printf "%s:%s" .image.repository (default .ctx.Chart.AppVersion .image.tag) }}
+{{- $repository := .image.repository }}
+{{- with (.ctx.Values.global).imageRegistry }}
+{{- $parts := splitList "/" $repository }}
+{{- $first := first $parts }}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq "localhost" $first)) }}
+{{- $repository = join "/" (rest $parts) }}
+{{- end }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .) $repository }}
+{{- end }}
+{{- if .image.digest }}
+{{- printf "%s@%s" $repository .image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repository (default .ctx.Chart.AppVersion .image.tag) }}
+{{- end }}
 {{- end }}
 
 {{- define "agent-harness.harnessServiceAccountName" -}}
@@ -89,27 +122,38 @@ Environment variables read from the user's Secrets, one secretKeyRef each: the c
 {{- end }}
 {{- end }}
 
-{{/* Pod-level securityContext: the Pod Security "restricted" profile, with the images' numeric non-root user. */}}
-{{- define "agent-harness.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 10001
-runAsGroup: 10001
-fsGroup: 10001
-seccompProfile:
-  type: RuntimeDefault
+{{/*
+Pod scheduling of one component, (dict "ctx" $ "component" "harness" "values" .Values.harness): priorityClassName,
+nodeSelector, tolerations, affinity and topologySpreadConstraints. A constraint without a labelSelector spreads the
+component's own pods (its selector labels).
+*/}}
+{{- define "agent-harness.podScheduling" -}}
+{{- $ctx := dict "ctx" .ctx "component" .component }}
+{{- with .values.priorityClassName }}
+priorityClassName: {{ . }}
 {{- end }}
-
-{{/* Container-level securityContext: no privilege escalation, no capabilities, read-only root filesystem. */}}
-{{- define "agent-harness.containerSecurityContext" -}}
-allowPrivilegeEscalation: false
-privileged: false
-readOnlyRootFilesystem: true
-runAsNonRoot: true
-capabilities:
-  drop:
-    - ALL
-seccompProfile:
-  type: RuntimeDefault
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  {{- $constraint := deepCopy . }}
+  {{- if not $constraint.labelSelector }}
+  {{- $_ := set $constraint "labelSelector" (dict "matchLabels" (include "agent-harness.selectorLabels" $ctx | fromYaml)) }}
+  {{- end }}
+  - {{ toYaml $constraint | indent 4 | trim }}
+  {{- end }}
+{{- end }}
 {{- end }}
 
 {{/* One HTTP probe from harness.probes.<kind>. */}}
@@ -269,6 +313,9 @@ harness-runtime/src/main/resources/application.properties (EnvironmentNamesTest)
 {{- end }}
 {{- with include "agent-harness.secretEnv" (dict "ctx" . "groups" (list "apiKeys" "model" "database" "r2" "e2b" "cloudflare" "storageSigning" "telemetry" "alerts")) | trim }}
 {{- . | nindent 0 }}
+{{- end }}
+{{- with .Values.harness.extraEnv }}
+{{ toYaml . }}
 {{- end }}
 {{- end }}
 

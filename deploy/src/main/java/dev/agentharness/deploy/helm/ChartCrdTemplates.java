@@ -113,7 +113,10 @@ public final class ChartCrdTemplates {
                 .append("    helm.sh/resource-policy: keep\n")
                 .append("    {{- end }}\n")
                 .append("    # Argo CD never prunes them either: deleting a CRD deletes every object of its kind.\n")
-                .append("    argocd.argoproj.io/sync-options: Prune=false\n");
+                .append("    argocd.argoproj.io/sync-options: Prune=false\n")
+                .append("    {{- with .Values.commonAnnotations }}\n")
+                .append("    {{- toYaml . | nindent 4 }}\n")
+                .append("    {{- end }}\n");
         if (metadata.path("annotations").isObject() && !metadata.path("annotations").isEmpty()) {
             out.append(indent(yaml(metadata.path("annotations")), 4));
         }

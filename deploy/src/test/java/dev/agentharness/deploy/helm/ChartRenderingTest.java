@@ -131,6 +131,7 @@ class ChartRenderingTest {
                 "NetworkPolicy/ah-agent-harness-harness",
                 "NetworkPolicy/ah-agent-harness-operator",
                 "PodDisruptionBudget/ah-agent-harness-harness",
+                "PodDisruptionBudget/ah-agent-harness-operator",
                 "Role/ah-agent-harness-operator-leader-election",
                 "RoleBinding/ah-agent-harness-operator-leader-election",
                 "Service/ah-agent-harness-harness",

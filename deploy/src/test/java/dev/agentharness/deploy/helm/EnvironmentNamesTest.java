@@ -108,7 +108,7 @@ class EnvironmentNamesTest {
                 unread(rendered, Set.of()).stream().sorted().toList());
     }
 
-    /** Keys the profile itself puts into harness.env / operator.env (not the chart's defaults). */
+    /** Names the profile itself puts into harness.env / operator.env and their extraEnv (not the chart's defaults). */
     private static Set<String> usersOwnNames(String valuesYaml) throws IOException {
         Set<String> names = new TreeSet<>();
         if (valuesYaml.isBlank()) {
@@ -117,6 +117,7 @@ class EnvironmentNamesTest {
         JsonNode values = new YAMLMapper().readTree(valuesYaml);
         for (String component : List.of("harness", "operator")) {
             values.path(component).path("env").fieldNames().forEachRemaining(names::add);
+            values.path(component).path("extraEnv").forEach(variable -> names.add(variable.path("name").asText()));
         }
         return names;
     }

@@ -52,6 +52,42 @@ final class ValuesProfiles {
               grafanaDashboard: {enabled: true, annotations: {grafana_folder: Agents}}
             """;
 
+    /** Every convention value of the chart set at once (ChartConventionsTest checks each one's effect). */
+    static final String CONVENTIONS = """
+            global: {imageRegistry: mirror.example.com:5000/agents}
+            commonLabels: {cost-center: agents, example.com/team: platform}
+            commonAnnotations: {example.com/owner: platform-team}
+            harness:
+              image: {digest: "sha256:1111111111111111111111111111111111111111111111111111111111111111"}
+              priorityClassName: agents-high
+              topologySpreadConstraints:
+                - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
+              podSecurityContext: {runAsUser: 20001, runAsGroup: 20001, fsGroup: null}
+              securityContext: {runAsUser: 20001}
+              extraEnv:
+                - {name: HARNESS_EXTRA_SETTING, value: "on"}
+                - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+                - {name: OTEL_RESOURCE_ATTRIBUTES, valueFrom: {configMapKeyRef: {name: telemetry-settings, key: attributes}}}
+                - {name: SERPER_API_KEY, valueFrom: {secretKeyRef: {name: tool-keys, key: serper}}}
+              extraEnvFrom: [{configMapRef: {name: harness-settings}}, {secretRef: {name: harness-more, optional: true}}]
+              extraVolumes: [{name: agents, configMap: {name: my-agents}}]
+              extraVolumeMounts: [{name: agents, mountPath: /etc/agents, readOnly: true}]
+              azureWorkloadIdentity: {enabled: true, clientId: 11111111-2222-3333-4444-555555555555, tenantId: 66666666-7777-8888-9999-000000000000}
+            operator:
+              image: {digest: "sha256:2222222222222222222222222222222222222222222222222222222222222222"}
+              replicaCount: 2
+              priorityClassName: agents-critical
+              topologySpreadConstraints:
+                - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule,
+                   labelSelector: {matchLabels: {app.kubernetes.io/component: operator}}}
+              securityContext: {runAsUser: 20002}
+              extraEnv: [{name: OPERATOR_EXTRA, valueFrom: {configMapKeyRef: {name: operator-settings, key: extra}}}]
+              extraEnvFrom: [{secretRef: {name: operator-more}}]
+              extraVolumes: [{name: ca, secret: {secretName: corporate-ca}}]
+              extraVolumeMounts: [{name: ca, mountPath: /etc/ssl/corporate, readOnly: true}]
+              podDisruptionBudget: {maxUnavailable: 1}
+            """;
+
     static List<Profile> all() {
         return List.of(
                 new Profile("defaults", ""),
@@ -153,6 +189,8 @@ final class ValuesProfiles {
                           harnessIngressFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
                           metricsScrapersFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]
                         """),
+                new Profile("chart conventions: common labels, mirror registry, digests, spread, extra env and volumes, workload identity",
+                        ALL_SECRETS + NIGHTLY_ON + CONVENTIONS),
                 new Profile("metrics: PodMonitors without the operator", """
                         operator: {enabled: false}
                         metrics:

@@ -86,6 +86,29 @@ class ValuesSchemaTest {
             an unknown model price key                      | pricing: {models: {gpt-4.1-mini: {input_usd_per_mtok: 1, output_usd_per_mtok: 1, reasoning_usd_per_mtok: 1}}} | reasoning_usd_per_mtok
             a model name the harness refuses                | pricing: {models: {'bad model': {input_usd_per_mtok: 1, output_usd_per_mtok: 1}}} | invalid propertyName 'bad model'
             the price file as plain env                     | harness: {env: {HARNESS_PRICES_FILE: /tmp/p.yaml}}                          | invalid propertyName 'HARNESS_PRICES_FILE'
+            rbac.create as a string                         | rbac: {create: 'no'}                                                       | create
+            an image digest that is no sha256 digest        | harness: {image: {digest: 'latest'}}                                       | digest
+            a registry given as a URL                       | global: {imageRegistry: 'https://mirror.example.com'}                      | imageRegistry
+            a common label overriding the chart's own       | commonLabels: {app.kubernetes.io/name: other}                              | invalid propertyName 'app.kubernetes.io/name'
+            a common label value with a space               | commonLabels: {team: 'a b'}                                                | commonLabels
+            a common annotation that is no string           | commonAnnotations: {example.com/replicas: 2}                               | commonAnnotations
+            a priority class that is no name                | harness: {priorityClassName: High_Priority}                                | priorityClassName
+            a spread constraint without its topology key    | operator: {topologySpreadConstraints: [{maxSkew: 1, whenUnsatisfiable: DoNotSchedule}]} | topologyKey
+            a spread constraint that may be unsatisfied     | harness: {topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: Sometimes}]} | whenUnsatisfiable
+            a pod securityContext field Kubernetes lacks    | harness: {podSecurityContext: {runAsRoot: false}}                          | runAsRoot
+            a container securityContext of the wrong type   | operator: {securityContext: {readOnlyRootFilesystem: 'yes'}}               | readOnlyRootFilesystem
+            a secret variable inlined through extraEnv      | harness: {extraEnv: [{name: OPENAI_API_KEY, value: sk-abc}]}               | extraEnv
+            any *_TOKEN variable from a ConfigMap           | harness: {extraEnv: [{name: GITHUB_TOKEN, valueFrom: {configMapKeyRef: {name: c, key: k}}}]} | extraEnv
+            a chart-managed variable through extraEnv       | harness: {extraEnv: [{name: PORT, value: '9000'}]}                         | extraEnv
+            a chart-managed operator variable as extraEnv   | operator: {extraEnv: [{name: HARNESS_URL, value: 'http://x'}]}             | extraEnv
+            an extra variable with a value and a valueFrom  | harness: {extraEnv: [{name: X, value: a, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]} | extraEnv
+            an extra variable without a name                | harness: {extraEnv: [{value: a}]}                                          | name
+            an envFrom naming a ConfigMap and a Secret      | harness: {extraEnvFrom: [{configMapRef: {name: a}, secretRef: {name: b}}]} | extraEnvFrom
+            an extra volume without a source                | harness: {extraVolumes: [{name: agents}]}                                  | extraVolumes
+            an extra mount at a relative path               | operator: {extraVolumeMounts: [{name: ca, mountPath: etc/ssl}]}            | mountPath
+            an operator PDB that allows no disruption       | operator: {podDisruptionBudget: {maxUnavailable: 0}}                       | maxUnavailable
+            workload identity without the identity          | harness: {azureWorkloadIdentity: {enabled: true}}                          | clientId
+            a workload identity client ID that is no UUID   | harness: {azureWorkloadIdentity: {enabled: true, clientId: my-identity}}   | clientId
             """)
     void badValuesAreRefusedNamingTheField(String description, String flowValues, String field) {
         String values = "{" + flowValues + "}\n";
