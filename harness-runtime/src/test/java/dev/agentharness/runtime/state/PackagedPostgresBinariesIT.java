@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
@@ -66,6 +67,28 @@ class PackagedPostgresBinariesIT {
             }
         }
         assertTrue(wanted.isEmpty(), "not in the macOS archive: " + wanted);
+    }
+
+    /** Each Linux archive holds ELF programs of its own machine (e_machine: 0x3E x86-64, 0xB7 AArch64). */
+    @Test
+    void theLinuxBinariesAreOfTheirArchitecture() throws IOException {
+        for (var expected : Map.of(EmbeddedPostgresPlatform.LINUX_AMD64, 0x3E,
+                EmbeddedPostgresPlatform.LINUX_ARM64, 0xB7).entrySet()) {
+            EmbeddedPostgresPlatform platform = expected.getKey();
+            Path jar = packagedJar("io.zonky.test.postgres." + platform.artifactId() + "-");
+            try (ZipFile zip = new ZipFile(jar.toFile());
+                    InputStream xz = zip.getInputStream(zip.getEntry(platform.archive()));
+                    TarArchiveInputStream tar = new TarArchiveInputStream(new XZInputStream(xz))) {
+                TarArchiveEntry entry;
+                while ((entry = tar.getNextEntry()) != null && !entry.getName().equals("bin/postgres")) {
+                    // skip to the server program
+                }
+                assertTrue(entry != null, platform.archive() + " has no bin/postgres");
+                byte[] header = tar.readNBytes(20);
+                assertEquals(0x7F, header[0] & 0xFF, "not ELF");
+                assertEquals(expected.getValue(), (header[18] & 0xFF) | (header[19] & 0xFF) << 8, platform.archive());
+            }
+        }
     }
 
     private static final int FAT_MAGIC = 0xCAFEBABE;
