@@ -15,9 +15,11 @@ build:
 run: build
 	$(JAVA_HOME)/bin/java -jar $(RUNTIME_JAR)
 
-## Run every test of every module.
+## Run every test of every module; then list the suites that skipped themselves (a tool missing) and how to enable
+## them (scripts/test-tools.sh). The exit status is the build's.
 test:
-	$(MVNW) verify
+	@since=$$(mktemp); $(MVNW) verify; status=$$?; \
+	  $(JAVA_HOME)/bin/java scripts/SkippedTests.java "$$since"; rm -f "$$since"; exit $$status
 
 ## The golden sets (evals/*.jsonl) against the FAKE model with their baselines, as CI runs them (scripts/eval.sh,
 ## docs/evals.md): exits non-zero when a baseline case regressed; reports in target/evals/<set>/.

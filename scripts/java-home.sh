@@ -8,8 +8,14 @@ major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *j
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && [ "$(major "$JAVA_HOME")" -ge 21 ]; then
   echo "$JAVA_HOME"; exit 0
 fi
+# macOS: /usr/bin/java is a stub; java_home names the real JDKs.
+if [ -x /usr/libexec/java_home ] && home=$(/usr/libexec/java_home -v 21+ 2>/dev/null) && [ -x "$home/bin/java" ]; then
+  echo "$home"; exit 0
+fi
 if command -v java >/dev/null 2>&1; then
-  home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+  # readlink -f: GNU, and macOS from 12.3 on; without it the path as found.
+  java=$(readlink -f "$(command -v java)" 2>/dev/null || command -v java)
+  home=$(dirname "$(dirname "$java")")
   if [ "$(major "$home")" -ge 21 ]; then echo "$home"; exit 0; fi
 fi
 best=""; best_major=0

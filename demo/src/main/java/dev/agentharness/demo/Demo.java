@@ -53,7 +53,7 @@ public final class Demo {
                 ? "model: the real OpenAI API (OPENAI_API_KEY is set)"
                 : "model: the FAKE model server (scripted, offline; not a real model) - set OPENAI_API_KEY for the real one");
         say(settings.sandbox() ? "sandbox: local (bubblewrap)"
-                : "sandbox: none (bwrap is not installed: apt-get install bubblewrap) - AgentRuns that need one are skipped");
+                : "sandbox: none (bwrap is not installed; Linux only: apt-get install bubblewrap) - AgentRuns that need one are skipped");
         DemoEnvironment environment;
         try {
             say("starting: an embedded Kubernetes API server, the harness (embedded PostgreSQL) and the operator ...");

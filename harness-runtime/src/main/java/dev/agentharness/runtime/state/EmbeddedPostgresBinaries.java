@@ -1,6 +1,5 @@
 package dev.agentharness.runtime.state;
 
-import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,8 +40,10 @@ import org.tukaani.xz.XZInputStream;
 final class EmbeddedPostgresBinaries {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedPostgresBinaries.class);
-    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
-    private static final Optional<Path> SETPRIV = onPath("setpriv");
+    /** {@code unshare} and {@code setpriv} (util-linux) exist on Linux only. */
+    private static final boolean LINUX = System.getProperty("os.name", "").startsWith("Linux");
+    private static final boolean ROOT = LINUX && "root".equals(System.getProperty("user.name"));
+    private static final Optional<Path> SETPRIV = LINUX ? onPath("setpriv") : Optional.empty();
 
     private final Path home;
 
@@ -51,7 +52,12 @@ final class EmbeddedPostgresBinaries {
     }
 
     static synchronized EmbeddedPostgresBinaries unpack() {
-        try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", System.getProperty("os.arch"))) {
+        EmbeddedPostgresPlatform platform = EmbeddedPostgresPlatform.current(); // refuses where none is included
+        try (InputStream in = EmbeddedPostgresBinaries.class.getClassLoader().getResourceAsStream(platform.archive())) {
+            if (in == null) {
+                throw new IllegalStateException(platform.archive() + " is not on the classpath: the build must include "
+                        + "io.zonky.test.postgres:" + platform.artifactId());
+            }
             byte[] archive = in.readAllBytes();
             String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(archive)).substring(0, 16);
             Path base = Path.of(System.getProperty("java.io.tmpdir"), "agent-harness-postgres");
@@ -159,8 +165,9 @@ final class EmbeddedPostgresBinaries {
         }
         if (stopWhenParentDies) {
             SETPRIV.ifPresentOrElse(setpriv -> command.addAll(List.of(setpriv.toString(), "--pdeathsig", "INT")),
-                    () -> LOG.warn("setpriv (util-linux) is not installed: the embedded PostgreSQL outlives a harness "
-                            + "that is killed outright, until the next start on this data directory stops it"));
+                    () -> LOG.warn((LINUX ? "setpriv (util-linux) is not installed" : "no parent-death signal "
+                            + "on this platform") + ": the embedded PostgreSQL outlives a harness that is killed outright, "
+                            + "until the next start on this data directory stops it"));
         }
         command.add(home.resolve("bin").resolve(program).toString());
         command.addAll(args);

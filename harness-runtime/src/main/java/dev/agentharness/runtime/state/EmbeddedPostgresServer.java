@@ -43,7 +43,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     static final String DATABASE = "postgres";
     /** Only names the socket file ({@code .s.PGSQL.5432}) in a private directory: no port is opened. */
     static final int SOCKET_PORT = 5432;
-    /** sun_path holds 108 bytes including the terminating NUL. */
+    /** sun_path holds 108 bytes on Linux (104 on macOS) including the terminating NUL. */
     static final int MAX_SOCKET_PATH = 107;
     static final String HARNESS_PASSWORD_FILE = "harness-password";
     static final String SUPERUSER_PASSWORD_FILE = "superuser-password";
@@ -107,12 +107,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             new EmbeddedPostgresBootstrap(binaries, dir).apply(superuserPassword, harnessPassword);
 
             Path socketDirectory = dir.resolve(SOCKET_DIRECTORY);
-            boolean temporary = socketPathLength(socketDirectory) > MAX_SOCKET_PATH || socketDirectory.toString().contains("'");
+            int maxSocketPath = EmbeddedPostgresPlatform.current().maxSocketPath();
+            boolean temporary = socketPathLength(socketDirectory) > maxSocketPath || socketDirectory.toString().contains("'");
             if (temporary) {
                 socketDirectory = Files.createTempDirectory(Path.of("/tmp"), "harness-pg-",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 LOG.infof("The data directory path is too long for a Unix socket (max %d bytes); the embedded "
-                        + "PostgreSQL socket is in %s instead", MAX_SOCKET_PATH, socketDirectory);
+                        + "PostgreSQL socket is in %s instead", maxSocketPath, socketDirectory);
             } else {
                 Files.createDirectories(socketDirectory);
             }
