@@ -22,7 +22,9 @@ build() {
   for needed in "$module/target/quarkus-app/quarkus-run.jar" "$module/target/bom.json"; do
     [ -f "$needed" ] || { echo "$needed is missing: run ./mvnw package -pl $module -am first" >&2; exit 1; }
   done
-  local args=(--timestamp "$SOURCE_DATE_EPOCH" --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION")
+  # --layers=false: one commit on the base. With layers, every step's intermediate image ID (in the history's
+  # comments and the base.digest label) changes from one build to the next, and so would the image's ID.
+  local args=(--layers=false --timestamp "$SOURCE_DATE_EPOCH" --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION")
   [ -z "${BASE_IMAGE:-}" ] || args+=(--build-arg "BASE_IMAGE=$BASE_IMAGE")
   # shellcheck disable=SC2206 # options are words
   [ -z "${PODMAN_BUILD_OPTIONS:-}" ] || args+=(${PODMAN_BUILD_OPTIONS})

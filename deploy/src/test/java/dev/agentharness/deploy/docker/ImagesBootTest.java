@@ -3,9 +3,13 @@ package dev.agentharness.deploy.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentharness.deploy.testing.RepositoryFiles;
+import dev.agentharness.crds.v1alpha1.AgentRun;
+import dev.agentharness.demo.AgentRunReport;
 import dev.agentharness.demo.EmbeddedApiServer;
 import dev.agentharness.fakes.FakeModelServer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -43,7 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * registry is reachable here; docs/images.md lists how it differs from the released base), then booted with Podman
  * (runc, cgroupfs, no default ulimits: a private CONTAINERS_CONF): the harness with a read-only root file system as
  * uid 10001 answers the bare-boot /health and runs Maya against the FAKE model; the operator serves its probes against
- * an embedded Kubernetes API server and the harness container.
+ * an embedded Kubernetes API server and the harness container, and reconciles examples/agentrun-maya.yaml to
+ * Succeeded through it.
  *
  * <p>Needs root, podman, runc and mmdebstrap (.ci/run installs them), and the packaged modules (make test packages them
  * before the deploy module's tests). Missing tools or packages fail under CI=true and skip locally, saying so; a Podman
@@ -143,9 +148,11 @@ class ImagesBootTest {
     }
 
     @Test
-    void theHarnessBootsReadOnlyAsUid10001AndTheOperatorServesItsProbes() throws Exception {
+    void theHarnessBootsReadOnlyAsUid10001AndTheOperatorServesItsProbesAndRunsAnAgentRun() throws Exception {
         FakeModelServer model = new FakeModelServer().responder(FakeModelServer.demo()).start(0);
-        try (EmbeddedApiServer apiServer = EmbeddedApiServer.start(crds())) {
+        List<CustomResourceDefinition> crds = crds();
+        try (EmbeddedApiServer apiServer = EmbeddedApiServer.start(crds); KubernetesClient kubernetes = apiServer.client()) {
+            for (CustomResourceDefinition crd : crds) kubernetes.resource(crd).create();
             int harnessPort = freePort();
             // Host networking: the FAKE model and the API server listen on the host's loopback. --read-only: the root
             // file system is read-only; /tmp is a tmpfs (Podman's default with --read-only, the chart's emptyDir) and
@@ -189,6 +196,14 @@ class ImagesBootTest {
             assertEquals(200, awaitOk(operator, operatorUrl.resolve("/q/health/live")).statusCode());
             assertEquals(200, awaitOk(operator, operatorUrl.resolve("/q/health/ready")).statusCode());
             assertEquals("10001", exec(operator, "id", "-u").strip());
+
+            // And it does its job: examples/agentrun-maya.yaml, reconciled through the harness container, succeeds.
+            try (InputStream in = Files.newInputStream(ROOT.resolve("examples/agentrun-maya.yaml"))) {
+                for (HasMetadata resource : kubernetes.load(in).items()) kubernetes.resource(resource).inNamespace("default").create();
+            }
+            AgentRun run = awaitFinished(kubernetes, operator, "maya-card-declined");
+            assertEquals("True", AgentRunReport.succeeded(run).orElseThrow().getStatus(),
+                    () -> "the AgentRun's Succeeded condition: " + AgentRunReport.succeeded(run));
         } finally {
             model.close();
         }
@@ -252,6 +267,18 @@ class ImagesBootTest {
         }
         throw new AssertionError(url + ": " + last + "\ncontainer log:\n"
                 + run(Duration.ofMinutes(1), Map.of(), "podman", "logs", container).output());
+    }
+
+    private static AgentRun awaitFinished(KubernetesClient kubernetes, String operator, String name) throws InterruptedException {
+        Instant deadline = Instant.now().plus(BOOT);
+        AgentRun run = null;
+        while (Instant.now().isBefore(deadline)) {
+            run = kubernetes.resources(AgentRun.class).inNamespace("default").withName(name).get();
+            if (run != null && AgentRunReport.finished(run)) return run;
+            Thread.sleep(500);
+        }
+        throw new AssertionError("agentrun/" + name + " did not finish: " + (run == null ? null : run.getStatus())
+                + "\noperator log:\n" + run(Duration.ofMinutes(1), Map.of(), "podman", "logs", operator).output());
     }
 
     private static List<CustomResourceDefinition> crds() throws IOException {
