@@ -23,6 +23,13 @@ if ! command -v shellcheck >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
 fi
+# Podman + runc + mmdebstrap: deploy's ImagesBootTest builds both images without a Docker daemon
+# (deploy/docker/build-images.sh) on a base made from the Debian mirror (deploy/docker/test-base.sh) and boots them.
+# runc, not crun: cgroups are hybrid v1/v2 here, which crun refuses (the test writes its own CONTAINERS_CONF).
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc mmdebstrap >/dev/null
+fi
 # kubectl for demo/KubectlIT: Debian's kubernetes-client (1.20), extracted rather than installed (another kubectl
 # package may own /usr/bin/kubectl), into .tools/ (git-ignored).
 if [ ! -x .tools/kubectl/usr/bin/kubectl ]; then

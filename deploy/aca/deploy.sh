@@ -218,6 +218,9 @@ build_image() {
   local repository
   repository="$(image_repository)"
   [ -n "$repository" ] || die "no image line in $YAML_TEMPLATE (run make generate)"
+  # The image copies the Maven build's output (deploy/docker/harness.Dockerfile): package it, then build in ACR.
+  log "packaging harness-runtime"
+  (cd "$REPO_ROOT" && ./mvnw -B -ntp -q -pl harness-runtime -am package -DskipTests -Dmdep.skip=true)
   log "building $REGISTRY_SERVER/$repository:$IMAGE_TAG in ACR"
   az acr build -r "$ACR_NAME" -t "$repository:$IMAGE_TAG" -f "$DOCKERFILE" "$REPO_ROOT" -o none
 }
