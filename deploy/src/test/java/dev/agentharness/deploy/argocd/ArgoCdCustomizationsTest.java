@@ -212,11 +212,13 @@ class ArgoCdCustomizationsTest {
     }
 
     @Test
-    void theApplicationInstallsTheChartWithServerSideApply() throws IOException {
+    void theApplicationInstallsThePublishedChartWithServerSideApply() throws IOException {
         JsonNode app = YAML.readTree(ARGOCD.resolve("application.yaml").toFile());
         assertEquals("argoproj.io/v1alpha1", app.path("apiVersion").asText());
         assertEquals("Application", app.path("kind").asText());
-        assertEquals("helm/agent-harness", app.path("spec").path("source").path("path").asText());
+        // The release's OCI chart (its exact coordinates and version: release/ReleaseWorkflowTest); "." = the chart.
+        assertEquals("oci://ghcr.io/agent-harness/charts/agent-harness", app.path("spec").path("source").path("repoURL").asText());
+        assertEquals(".", app.path("spec").path("source").path("path").asText());
         assertFalse(app.path("spec").path("source").path("helm").path("valuesObject").isMissingNode());
         String syncOptions = app.path("spec").path("syncPolicy").path("syncOptions").toString();
         assertTrue(syncOptions.contains("ServerSideApply=true"), "CRDs exceed the client-side apply annotation limit");
