@@ -14,8 +14,16 @@
 # TRAFFIC_STEPS ("10 50 100": percent of traffic on the new revision, checked after each step), STEP_PAUSE_SECONDS (30),
 # HEALTH_TIMEOUT_SECONDS (300).
 #
-# Secrets are read from this shell's environment and stored as Container App secrets under their own names
-# (DATABASE_URL → database-url); the YAML references them by name only. Required: HARNESS_API_KEYS, DATABASE_URL.
+# Secrets (settings.yaml secrets: keyVault, the default) live in Azure Key Vault KEY_VAULT_NAME (required; created with
+# RBAC authorization when missing) under the variables' names in lower case with dashes (DATABASE_URL → database-url),
+# stored there by you, e.g. `az keyvault secret set --vault-name "$KEY_VAULT_NAME" -n database-url --file url.txt`.
+# The app reads them through its user-assigned identity, which deploy grants "Key Vault Secrets User" on the vault; no
+# value passes through this script. Secrets the vault does not hold are left out with the variables that use them;
+# harness-api-keys and database-url are required.
+#
+# TRIAL ONLY (settings.yaml secrets: trialValues, then make generate): secrets are read from this shell's environment
+# and stored as Container App secrets under their own names; the YAML references them by name only. Required:
+# HARNESS_API_KEYS, DATABASE_URL.
 # Optional: DATABASE_DIRECT_URL, OPENAI_API_KEY (or AZURE_OPENAI_API_KEY via the chart values), R2_ACCOUNT_ID,
 # R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_BUCKET, E2B_API_KEY, CLOUDFLARE_SANDBOX_API_KEY,
 # APPLICATIONINSIGHTS_CONNECTION_STRING (traces to Application Insights), HARNESS_STORAGE_SIGNING_KEY and
@@ -27,8 +35,9 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
-YAML_TEMPLATE="$SCRIPT_DIR/containerapp.yaml"
-NIGHTLY_TEMPLATE="$SCRIPT_DIR/nightly-job.yaml"
+# Another generated pair (e.g. a trial one, settings.yaml secrets: trialValues) may be named instead.
+YAML_TEMPLATE="${CONTAINERAPP_YAML:-$SCRIPT_DIR/containerapp.yaml}"
+NIGHTLY_TEMPLATE="${NIGHTLY_JOB_YAML:-$SCRIPT_DIR/nightly-job.yaml}"
 DOCKERFILE="deploy/docker/harness.Dockerfile"
 
 RESOURCE_GROUP="${RESOURCE_GROUP:-agent-harness}"
@@ -63,8 +72,10 @@ default_image_tag() {
 }
 
 # Fills containerapp.yaml for one deployment (stdin → stdout):
-#  - "${NAME}" placeholders from the environment (LOCATION, ENVIRONMENT_ID, IDENTITY_ID, REGISTRY_SERVER, IMAGE_TAG,
-#    REVISION_SUFFIX);
+#  - "${NAME}" placeholders from the environment (LOCATION, ENVIRONMENT_ID, IDENTITY_ID, IDENTITY_CLIENT_ID, REGISTRY_SERVER, IMAGE_TAG,
+#    REVISION_SUFFIX, KEY_VAULT_URL);
+#  - each Key Vault secret "- {name: database-url, keyVaultUrl: ..., identity: ...}" stays when the vault holds it
+#    (KEY_VAULT_SECRETS, space-separated), else it and the env entry that references it are dropped;
 #  - each secret "- {name: database-url}" gets the value of DATABASE_URL when that is set; when it is not, the entry
 #    stays without a value if the app already has the secret (KEEP_SECRETS, space-separated), else the secret and
 #    the env entry that references it are dropped;
@@ -86,9 +97,18 @@ render_yaml() {
       return "\047" value "\047"
     }
     BEGIN {
-      split("LOCATION ENVIRONMENT_ID IDENTITY_ID REGISTRY_SERVER IMAGE_TAG REVISION_SUFFIX", placeholders, " ")
+      split("LOCATION ENVIRONMENT_ID IDENTITY_ID IDENTITY_CLIENT_ID REGISTRY_SERVER IMAGE_TAG REVISION_SUFFIX KEY_VAULT_URL", placeholders, " ")
       count = split(ENVIRON["KEEP_SECRETS"], kept, " ")
       for (i = 1; i <= count; i++) keep[kept[i]] = 1
+      count = split(ENVIRON["KEY_VAULT_SECRETS"], held, " ")
+      for (i = 1; i <= count; i++) in_vault[held[i]] = 1
+    }
+    /^ *- \{name: [a-z0-9-]+, keyVaultUrl: / {
+      name = $0; sub(/^ *- \{name: /, "", name); sub(/,.*$/, "", name)
+      if (!(name in in_vault)) {
+        dropped[name] = 1
+        next
+      }
     }
     /^ *- \{name: [a-z0-9-]+\}$/ {
       indentation = $0; sub(/-.*$/, "", indentation)
@@ -143,6 +163,9 @@ check_secret_values() {
       *$'\n'* | *$'\r'*) die "$name contains a line break" ;;
     esac
   done
+  if key_vault_secrets; then
+    return 0 # the values are in Key Vault (ensure_key_vault checks the required ones)
+  fi
   [ -n "${HARNESS_API_KEYS:-}" ] || die "set HARNESS_API_KEYS (principal:key,...): without keys the harness accepts only loopback callers"
   [ -n "${DATABASE_URL:-}" ] || die "set DATABASE_URL (Neon's pooled endpoint): a container app keeps no local state"
   if [ -z "${OPENAI_API_KEY:-}" ] && [ -z "${AZURE_OPENAI_API_KEY:-}" ]; then
@@ -151,6 +174,36 @@ check_secret_values() {
   if [ -z "${DATABASE_DIRECT_URL:-}" ]; then
     log "warning: no DATABASE_DIRECT_URL; migrations will run through the pooled DATABASE_URL"
   fi
+}
+
+# Whether the YAML references Key Vault (settings.yaml secrets: keyVault) rather than carrying trial values.
+key_vault_secrets() {
+  grep -q 'keyVaultUrl: ' "$YAML_TEMPLATE"
+}
+
+# Key Vault mode: the vault (RBAC authorization), the identity's "Key Vault Secrets User" role on it, and which secrets
+# it holds (KEY_VAULT_SECRETS) — only names are read, never values.
+ensure_key_vault() {
+  key_vault_secrets || return 0
+  [ -n "${KEY_VAULT_NAME:-}" ] || die "set KEY_VAULT_NAME: the Key Vault holding the app's secrets (or use the trial path: settings.yaml secrets: trialValues)"
+  if ! az keyvault show -n "$KEY_VAULT_NAME" -o none 2>/dev/null; then
+    log "key vault $KEY_VAULT_NAME (RBAC authorization)"
+    az keyvault create -n "$KEY_VAULT_NAME" -g "$RESOURCE_GROUP" -l "$LOCATION" --enable-rbac-authorization true -o none
+  fi
+  local vault_id principal
+  vault_id="$(az keyvault show -n "$KEY_VAULT_NAME" --query id -o tsv)"
+  KEY_VAULT_URL="$(az keyvault show -n "$KEY_VAULT_NAME" --query properties.vaultUri -o tsv)"
+  KEY_VAULT_URL="${KEY_VAULT_URL%/}"
+  principal="$(az identity show --ids "$IDENTITY_ID" --query principalId -o tsv)"
+  if [ -z "$(az role assignment list --assignee "$principal" --scope "$vault_id" --role "Key Vault Secrets User" --query '[0].id' -o tsv)" ]; then
+    log "granting Key Vault Secrets User on $KEY_VAULT_NAME to the app's identity"
+    az role assignment create --assignee-object-id "$principal" --assignee-principal-type ServicePrincipal \
+      --role "Key Vault Secrets User" --scope "$vault_id" -o none
+  fi
+  KEY_VAULT_SECRETS="$(az keyvault secret list --vault-name "$KEY_VAULT_NAME" --query '[].name' -o tsv | tr '\n' ' ')"
+  case " $KEY_VAULT_SECRETS " in *" harness-api-keys "*) ;; *) die "Key Vault $KEY_VAULT_NAME has no secret harness-api-keys (HARNESS_API_KEYS)" ;; esac
+  case " $KEY_VAULT_SECRETS " in *" database-url "*) ;; *) die "Key Vault $KEY_VAULT_NAME has no secret database-url (DATABASE_URL)" ;; esac
+  export KEY_VAULT_URL KEY_VAULT_SECRETS
 }
 
 # Waits until the revision answers GET /health with "status":"ok" and GET /q/health/ready with 200, at its own FQDN
@@ -197,7 +250,10 @@ ensure_infrastructure() {
     az identity create -n "$identity_name" -g "$RESOURCE_GROUP" -l "$LOCATION" -o none
   fi
   IDENTITY_ID="$(az identity show -n "$identity_name" -g "$RESOURCE_GROUP" --query id -o tsv)"
-  export IDENTITY_ID
+  # AZURE_CLIENT_ID in the app: azure-identity's managed-identity credential uses this (user-assigned) identity, e.g.
+  # for Azure OpenAI through Entra ID (AZURE_OPENAI_AUTH=entra; grant it "Cognitive Services OpenAI User" there).
+  IDENTITY_CLIENT_ID="$(az identity show -n "$identity_name" -g "$RESOURCE_GROUP" --query clientId -o tsv)"
+  export IDENTITY_ID IDENTITY_CLIENT_ID
   principal="$(az identity show -n "$identity_name" -g "$RESOURCE_GROUP" --query principalId -o tsv)"
   acr_id="$(az acr show -n "$ACR_NAME" -g "$RESOURCE_GROUP" --query id -o tsv)"
   if [ -z "$(az role assignment list --assignee "$principal" --scope "$acr_id" --role AcrPull --query '[0].id' -o tsv)" ]; then
@@ -235,6 +291,7 @@ deploy() {
   export IMAGE_TAG REVISION_SUFFIX
 
   ensure_infrastructure
+  ensure_key_vault
   build_image
 
   local workdir rendered old="" new="$APP_NAME--$REVISION_SUFFIX" fqdn state step
@@ -319,6 +376,7 @@ deploy_nightly() {
   IMAGE_TAG="${IMAGE_TAG:-$(default_image_tag)}"
   export IMAGE_TAG
   ensure_infrastructure
+  ensure_key_vault
   local job="${NIGHTLY_JOB_NAME:-$APP_NAME-eval-nightly}" workdir rendered
   workdir="$(umask 077 && mktemp -d)"
   trap 'rm -rf "$workdir"' EXIT

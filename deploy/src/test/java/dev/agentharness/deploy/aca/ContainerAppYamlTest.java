@@ -59,8 +59,57 @@ class ContainerAppYamlTest {
     }
 
     @Test
-    void whatDeployShSendsIsAValidContainerAppWithEveryPlaceholderFilled() throws Exception {
-        String rendered = render(Map.of("DATABASE_URL", "postgresql://app:p'w&d@ep-x-pooler.eastus2.azure.neon.tech/neondb?sslmode=require",
+    void theCommittedFileReferencesEverySecretInKeyVaultThroughTheAppsIdentityAndHoldsNoValue() throws IOException {
+        String text = Files.readString(COMMITTED);
+        assertFalse(text.contains("TRIAL"), "the committed file is the Key Vault one");
+        JsonNode app = YAML.readTree(text);
+        JsonNode secrets = app.path("properties").path("configuration").path("secrets");
+        assertTrue(secrets.size() > 5, secrets.toString());
+        for (JsonNode secret : secrets) {
+            String name = secret.path("name").asText();
+            assertEquals("${KEY_VAULT_URL}/secrets/" + name, secret.path("keyVaultUrl").asText(), secret.toString());
+            assertEquals("${IDENTITY_ID}", secret.path("identity").asText(), secret.toString());
+            assertFalse(secret.has("value"), secret.toString());
+        }
+        assertTrue(app.path("identity").path("userAssignedIdentities").has("${IDENTITY_ID}"), "the identity is the app's");
+    }
+
+    @Test
+    void whatDeployShSendsReferencesOnlyTheSecretsTheVaultHoldsAndDropsTheRestWithTheirVariables() throws Exception {
+        String rendered = render(Map.of("KEY_VAULT_URL", "https://agent-harness-kv.vault.azure.net",
+                "KEY_VAULT_SECRETS", "harness-api-keys database-url openai-api-key",
+                "DATABASE_URL", "postgresql://app:pw@h/d", "MASK_SECRETS", "false"));
+        assertFalse(rendered.contains("${"), rendered);
+        assertFalse(rendered.contains("postgresql://"), "no value from the environment in the Key Vault path");
+        JsonNode app = YAML.readTree(rendered);
+        assertEquals(List.of(), SCHEMA.validate(app));
+        assertEquals(List.of(), SCHEMA.undeclaredFields(app));
+        Map<String, String> urls = new java.util.LinkedHashMap<>();
+        app.path("properties").path("configuration").path("secrets").forEach(s -> {
+            assertEquals(IDENTITY, s.path("identity").asText());
+            urls.put(s.path("name").asText(), s.path("keyVaultUrl").asText());
+        });
+        assertEquals(Map.of("harness-api-keys", "https://agent-harness-kv.vault.azure.net/secrets/harness-api-keys",
+                "openai-api-key", "https://agent-harness-kv.vault.azure.net/secrets/openai-api-key",
+                "database-url", "https://agent-harness-kv.vault.azure.net/secrets/database-url"), urls);
+        List<String> secretRefs = StreamSupport.stream(container(app).path("env").spliterator(), false)
+                .filter(e -> e.has("secretRef")).map(e -> e.path("name").asText()).toList();
+        assertEquals(List.of("HARNESS_API_KEYS", "OPENAI_API_KEY", "DATABASE_URL"), secretRefs);
+    }
+
+    @Test
+    void theTrialPathIsAGeneratorOptionFlaggedInTheFileAndCopiesValuesFromTheEnvironment(@TempDir Path temp) throws Exception {
+        Path settings = temp.resolve("settings.yaml");
+        Files.writeString(settings, Files.readString(SETTINGS).replace("secrets: keyVault", "secrets: trialValues"));
+        String trial = ContainerAppYaml.generate(CHART, settings);
+        assertTrue(trial.contains("# TRIAL ONLY (settings.yaml secrets: trialValues)"), trial);
+        assertFalse(trial.contains("keyVaultUrl"), trial);
+        Path file = temp.resolve("containerapp.yaml");
+        Files.writeString(file, trial);
+        assertEquals(List.of(), SCHEMA.validate(YAML.readTree(trial)));
+
+        String rendered = render(Map.of("CONTAINERAPP_YAML", file.toString(),
+                "DATABASE_URL", "postgresql://app:p'w&d@ep-x-pooler.eastus2.azure.neon.tech/neondb?sslmode=require",
                 "HARNESS_API_KEYS", "ops:k1,operator:k2", "OPENAI_API_KEY", "sk-test-123", "MASK_SECRETS", "false"));
         assertFalse(rendered.contains("${"), rendered);
         JsonNode app = YAML.readTree(rendered);
@@ -74,8 +123,13 @@ class ContainerAppYamlTest {
     }
 
     @Test
-    void secretsWithoutAValueAreDroppedWithTheirVariableUnlessTheAppHasThemAlready() throws Exception {
-        JsonNode app = YAML.readTree(render(Map.of("DATABASE_URL", "postgresql://a:b@h/d", "HARNESS_API_KEYS", "k",
+    void trialSecretsWithoutAValueAreDroppedWithTheirVariableUnlessTheAppHasThemAlready(@TempDir Path temp) throws Exception {
+        Path settings = temp.resolve("settings.yaml");
+        Files.writeString(settings, Files.readString(SETTINGS).replace("secrets: keyVault", "secrets: trialValues"));
+        Path file = temp.resolve("containerapp.yaml");
+        Files.writeString(file, ContainerAppYaml.generate(CHART, settings));
+        JsonNode app = YAML.readTree(render(Map.of("CONTAINERAPP_YAML", file.toString(),
+                "DATABASE_URL", "postgresql://a:b@h/d", "HARNESS_API_KEYS", "k",
                 "KEEP_SECRETS", "openai-api-key r2-bucket", "MASK_SECRETS", "true")));
         assertEquals(Map.of("harness-api-keys", "***", "database-url", "***", "openai-api-key", "", "r2-bucket", ""), secrets(app));
         List<String> secretRefs = StreamSupport.stream(container(app).path("env").spliterator(), false)
@@ -86,7 +140,8 @@ class ContainerAppYamlTest {
 
     @Test
     void anUpdatePinsTrafficOnTheLiveRevisionSoTheNewOneStartsAtZero() throws Exception {
-        JsonNode app = YAML.readTree(render(Map.of("HARNESS_API_KEYS", "k", "TRAFFIC_PIN", "agent-harness--blue")));
+        JsonNode app = YAML.readTree(render(Map.of("KEY_VAULT_URL", "https://kv.vault.azure.net",
+                "KEY_VAULT_SECRETS", "harness-api-keys", "TRAFFIC_PIN", "agent-harness--blue")));
         JsonNode traffic = app.path("properties").path("configuration").path("ingress").path("traffic");
         assertEquals(1, traffic.size());
         assertEquals("agent-harness--blue", traffic.get(0).path("revisionName").asText());
@@ -147,6 +202,8 @@ class ContainerAppYamlTest {
             else k8sSecret.add(e.path("name").asText());
         });
         k8sPlain.remove("HARNESS_DATA_DIR"); // the pod mounts a volume there; the image's default serves ACA
+        // The app's user-assigned identity for azure-identity; on AKS the workload-identity webhook sets it.
+        assertEquals("${IDENTITY_CLIENT_ID}", acaPlain.remove("AZURE_CLIENT_ID"));
         // The operator's namespace delegation: Container Apps run no operator (no AgentRuns), so nobody acts for one.
         assertEquals("operator", k8sPlain.remove("HARNESS_NAMESPACE_DELEGATES"));
         assertEquals(k8sPlain, acaPlain);
@@ -236,6 +293,7 @@ class ContainerAppYamlTest {
                 "LOCATION", "westeurope",
                 "ENVIRONMENT_ID", "/subscriptions/0000/resourceGroups/agent-harness/providers/Microsoft.App/managedEnvironments/agent-harness-env",
                 "IDENTITY_ID", IDENTITY,
+                "IDENTITY_CLIENT_ID", "0b4f6c2e-1a2b-4c3d-9e8f-000000c11e17",
                 "REGISTRY_SERVER", "acr.azurecr.io",
                 "IMAGE_TAG", "abc123",
                 "REVISION_SUFFIX", "abc123-101500"));

@@ -105,11 +105,12 @@ class NightlyJobYamlTest {
                 "LOCATION", "westeurope",
                 "ENVIRONMENT_ID", "/subscriptions/0000/resourceGroups/agent-harness/providers/Microsoft.App/managedEnvironments/agent-harness-env",
                 "IDENTITY_ID", "/subscriptions/0000/resourceGroups/agent-harness/providers/Microsoft.ManagedIdentity/userAssignedIdentities/agent-harness-identity",
+                "IDENTITY_CLIENT_ID", "0b4f6c2e-1a2b-4c3d-9e8f-000000c11e17",
                 "REGISTRY_SERVER", "acr.azurecr.io",
                 "IMAGE_TAG", "abc123",
                 "DATABASE_URL", "postgresql://app:p'w@ep-x-pooler.neon.tech/neondb",
-                "HARNESS_ALERTS_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/x",
-                "MASK_SECRETS", "false"));
+                "KEY_VAULT_URL", "https://agent-harness-kv.vault.azure.net",
+                "KEY_VAULT_SECRETS", "database-url harness-alerts-webhook-url"));
         var result = ContainerAppYamlTest.run(List.of("bash", "deploy/aca/deploy.sh", "render-nightly"), env);
         assertEquals(0, result.exitCode(), result.stderr());
         assertFalse(result.stdout().contains("${"), result.stdout());
@@ -119,10 +120,11 @@ class NightlyJobYamlTest {
         assertEquals("acr.azurecr.io/agent-harness/harness:abc123", container(job).path("image").asText());
         Map<String, String> secrets = new HashMap<>();
         job.path("properties").path("configuration").path("secrets")
-                .forEach(s -> secrets.put(s.path("name").asText(), s.path("value").asText()));
-        assertEquals(Map.of("database-url", "postgresql://app:p'w@ep-x-pooler.neon.tech/neondb",
-                "harness-alerts-webhook-url", "https://hooks.slack.com/services/T/B/x"), secrets,
-                "secrets without a value are dropped with their variable");
+                .forEach(s -> secrets.put(s.path("name").asText(), s.path("keyVaultUrl").asText()));
+        assertEquals(Map.of("database-url", "https://agent-harness-kv.vault.azure.net/secrets/database-url",
+                "harness-alerts-webhook-url", "https://agent-harness-kv.vault.azure.net/secrets/harness-alerts-webhook-url"),
+                secrets, "secrets the vault does not hold are dropped with their variable");
+        assertFalse(result.stdout().contains("p'w"), "no value from the environment in the Key Vault path");
         assertTrue(list(container(job).path("env")).stream().noneMatch(e -> e.path("secretRef").asText().equals("openai-api-key")));
     }
 

@@ -35,7 +35,7 @@ final class CliJudge implements JudgeProvider, AutoCloseable {
                 env.getOrDefault("MODEL", ModelConfig.DEFAULT_MODEL), env.get("AZURE_OPENAI_ENDPOINT"),
                 env.get("AZURE_OPENAI_API_KEY"), env.get("AZURE_OPENAI_DEPLOYMENT"), env.get("OPENAI_API_VERSION"),
                 ModelConfig.DEFAULT_MAX_RETRIES, Duration.ofSeconds(Long.parseLong(
-                        env.getOrDefault("MODEL_TIMEOUT_SECONDS", "60").strip())), 16);
+                        env.getOrDefault("MODEL_TIMEOUT_SECONDS", "60").strip())), 16, env.get("AZURE_OPENAI_AUTH"));
     }
 
     @Override

@@ -10,10 +10,15 @@ import java.util.Optional;
  * otherwise the OpenAI-compatible endpoint at {@code baseUrl} is used. Keys are never printed:
  * {@link #toString()} masks them.
  *
+ * <p>Azure OpenAI authenticates with its key ({@code api-key} header) or with a Microsoft Entra ID token
+ * ({@code Authorization: Bearer}, from the app's managed or workload identity: {@link EntraIdTokens}), chosen by
+ * {@code AZURE_OPENAI_AUTH} ({@code key} or {@code entra}); unset, the key is used when there is one, else Entra ID.
+ *
  * @param azureApiVersion optional {@code api-version} query parameter for Azure; the v1 API needs none
  * @param maxRetries      retries after the first attempt on 408/409/429/5xx and I/O errors
  * @param timeout         limit for each HTTP attempt
  * @param maxConnections  most keep-alive connections to the model endpoint at once (calls beyond wait for one)
+ * @param azureAuth       {@code AZURE_OPENAI_AUTH}: {@code key}, {@code entra}, or null to decide by the key's presence
  */
 public record ModelConfig(
         String apiKey,
@@ -25,7 +30,8 @@ public record ModelConfig(
         String azureApiVersion,
         int maxRetries,
         Duration timeout,
-        int maxConnections) {
+        int maxConnections,
+        String azureAuth) {
 
     public static final String OFFICIAL_BASE_URL = "https://api.openai.com/v1";
     public static final String DEFAULT_MODEL = "gpt-5.4-mini";
@@ -41,6 +47,10 @@ public record ModelConfig(
         azureApiKey = blankToNull(azureApiKey);
         azureDeployment = blankToNull(azureDeployment);
         azureApiVersion = blankToNull(azureApiVersion);
+        azureAuth = blankToNull(azureAuth) == null ? null : azureAuth.strip().toLowerCase(java.util.Locale.ROOT);
+        if (azureAuth != null && !azureAuth.equals("key") && !azureAuth.equals("entra")) {
+            throw new IllegalArgumentException("AZURE_OPENAI_AUTH must be 'entra' or 'key', was '" + azureAuth + "'");
+        }
         if (maxRetries < 0) {
             throw new IllegalArgumentException("MODEL_MAX_RETRIES must be >= 0, was " + maxRetries);
         }
@@ -55,13 +65,19 @@ public record ModelConfig(
     /** The plain OpenAI (or compatible) configuration. */
     public static ModelConfig openAi(String apiKey, String baseUrl, String defaultModel, int maxRetries, Duration timeout) {
         return new ModelConfig(apiKey, baseUrl, defaultModel, null, null, null, null, maxRetries, timeout,
-                DEFAULT_MAX_CONNECTIONS);
+                DEFAULT_MAX_CONNECTIONS, null);
     }
 
     /** An Azure OpenAI configuration; the deployment is sent as the model name. */
     public static ModelConfig azure(String endpoint, String apiKey, String deployment, int maxRetries, Duration timeout) {
         return new ModelConfig(null, null, null, endpoint, apiKey, deployment, null, maxRetries, timeout,
-                DEFAULT_MAX_CONNECTIONS);
+                DEFAULT_MAX_CONNECTIONS, null);
+    }
+
+    /** An Azure OpenAI configuration authenticated by Microsoft Entra ID ({@code AZURE_OPENAI_AUTH=entra}). */
+    public static ModelConfig azureEntra(String endpoint, String deployment, int maxRetries, Duration timeout) {
+        return new ModelConfig(null, null, null, endpoint, null, deployment, null, maxRetries, timeout,
+                DEFAULT_MAX_CONNECTIONS, "entra");
     }
 
     /** Reads the {@code harness.model.*} properties (each defaulting to its environment variable). */
@@ -77,17 +93,23 @@ public record ModelConfig(
                 config.getOptionalValue("harness.model.max-retries", Integer.class).orElse(DEFAULT_MAX_RETRIES),
                 config.getOptionalValue("harness.model.timeout-seconds", Long.class)
                         .map(Duration::ofSeconds).orElse(DEFAULT_TIMEOUT),
-                config.getOptionalValue("harness.model.max-connections", Integer.class).orElse(DEFAULT_MAX_CONNECTIONS));
+                config.getOptionalValue("harness.model.max-connections", Integer.class).orElse(DEFAULT_MAX_CONNECTIONS),
+                string(config, "harness.model.azure.auth"));
     }
 
     public boolean azure() {
         return azureEndpoint != null;
     }
 
+    /** Azure OpenAI with a Microsoft Entra ID token instead of a key: explicitly, or because there is no key. */
+    public boolean azureEntra() {
+        return azure() && (azureAuth == null ? azureApiKey == null : azureAuth.equals("entra"));
+    }
+
     /** The environment variable still missing before the model can be called, if any. */
     public Optional<String> missingVariable() {
         if (azure()) {
-            if (azureApiKey == null) {
+            if (!azureEntra() && azureApiKey == null) {
                 return Optional.of("AZURE_OPENAI_API_KEY");
             }
             return azureDeployment == null ? Optional.of("AZURE_OPENAI_DEPLOYMENT") : Optional.empty();
@@ -95,15 +117,16 @@ public record ModelConfig(
         return apiKey == null ? Optional.of("OPENAI_API_KEY") : Optional.empty();
     }
 
-    /** The key in use, so error messages can be scrubbed of it. */
+    /** The key in use, so error messages can be scrubbed of it (none with Entra ID: tokens are scrubbed apart). */
     String activeKey() {
-        return azure() ? azureApiKey : apiKey;
+        return azure() ? (azureEntra() ? null : azureApiKey) : apiKey;
     }
 
     @Override
     public String toString() {
         return "ModelConfig[" + (azure()
-                ? "azureEndpoint=" + azureEndpoint + ", azureApiKey=" + mask(azureApiKey) + ", azureDeployment="
+                ? "azureEndpoint=" + azureEndpoint + ", azureAuth=" + (azureEntra() ? "entra" : "key")
+                        + ", azureApiKey=" + mask(azureApiKey) + ", azureDeployment="
                         + azureDeployment + ", azureApiVersion=" + azureApiVersion
                 : "baseUrl=" + baseUrl + ", apiKey=" + mask(apiKey) + ", defaultModel=" + defaultModel)
                 + ", maxRetries=" + maxRetries + ", timeout=" + timeout + ", maxConnections=" + maxConnections + "]";

@@ -26,8 +26,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@link ModelClient} over the Responses API ({@code POST {base}/responses}) for OpenAI, any OpenAI-compatible
- * endpoint ({@code OPENAI_BASE_URL}) and Azure OpenAI's v1 API ({@code {endpoint}/openai/v1}, {@code api-key} header,
- * the deployment as {@code model}, {@code api-version} when set).
+ * endpoint ({@code OPENAI_BASE_URL}) and Azure OpenAI's v1 API ({@code {endpoint}/openai/v1}, the {@code api-key} header
+ * or a Microsoft Entra ID bearer token ({@link EntraIdTokens}), the deployment as {@code model}, {@code api-version} when
+ * set).
  *
  * <p>It replaced the official openai-java client, which cost 45 % of the harness's CPU per run in the side-by-side
  * benchmark (its OkHttp connection-pool bookkeeping, Kotlin lazies and a typed model of every response field:
@@ -52,9 +53,16 @@ public final class ResponsesApiClient implements ModelClient, AutoCloseable {
     private final Retry retry;
     private final String endpoint;
     private final MultiMap headers;
+    /** Azure OpenAI through Microsoft Entra ID: the bearer token of each attempt; null otherwise. */
+    private final EntraIdTokens entraTokens;
 
     public ResponsesApiClient(ModelConfig config, Vertx vertx) {
+        this(config, vertx, config.azureEntra() ? EntraIdTokens.fromEnvironment() : null);
+    }
+
+    ResponsesApiClient(ModelConfig config, Vertx vertx, EntraIdTokens entraTokens) {
         this.config = config;
+        this.entraTokens = config.azureEntra() ? java.util.Objects.requireNonNull(entraTokens, "entraTokens") : null;
         this.vertx = vertx;
         this.endpoint = endpoint(config);
         this.headers = headers(config);
@@ -93,7 +101,7 @@ public final class ResponsesApiClient implements ModelClient, AutoCloseable {
                 .add(HttpHeaders.ACCEPT, "application/json")
                 .add(HttpHeaders.USER_AGENT, "agent-harness");
         if (config.azure()) {
-            if (config.azureApiKey() != null) {
+            if (!config.azureEntra() && config.azureApiKey() != null) {
                 headers.add("api-key", config.azureApiKey());
             }
         } else if (config.apiKey() != null) {
@@ -140,7 +148,7 @@ public final class ResponsesApiClient implements ModelClient, AutoCloseable {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setAbsoluteURI(endpoint)
-                .setHeaders(headers)
+                .setHeaders(headersForAttempt())
                 // A model that stops sending for the timeout fails the attempt; the wait below bounds the whole of it.
                 .setIdleTimeout(config.timeout().toMillis());
         // The exchange runs on an event loop: the body handler must be set in the same tick the response arrives
@@ -165,6 +173,15 @@ public final class ResponsesApiClient implements ModelClient, AutoCloseable {
             throw isTimeout(cause) ? RetryableFailure.timeout() : RetryableFailure.io(cause);
         }
         return answer.read(model);
+    }
+
+    /** The fixed headers, plus a current Entra ID token on that path (fetched or refreshed on this thread). */
+    private MultiMap headersForAttempt() throws ModelException {
+        if (entraTokens == null) {
+            return headers;
+        }
+        return MultiMap.caseInsensitiveMultiMap().addAll(headers)
+                .add(HttpHeaders.AUTHORIZATION, "Bearer " + entraTokens.token());
     }
 
     private static boolean isTimeout(Throwable failure) {
@@ -226,7 +243,8 @@ public final class ResponsesApiClient implements ModelClient, AutoCloseable {
     /** Providers sometimes quote the key back (partially masked or not); never pass it on. */
     private String scrub(String message) {
         String key = config.activeKey();
-        return key == null ? message : message.replace(key, "***");
+        String scrubbed = key == null ? message : message.replace(key, "***");
+        return entraTokens == null ? scrubbed : entraTokens.scrub(scrubbed);
     }
 
     @Override
@@ -278,7 +296,9 @@ public final class ResponsesApiClient implements ModelClient, AutoCloseable {
             if (providerSide) {
                 throw RetryableFailure.status(status, scrub(detail), retryAfter(headers));
             }
-            String hint = status == 401 || status == 403 ? " (check the API key)" : "";
+            String hint = status == 401 || status == 403 ? (entraTokens != null
+                    ? " (check that the identity holds the role 'Cognitive Services OpenAI User' on the resource)"
+                    : " (check the API key)") : "";
             throw new ModelException(ModelException.Kind.REJECTED,
                     scrub("model provider rejected the request for " + model + ": HTTP " + status + hint + detail));
         }

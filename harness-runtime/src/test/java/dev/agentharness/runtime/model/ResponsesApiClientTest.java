@@ -272,14 +272,33 @@ class ResponsesApiClientTest {
         }
 
         @Test
-        void azure_is_not_configured_until_key_and_deployment_are_set() {
-            ResponsesApiClient noKey = track(new ResponsesApiClient(ModelConfig.azure("https://x.openai.azure.com", null, "d", 0, TIMEOUT), vertx));
+        void azure_with_auth_key_is_not_configured_until_key_and_deployment_are_set() {
+            ResponsesApiClient noKey = track(new ResponsesApiClient(new ModelConfig(null, null, null,
+                    "https://x.openai.azure.com", null, "d", null, 0, TIMEOUT, 4, "key"), vertx));
             ResponsesApiClient noDeployment = track(new ResponsesApiClient(ModelConfig.azure("https://x.openai.azure.com", "k", null, 0, TIMEOUT), vertx));
 
             assertFalse(noKey.configured());
             assertEquals("AZURE_OPENAI_API_KEY", noKey.missingConfiguration());
             assertFalse(noDeployment.configured());
             assertEquals("AZURE_OPENAI_DEPLOYMENT", noDeployment.missingConfiguration());
+        }
+
+        @Test
+        void azure_auth_is_the_key_when_one_is_set_else_entra_id_unless_azure_openai_auth_says_otherwise() {
+            String endpoint = "https://x.openai.azure.com";
+            assertFalse(ModelConfig.azure(endpoint, "k", "d", 0, TIMEOUT).azureEntra());
+            assertTrue(ModelConfig.azure(endpoint, null, "d", 0, TIMEOUT).azureEntra());
+            assertTrue(new ModelConfig(null, null, null, endpoint, "k", "d", null, 0, TIMEOUT, 4, "ENTRA ").azureEntra());
+            assertFalse(new ModelConfig(null, null, null, endpoint, null, "d", null, 0, TIMEOUT, 4, "key").azureEntra());
+            assertFalse(ModelConfig.openAi("k", null, null, 0, TIMEOUT).azureEntra(), "Entra ID is for Azure OpenAI only");
+            assertTrue(ModelConfig.azureEntra(endpoint, "d", 0, TIMEOUT).missingVariable().isEmpty(), "no key needed");
+            IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () ->
+                    new ModelConfig(null, null, null, endpoint, null, "d", null, 0, TIMEOUT, 4, "msi"));
+            assertEquals("AZURE_OPENAI_AUTH must be 'entra' or 'key', was 'msi'", wrong.getMessage());
+            String printed = new ModelConfig(null, null, null, endpoint, "azure-secret-key", "d", null, 0, TIMEOUT, 4,
+                    "entra").toString();
+            assertTrue(printed.contains("azureAuth=entra"), printed);
+            assertFalse(printed.contains("azure-secret-key"), printed);
         }
     }
 
