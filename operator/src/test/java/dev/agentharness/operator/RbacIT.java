@@ -53,7 +53,10 @@ class RbacIT {
         ObjectNode out = YAML.createObjectNode();
         out.put("apiVersion", doc.path("apiVersion").asText());
         out.put("kind", doc.path("kind").asText());
-        out.putObject("metadata").put("name", doc.path("metadata").path("name").asText());
+        ObjectNode metadata = out.putObject("metadata").put("name", doc.path("metadata").path("name").asText());
+        if (doc.path("metadata").has("namespace")) {
+            metadata.put("namespace", doc.path("metadata").path("namespace").asText());
+        }
         for (String field : List.of("rules", "roleRef", "subjects")) {
             if (doc.has(field)) {
                 out.set(field, doc.get(field));
@@ -131,6 +134,29 @@ class RbacIT {
         assertEquals("agent-harness-operator", only("RoleBinding").path("subjects").get(0).path("name").asText());
         assertTrue(rbac.stream().noneMatch(d -> d.path("roleRef").path("name").asText().equals("view")),
                 "no blanket 'view' binding");
+    }
+
+    /**
+     * {@code kubectl apply -f operator/deploy/rbac.yml} works as written: the ServiceAccount the bindings name exists in
+     * the file, and it, the leader-election Role, its binding and both bindings' subjects are in one namespace (a
+     * ServiceAccount subject without a namespace is refused by the API server).
+     */
+    @Test
+    void theCommittedFileAppliesAsWritten() {
+        JsonNode account = only("ServiceAccount");
+        String namespace = account.path("metadata").path("namespace").asText();
+        assertEquals("agent-harness", namespace);
+        assertEquals("agent-harness-operator", account.path("metadata").path("name").asText());
+        for (String kind : List.of("Role", "RoleBinding")) {
+            assertEquals(namespace, only(kind).path("metadata").path("namespace").asText(), kind);
+        }
+        assertFalse(only("ClusterRole").path("metadata").has("namespace"), "cluster-scoped");
+        for (String binding : List.of("ClusterRoleBinding", "RoleBinding")) {
+            JsonNode subject = only(binding).path("subjects").get(0);
+            assertEquals(List.of("ServiceAccount", "agent-harness-operator", namespace),
+                    List.of(subject.path("kind").asText(), subject.path("name").asText(),
+                            subject.path("namespace").asText()), binding);
+        }
     }
 
     static JsonNode only(String kind) {
