@@ -224,7 +224,7 @@ labelValueLengthLimit: 1023
 {{- end }}
 
 {{/*
-The harness's tenants file (README, "Tenants, limits and budgets"): tenants.defaults / principals / namespaces, only
+The harness's tenants file (docs/tenants.md, "Tenants, limits and budgets"): tenants.defaults / principals / namespaces, only
 the non-empty ones; empty when none is set (then no ConfigMap and no HARNESS_TENANTS_FILE: everyone unlimited).
 */}}
 {{- define "agent-harness.tenantsFile" -}}

@@ -116,7 +116,7 @@ public final class HarnessCli {
 
     @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Serve the harness (what the jar does without arguments). Configured by the environment: "
-                    + "see the README.")
+                    + "see docs/configuration.md.")
     static final class Serve implements Callable<Integer> {
 
         @Override

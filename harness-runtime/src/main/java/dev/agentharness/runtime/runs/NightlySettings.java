@@ -6,7 +6,7 @@ import io.smallrye.config.WithDefault;
 import java.util.Optional;
 
 /**
- * The nightly evaluation job ({@code harness.evals.nightly.*}; README "Nightly evaluation"). Every value may be
+ * The nightly evaluation job ({@code harness.evals.nightly.*}; docs/evaluators.md "Nightly evaluation"). Every value may be
  * overridden on the command line of {@code eval nightly}.
  */
 @ConfigMapping(prefix = "harness.evals.nightly")

@@ -28,9 +28,8 @@ class TenantPoliciesTest {
     }
 
     @Test
-    void theReadmesExample_isAValidTenantsFile() throws Exception {
-        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
-        String section = readme.substring(readme.indexOf("### Tenants, limits and budgets"));
+    void theDocumentedExample_isAValidTenantsFile() throws Exception {
+        String section = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "tenants.md"));
         String yaml = section.substring(section.indexOf("```yaml\n") + 8, section.indexOf("```\n", section.indexOf("```yaml\n") + 8));
 
         TenantPolicies policies = policies(yaml);
