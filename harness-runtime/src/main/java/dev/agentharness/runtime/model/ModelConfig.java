@@ -3,6 +3,7 @@ package dev.agentharness.runtime.model;
 import org.eclipse.microprofile.config.Config;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -47,7 +48,7 @@ public record ModelConfig(
         azureApiKey = blankToNull(azureApiKey);
         azureDeployment = blankToNull(azureDeployment);
         azureApiVersion = blankToNull(azureApiVersion);
-        azureAuth = blankToNull(azureAuth) == null ? null : azureAuth.strip().toLowerCase(java.util.Locale.ROOT);
+        azureAuth = blankToNull(azureAuth) == null ? null : azureAuth.strip().toLowerCase(Locale.ROOT);
         if (azureAuth != null && !azureAuth.equals("key") && !azureAuth.equals("entra")) {
             throw new IllegalArgumentException("AZURE_OPENAI_AUTH must be 'entra' or 'key', was '" + azureAuth + "'");
         }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ public final class ResponsesApiClient implements ModelClient, AutoCloseable {
 
     ResponsesApiClient(ModelConfig config, Vertx vertx, EntraIdTokens entraTokens) {
         this.config = config;
-        this.entraTokens = config.azureEntra() ? java.util.Objects.requireNonNull(entraTokens, "entraTokens") : null;
+        this.entraTokens = config.azureEntra() ? Objects.requireNonNull(entraTokens, "entraTokens") : null;
         this.vertx = vertx;
         this.endpoint = endpoint(config);
         this.headers = headers(config);
