@@ -4,43 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
+import dev.agentharness.runtime.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 /** The per-principal buckets on a clock the test moves: the window, the rounding of the waits, eviction of idle ones. */
 class RequestRateLimiterTest {
 
-    /** A clock that stands still until the test moves it. */
-    static final class ManualClock extends Clock {
-        private Instant now = Instant.parse("2026-12-04T12:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void nRequestsPerWindowThenRefusedUntilTheWindowRefills() {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
         RequestRateLimiter limiter = new RequestRateLimiter(clock);
         for (int i = 0; i < 3; i++) {
             RequestRateLimiter.Decision ok = limiter.consume("alice", 3);
@@ -64,7 +38,7 @@ class RequestRateLimiterTest {
 
     @Test
     void bucketsOfIdlePrincipalsAreDropped() {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
         RequestRateLimiter limiter = new RequestRateLimiter(clock);
         for (int i = 0; i < 1_000; i++) {
             limiter.consume("principal-" + i, 10);

@@ -4,14 +4,13 @@ import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.azure.identity.CredentialUnavailableException;
+import dev.agentharness.runtime.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,28 +44,12 @@ class EntraIdTokensTest {
             if (failing) {
                 throw new CredentialUnavailableException("ManagedIdentityCredential authentication unavailable.");
             }
-            return new AccessToken("token-" + scopes.size(), OffsetDateTime.ofInstant(now.plus(Duration.ofHours(1)),
+            return new AccessToken("token-" + scopes.size(), OffsetDateTime.ofInstant(clock.instant().plus(Duration.ofHours(1)),
                     ZoneOffset.UTC));
         }
     }
 
-    private Instant now = START;
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final ManualClock clock = new ManualClock(START);
 
     @Test
     void one_token_serves_until_five_minutes_before_it_expires_then_a_new_one_is_fetched() throws ModelException {
@@ -74,9 +57,9 @@ class EntraIdTokensTest {
         EntraIdTokens tokens = new EntraIdTokens(issuer, clock);
 
         assertEquals("token-1", tokens.token());
-        now = START.plus(Duration.ofMinutes(54));
+        clock.set(START.plus(Duration.ofMinutes(54)));
         assertEquals("token-1", tokens.token());
-        now = START.plus(Duration.ofMinutes(55));
+        clock.set(START.plus(Duration.ofMinutes(55)));
         assertEquals("token-2", tokens.token());
         assertEquals(List.of(List.of(EntraIdTokens.SCOPE), List.of(EntraIdTokens.SCOPE)), issuer.scopes);
     }
@@ -88,9 +71,9 @@ class EntraIdTokensTest {
         assertEquals("token-1", tokens.token());
 
         issuer.failing = true;
-        now = START.plus(Duration.ofMinutes(56));
+        clock.set(START.plus(Duration.ofMinutes(56)));
         assertEquals("token-1", tokens.token(), "still valid for 4 minutes: used while the refresh fails");
-        now = START.plus(Duration.ofMinutes(59).plusSeconds(45));
+        clock.set(START.plus(Duration.ofMinutes(59).plusSeconds(45)));
         ModelException failure = assertThrows(ModelException.class, tokens::token);
 
         assertEquals(ModelException.Kind.UNAVAILABLE, failure.kind());
