@@ -1,5 +1,6 @@
 package dev.agentharness.fakes.e2b;
 
+import dev.agentharness.fakes.QueryStrings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -407,8 +408,8 @@ public final class FakeE2bServer implements AutoCloseable {
     }
 
     private void list(HttpExchange exchange, E2bSpec.Operation operation) throws IOException {
-        Map<String, String> query = FakeEnvd.query(exchange.getRequestURI().getRawQuery());
-        Map<String, String> wanted = FakeEnvd.query(query.getOrDefault("metadata", ""));
+        Map<String, String> query = QueryStrings.parse(exchange.getRequestURI().getRawQuery());
+        Map<String, String> wanted = QueryStrings.parse(query.getOrDefault("metadata", ""));
         List<String> states = query.containsKey("state") ? List.of(query.get("state").split(",")) : List.of("running", "paused");
         int limit = Integer.parseInt(query.getOrDefault("limit", "100"));
         int offset = query.containsKey("nextToken") ? Integer.parseInt(query.get("nextToken")) : 0;

@@ -1,5 +1,6 @@
 package dev.agentharness.fakes.e2b;
 
+import dev.agentharness.fakes.QueryStrings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,7 +10,6 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -390,7 +390,7 @@ final class FakeEnvd {
     // --- /files -----------------------------------------------------------------------------------
 
     private void files(HttpExchange exchange, FakeVm vm, byte[] body) throws IOException {
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        Map<String, String> query = QueryStrings.parse(exchange.getRequestURI().getRawQuery());
         String user = query.getOrDefault("username", "user");
         if (!FakeVm.USERS.contains(user)) {
             plainError(exchange, 401, "error looking up user '" + user + "': user: unknown user " + user);
@@ -491,20 +491,6 @@ final class FakeEnvd {
             }
         }
         return true;
-    }
-
-    static Map<String, String> query(String raw) {
-        Map<String, String> query = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return query;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            query.putIfAbsent(name, value);
-        }
-        return query;
     }
 
     /** A Connect unary error: non-200 status, JSON with a string code. */

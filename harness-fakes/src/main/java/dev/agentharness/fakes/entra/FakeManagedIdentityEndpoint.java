@@ -1,5 +1,6 @@
 package dev.agentharness.fakes.entra;
 
+import dev.agentharness.fakes.QueryStrings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,7 +87,7 @@ public final class FakeManagedIdentityEndpoint implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+            Map<String, String> query = QueryStrings.parse(exchange.getRequestURI().getRawQuery());
             String header = exchange.getRequestHeaders().getFirst("X-IDENTITY-HEADER");
             requests.add(new TokenRequest(exchange.getRequestMethod(), query, header));
             if (!"GET".equals(exchange.getRequestMethod())) {
@@ -117,19 +117,6 @@ public final class FakeManagedIdentityEndpoint implements AutoCloseable {
             token.put("client_id", query.getOrDefault("client_id", "00000000-0000-0000-0000-00000000c11e"));
             send(exchange, 200, token);
         }
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> query = new LinkedHashMap<>();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int equals = pair.indexOf('=');
-                String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
-                String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
-                query.put(name, value);
-            }
-        }
-        return query;
     }
 
     private static void send(HttpExchange exchange, int status, Map<String, ?> body) throws IOException {
