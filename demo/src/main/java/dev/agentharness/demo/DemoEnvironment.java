@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -192,34 +193,30 @@ public final class DemoEnvironment implements AutoCloseable {
     }
 
     /**
-     * The AgentRuns and SandboxManifests of {@code examples/*.yaml} (other kinds and subdirectories
-     * are not custom resources of ours), SandboxManifests first; without a sandbox, AgentRuns that
-     * reference one are left out.
+     * The resources of {@code examples/*.yaml} that {@code kubectl apply -f examples/} would create for an AgentRun to
+     * run — ConfigMaps (an Agent's golden set), SandboxManifests, Agents, then AgentRuns, in that order, so everything
+     * an AgentRun names exists before it (other kinds, such as Argo CD's, and subdirectories are left out). Without a
+     * sandbox, AgentRuns that reference one are left out.
      */
     public List<HasMetadata> examples() {
         Path examples = settings.root().resolve("examples");
-        List<HasMetadata> manifests = new ArrayList<>();
-        List<HasMetadata> runs = new ArrayList<>();
+        List<String> order = List.of("ConfigMap", "SandboxManifest", "Agent", "AgentRun");
+        List<HasMetadata> all = new ArrayList<>();
         try (Stream<Path> files = Files.list(examples)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 try (InputStream in = Files.newInputStream(file)) {
-                    for (HasMetadata resource : client.load(in).items()) {
-                        switch (resource.getKind()) {
-                            case "SandboxManifest" -> manifests.add(resource);
-                            case "AgentRun" -> runs.add(resource);
-                            default -> { }
-                        }
-                    }
+                    client.load(in).items().stream().filter(resource -> order.contains(resource.getKind()))
+                            .forEach(all::add);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not read " + examples, e);
         }
         if (!settings.sandbox()) {
-            runs.removeIf(run -> Serialization.asJson(run).contains("\"sandboxManifestRef\""));
+            all.removeIf(resource -> resource.getKind().equals("AgentRun")
+                    && Serialization.asJson(resource).contains("\"sandboxManifestRef\""));
         }
-        List<HasMetadata> all = new ArrayList<>(manifests);
-        all.addAll(runs);
+        all.sort(Comparator.comparingInt(resource -> order.indexOf(resource.getKind())));
         return all;
     }
 

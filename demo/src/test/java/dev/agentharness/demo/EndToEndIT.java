@@ -90,6 +90,20 @@ class EndToEndIT {
             assertEquals("inputs/notes.txt has 13 words; the count is saved in outputs/word_count.txt.",
                     analyst.getStatus().getReply());
         }
+
+        // The AgentRun naming the example Agent runs once the Agent's golden set passed, on the version that passed.
+        AgentRun support = awaitFinished("support-card-declined");
+        assertEquals("True", succeeded(support).getStatus(), succeeded(support).getMessage());
+        assertTrue(support.getStatus().getAgentVersion().startsWith("sha256:"), support.getStatus().getAgentVersion());
+
+        // make demo's verdict: every example AgentRun it applied succeeded.
+        List<String> runs = examples.stream().filter(r -> r.getKind().equals("AgentRun"))
+                .map(r -> r.getMetadata().getName()).toList();
+        assertTrue(runs.containsAll(List.of("maya-card-declined", "support-card-declined")), runs.toString());
+        for (String name : runs) {
+            Condition finished = succeeded(awaitFinished(name));
+            assertEquals("True", finished.getStatus(), name + ": " + finished.getMessage());
+        }
     }
 
     @Test
