@@ -55,8 +55,10 @@ final class EmbeddedPostgresBinaries {
         EmbeddedPostgresPlatform platform = EmbeddedPostgresPlatform.current(); // refuses where none is included
         try (InputStream in = EmbeddedPostgresBinaries.class.getClassLoader().getResourceAsStream(platform.archive())) {
             if (in == null) {
-                throw new IllegalStateException(platform.archive() + " is not on the classpath: the build must include "
-                        + "io.zonky.test.postgres:" + platform.artifactId());
+                throw new IllegalStateException("this build has no embedded PostgreSQL for " + platform + " ("
+                        + platform.archive() + ", io.zonky.test.postgres:" + platform.artifactId() + "): build it on "
+                        + "this machine (make run / make demo do; on a Mac the Maven profile 'macos' adds them), or set "
+                        + "DATABASE_URL to a PostgreSQL server");
             }
             byte[] archive = in.readAllBytes();
             String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(archive)).substring(0, 16);

@@ -7,7 +7,9 @@ import java.util.Locale;
  * {@code os.name}/{@code os.arch}.
  *
  * <p>macOS has one archive for both Intel and Apple Silicon: zonky's darwin-amd64 and darwin-arm64v8 jars of 17.11.0
- * hold byte-identical universal (x86_64 + arm64) binaries, so only darwin-amd64 is packaged (62 MB saved).
+ * hold byte-identical universal (x86_64 + arm64) binaries, so only darwin-amd64 is used — and packaged only by a build
+ * on a Mac (the Maven profile {@code macos}): {@code make run} and {@code make demo} build where they run, and the Linux
+ * images stay 60 MB smaller. Both Linux archives are always packaged (the images are multi-arch).
  *
  * <p>Windows is refused, not guessed at: the embedded server is reached over a Unix socket only (no TCP port), which
  * Vert.x reaches through a native transport (epoll, kqueue) that Windows does not have. Under WSL 2 the JVM reports
