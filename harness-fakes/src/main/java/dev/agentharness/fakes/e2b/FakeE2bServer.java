@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -318,7 +317,7 @@ public final class FakeE2bServer implements AutoCloseable {
         }
         if (problems.isEmpty()) {
             problems.addAll(spec.checkRequestBody(operation.get(), json));
-            problems.addAll(spec.checkQuery(operation.get(), queryLists(exchange.getRequestURI().getRawQuery())));
+            problems.addAll(spec.checkQuery(operation.get(), QueryStrings.parseAll(exchange.getRequestURI().getRawQuery())));
         }
         if (!problems.isEmpty()) {
             problems.forEach(problem -> violation(method + " " + operation.get().template(), problem));
@@ -546,20 +545,6 @@ public final class FakeE2bServer implements AutoCloseable {
         });
         requests.add(new RecordedE2bRequest(plane, exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                 exchange.getRequestURI().getRawQuery(), headers, body, Instant.now()));
-    }
-
-    private static Map<String, List<String>> queryLists(String raw) {
-        Map<String, List<String>> query = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return query;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            query.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
-        }
-        return query;
     }
 
     private static void copyTree(Path source, Path target) throws IOException {
