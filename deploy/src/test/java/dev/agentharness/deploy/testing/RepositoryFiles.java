@@ -1,5 +1,7 @@
 package dev.agentharness.deploy.testing;
 
+import org.junit.jupiter.api.Assumptions;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,5 +28,13 @@ public final class RepositoryFiles {
     /** In CI a missing tool is a failure; locally the test is skipped with the same message. */
     public static boolean ci() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    /** What a test needs (a tool, a packaged module) is missing, as {@code message} says: a skip, or in CI a failure. */
+    public static void requirementMissing(String message) {
+        if (ci()) {
+            throw new IllegalStateException(message + "; CI=true, so this is a failure, not a skip");
+        }
+        Assumptions.abort(message);
     }
 }
