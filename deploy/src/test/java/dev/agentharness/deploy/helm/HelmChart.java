@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -77,9 +78,7 @@ public final class HelmChart {
             try {
                 return new Helm(copy).lint().strict().call();
             } finally {
-                try (var files = Files.walk(copy)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-                }
+                deleteTree(copy);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -94,17 +93,33 @@ public final class HelmChart {
     /** A copy of the chart in a new directory under /tmp, each file written by {@code file}. */
     private Path copyOfChart(String prefix, FileCopy file) throws IOException {
         Path copy = Files.createTempDirectory(Path.of("/tmp"), prefix);
+        copyTree(copy, file);
+        return copy;
+    }
+
+    /** Copies the chart's files, as they are, into {@code target} (created if missing). */
+    public void copyTo(Path target) throws IOException {
+        copyTree(target, Files::copy);
+    }
+
+    private void copyTree(Path target, FileCopy file) throws IOException {
         try (var files = Files.walk(chartDir)) {
             for (Path source : files.toList()) {
-                Path target = copy.resolve(chartDir.relativize(source).toString());
+                Path to = target.resolve(chartDir.relativize(source).toString());
                 if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
+                    Files.createDirectories(to);
                 } else {
-                    file.copy(source, target);
+                    file.copy(source, to);
                 }
             }
         }
-        return copy;
+    }
+
+    /** Deletes a directory and everything in it (a copy made for one test). */
+    public static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
     }
 
     private static void merge(ObjectNode base, ObjectNode overrides) {

@@ -210,7 +210,7 @@ class ReleaseWorkflowTest {
             assertEquals(Set.of("ghcr.io/someone/harness:7.8.9", "ghcr.io/someone/operator:7.8.9"),
                     images(new HelmChart(copy.resolve("helm/agent-harness"))));
         } finally {
-            delete(copy);
+            HelmChart.deleteTree(copy);
         }
     }
 
@@ -230,24 +230,8 @@ class ReleaseWorkflowTest {
     /** A directory holding a copy of the chart at helm/agent-harness, where the workflow's relative paths find it. */
     private static Path copyChart() throws IOException {
         Path root = Files.createTempDirectory(Path.of("/tmp"), "agent-harness-release-");
-        Path target = root.resolve("helm/agent-harness");
-        try (var files = Files.walk(CHART_DIR)) {
-            for (Path source : files.toList()) {
-                Path to = target.resolve(CHART_DIR.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(source, to);
-                }
-            }
-        }
+        new HelmChart(CHART_DIR).copyTo(root.resolve("helm/agent-harness"));
         return root;
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     @Test
